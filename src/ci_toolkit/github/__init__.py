@@ -1,0 +1,23 @@
+"""Everything that talks to GitHub: the client factory and the operations commands share."""
+
+from ci_toolkit.github.client import (
+    PER_PAGE,
+    WAITS,
+    WaitBudgetExceeded,
+    Waits,
+    connect,
+    create_once,
+    explain,
+    is_transient,
+)
+
+__all__ = [
+    "PER_PAGE",
+    "WAITS",
+    "WaitBudgetExceeded",
+    "Waits",
+    "connect",
+    "create_once",
+    "explain",
+    "is_transient",
+]

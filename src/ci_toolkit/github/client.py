@@ -1,0 +1,147 @@
+"""The one place that builds the PyGithub client, and the rules every request follows.
+
+- Reads are retried on 5xx and rate limits (GithubRetry). Writes (POST, PATCH) never are:
+  a create that failed without a clear answer goes through `create_once`, which first checks
+  whether it happened.
+- Every wait (backoff, Retry-After, pacing) is scaled by `CI_TOOLKIT_WAIT_SCALE` (tests set 0)
+  and all waits of one process share a budget of `CI_TOOLKIT_MAX_WAIT` seconds (default 60):
+  soft actions degrade with a warning instead of sleeping until an hourly limit resets.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import requests
+from github import Auth, Github, GithubException, GithubRetry
+from github.GithubException import RateLimitExceededExceedsMaxWait
+from urllib3.util.retry import Retry
+
+T = TypeVar("T")
+
+PER_PAGE = 100  # GitHub's maximum page size: fewest requests
+
+
+class WaitBudgetExceeded(Exception):
+    """All the waiting a run may do (rate limits, backoff) is used up."""
+
+
+class Waits:
+    """Scaled sleeps under one shared budget."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        env = os.environ if env is None else env
+        self.scale = float(env.get("CI_TOOLKIT_WAIT_SCALE", "1") or 1)
+        self.budget = float(env.get("CI_TOOLKIT_MAX_WAIT", "60") or 60)
+        self.write_interval = float(env.get("CI_TOOLKIT_WRITE_INTERVAL", "1") or 1)
+        self.timeout = float(env.get("CI_TOOLKIT_HTTP_TIMEOUT", "15") or 15)
+        self.spent = 0.0
+
+    def sleep(self, seconds: float, why: str = "") -> None:
+        if self.spent + seconds > self.budget:
+            raise WaitBudgetExceeded(
+                f"waiting {seconds:.0f}s more{' for ' + why if why else ''} would pass the "
+                f"{self.budget:.0f}s this step may wait in all")
+        self.spent += seconds
+        if seconds > 0 and self.scale > 0:
+            time.sleep(seconds * self.scale)
+
+
+WAITS = Waits()
+
+
+class _Retry(GithubRetry):
+    """GithubRetry whose sleeps go through the shared, scaled budget."""
+
+    def sleep(self, response: Any = None) -> None:
+        seconds = None
+        if response is not None and self.respect_retry_after_header:
+            seconds = self.get_retry_after(response)
+        if seconds is None:
+            seconds = self.get_backoff_time()
+        WAITS.sleep(seconds, "a retry")
+
+
+def connect(token: str, api_url: str, *, waits: Waits | None = None) -> Github:
+    """A PyGithub client for `api_url` (GitHub.com or Enterprise Server)."""
+    waits = waits or WAITS
+    retry = _Retry(
+        total=3,
+        backoff_factor=1.0,
+        secondary_rate_wait=30,
+        max_rate_limit_wait=waits.budget,
+        allowed_methods=Retry.DEFAULT_ALLOWED_METHODS,  # GET, PUT, DELETE...: never POST/PATCH
+    )
+    return Github(
+        auth=Auth.Token(token) if token else None,
+        base_url=api_url.rstrip("/"),
+        per_page=PER_PAGE,
+        retry=retry,
+        timeout=max(1, int(waits.timeout)),
+        seconds_between_requests=None,
+        seconds_between_writes=waits.write_interval * waits.scale or None,
+    )
+
+
+def is_transient(exc: BaseException) -> bool:
+    """No clear answer: the request may or may not have been carried out."""
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return True
+    return isinstance(exc, GithubException) and exc.status >= 500
+
+
+def create_once(create: Callable[[], T], find: Callable[[], T | None], *,
+                attempts: int = 3, waits: Waits | None = None) -> T:
+    """Run a create request; after a failure with no clear answer, look before trying again."""
+    waits = waits or WAITS
+    for attempt in range(1, attempts + 1):
+        try:
+            return create()
+        except Exception as exc:
+            if not is_transient(exc) or attempt == attempts:
+                raise
+            found = find()
+            if found is not None:
+                return found
+            waits.sleep(2 ** (attempt - 1), "a retried create")
+    raise AssertionError("unreachable")
+
+
+def explain(exc: BaseException, doing: str, permission: str | None = None) -> str:
+    """A one-line cause for a failed request, naming the permission a 403/404 points at."""
+    if isinstance(exc, WaitBudgetExceeded):
+        return f"Could not {doing}: rate limited and {exc}."
+    if isinstance(exc, RateLimitExceededExceedsMaxWait):
+        return f"Could not {doing}: the API rate limit is used up until it resets."
+    if isinstance(exc, GithubException):
+        message = _message(exc)
+        if exc.status == 403 and "rate limit" in message.lower():
+            return f"Could not {doing}: rate limited by GitHub ({message})."
+        if exc.status in (401, 403):
+            need = f" The token needs `{permission}`" if permission else " The token lacks a permission"
+            return (f"Could not {doing}: GitHub answered {exc.status} ({message}).{need} — "
+                    "add it under `permissions:`; pull requests from forks get a read-only "
+                    "token, for them use a `workflow_run` follow-up.")
+        if exc.status == 404:
+            hint = f" or the token lacks `{permission}`" if permission else ""
+            return f"Could not {doing}: not found (404){hint}."
+        return f"Could not {doing}: GitHub answered {exc.status} ({message})."
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return f"Could not {doing}: no answer from GitHub ({type(exc).__name__})."
+    return f"Could not {doing}: {type(exc).__name__}: {exc}"
+
+
+def _message(exc: GithubException) -> str:
+    data = exc.data
+    if isinstance(data, dict):
+        text = str(data.get("message") or "")
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors:
+            details = "; ".join(str(e.get("message") or e.get("code") or e) if isinstance(e, dict)
+                                else str(e) for e in errors)
+            text = f"{text}: {details}" if text else details
+        return text or str(exc.status)
+    return str(data or exc.status)

@@ -1,0 +1,70 @@
+"""Issues and labels: found through the issues list API (never search), created once."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+
+from github import GithubException
+from github.Issue import Issue
+from github.Repository import Repository
+
+DEFAULT_LABEL_COLOR = "ededed"
+
+
+def marker(kind: str, key: str) -> str:
+    """A hidden HTML comment that finds "our" issue or comment again, keyed on `key`."""
+    digest = hashlib.sha256(key.strip().encode("utf-8")).hexdigest()[:16]
+    return f"<!-- ci-toolkit:{kind}:{digest} -->"
+
+
+def open_issues(repo: Repository, labels: Sequence[str] = ()) -> list[Issue]:
+    """Every open issue (all pages, oldest first), pull requests left out.
+
+    The list API reads our own writes at once; search lags and allows 30 requests a minute.
+    """
+    found = repo.get_issues(state="open", labels=list(labels), sort="created", direction="asc")
+    return [issue for issue in found if issue.pull_request is None]
+
+
+def with_marker(issues: Iterable[Issue], mark: str) -> list[Issue]:
+    """The issues whose body carries `mark`, lowest number first."""
+    return sorted((i for i in issues if mark in (i.body or "")), key=lambda i: i.number)
+
+
+class MissingLabels(Exception):
+    """Labels that do not exist and may not be created."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(f"labels that do not exist: {', '.join(names)}")
+        self.names = names
+
+
+def ensure_labels(repo: Repository, names: Iterable[str], *, create: bool = True) -> list[str]:
+    """Make sure every label exists; return the ones created.
+
+    One listing (all pages) instead of one request per label; a label created meanwhile by
+    someone else (422 `already_exists`) is fine.
+    """
+    wanted = list(dict.fromkeys(n for n in names if n))
+    if not wanted:
+        return []
+    existing = {label.name.lower() for label in repo.get_labels()}
+    missing = [name for name in wanted if name.lower() not in existing]
+    if missing and not create:
+        raise MissingLabels(missing)
+    created = []
+    for name in missing:
+        try:
+            repo.create_label(name=name, color=DEFAULT_LABEL_COLOR)
+            created.append(name)
+        except GithubException as exc:
+            if not _already_exists(exc):
+                raise
+    return created
+
+
+def _already_exists(exc: GithubException) -> bool:
+    errors = exc.data.get("errors") if isinstance(exc.data, dict) else None
+    return exc.status == 422 and any(
+        isinstance(e, dict) and e.get("code") == "already_exists" for e in errors or [])

@@ -1,0 +1,89 @@
+"""Markdown for reports: escaping, tables, links, folding and size budgets.
+
+Every piece of text that comes from outside (file paths, job names, titles) goes through
+`escape` before it reaches a table, an issue or a summary. No command formats Markdown by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+ISSUE_BODY_LIMIT = 65_536  # characters: GitHub answers 422 "body is too long" above this
+SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops a step summary above 1 MiB
+
+_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+_WS = re.compile(r"[\r\n\t]+")
+
+
+def escape(text: object) -> str:
+    """Make outside text inert: one line, no markup, no HTML, and no one pinged.
+
+    A zero-width space after `@` keeps GitHub from turning `@team` into a mention, both in the
+    rendered page and in the raw text of notification e-mails.
+    """
+    value = _WS.sub(" ", str(text))
+    value = _SPECIAL.sub(r"\\\1", value)
+    value = value.replace("<", "&lt;").replace(">", "&gt;")
+    return _MENTION.sub("@\u200b", value)
+
+
+def link(text: object, url: str | None) -> str:
+    """A link with escaped text; plain escaped text when there is no URL."""
+    label = escape(text)
+    if not url:
+        return label
+    return f"[{label}]({url.replace(' ', '%20').replace(')', '%29')})"
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]], align: str = "") -> str:
+    """A pipe table. Cells are already Markdown (escape outside text first).
+
+    `align` holds one character per column: `l`, `r` or `c` (default left).
+    """
+    marks = {"l": "---", "r": "---:", "c": ":---:"}
+    spec = align.ljust(len(headers), "l")
+    lines = [
+        "| " + " | ".join(headers) + " |",
+        "| " + " | ".join(marks[a] for a in spec[: len(headers)]) + " |",
+    ]
+    lines.extend("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows)
+    return "\n".join(lines)
+
+
+def details(summary: str, body: str) -> str:
+    """A folded section; the blank lines let GitHub render Markdown inside it."""
+    return f"<details>\n<summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+
+def percent(value: float | None) -> str:
+    """A percentage with two decimals, or an em dash when there is none."""
+    return "—" if value is None else f"{value:.2f}%"
+
+
+def truncate(text: str, limit: int, note: str, *, unit: str = "chars") -> str:
+    """Cut `text` to `limit` characters (or UTF-8 bytes) at a line boundary, ending with `note`.
+
+    Cutting at a line keeps every table row that survives whole; the note says what was cut.
+    """
+    size = len if unit == "chars" else _utf8_len
+    if size(text) <= limit:
+        return text
+    tail = f"\n\n> [!NOTE]\n> {note}\n"
+    budget = limit - size(tail)
+    if budget <= 0:
+        return tail.strip()[:limit]
+    kept: list[str] = []
+    used = 0
+    for line in text.split("\n"):
+        cost = size(line) + 1
+        if used + cost > budget:
+            break
+        kept.append(line)
+        used += cost
+    return "\n".join(kept).rstrip() + tail
+
+
+def _utf8_len(text: str) -> int:
+    return len(text.encode("utf-8"))

@@ -1,0 +1,346 @@
+"""The runner contract: inputs, outputs, the step summary, annotations, masking and context.
+
+Inputs come from command-line flags, then the runner's `INPUT_*` variables (hyphens kept, as
+the runner writes them), then the defaults each command declares (the same as its action.yml).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ci_toolkit.markdown import SUMMARY_LIMIT, truncate
+
+TRUE = frozenset({"true", "1", "yes"})
+FALSE = frozenset({"false", "0", "no"})
+
+
+class InputError(Exception):
+    """A workflow configuration mistake: exit 2, naming the input and what it accepts."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"input '{name}': {message}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input of an action, as declared in its action.yml."""
+
+    name: str
+    default: str = ""
+    boolean: bool = False  # a bare `--name` flag means true
+    secret: bool = False  # masked as soon as it is read
+
+
+def parse_bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in TRUE:
+        return True
+    if lowered in FALSE:
+        return False
+    raise InputError(name, f"expected true/false/1/0/yes/no, got {value!r}")
+
+
+class Inputs:
+    """Typed access to a command's declared inputs."""
+
+    def __init__(self, specs: tuple[Input, ...], flags: Mapping[str, str],
+                 env: Mapping[str, str], log: Log) -> None:
+        self._specs = {spec.name: spec for spec in specs}
+        self._flags = flags
+        self._env = env
+        self._log = log
+
+    def raw(self, name: str) -> str:
+        spec = self._specs[name]  # KeyError: the command reads an input it never declared
+        value = self._flags.get(name)
+        if value is None:
+            value = self._from_env(name)
+        if value is None:
+            value = spec.default
+        if spec.secret and value:
+            self._log.mask(value)
+        return value
+
+    def _from_env(self, name: str) -> str | None:
+        key = "INPUT_" + name.upper().replace(" ", "_")
+        for candidate in (key, key.replace("-", "_")):
+            if candidate in self._env:
+                return self._env[candidate]
+        return None
+
+    def text(self, name: str) -> str:
+        return self.raw(name).strip()
+
+    def flag(self, name: str) -> bool:
+        value = self.text(name)
+        return parse_bool(name, value) if value else parse_bool(name, self._specs[name].default)
+
+    def integer(self, name: str, minimum: int, maximum: int) -> int:
+        value = self.text(name) or self._specs[name].default
+        try:
+            number = int(value)
+        except ValueError:
+            raise InputError(name, f"expected a whole number, got {value!r}") from None
+        if not minimum <= number <= maximum:
+            raise InputError(name, f"expected a number from {minimum} to {maximum}, got {number}")
+        return number
+
+    def choice(self, name: str, choices: tuple[str, ...]) -> str:
+        value = (self.text(name) or self._specs[name].default).lower()
+        if value not in choices:
+            raise InputError(name, f"expected one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    def lines(self, name: str) -> list[str]:
+        """Newline-separated values, blank lines dropped."""
+        return [line.strip() for line in self.raw(name).splitlines() if line.strip()]
+
+    def items(self, name: str) -> list[str]:
+        """A list given as a JSON array, or comma- and/or newline-separated; duplicates dropped."""
+        value = self.text(name)
+        if value.startswith("["):
+            try:
+                parsed = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise InputError(name, f"looks like a JSON array but is not one: {exc}") from None
+            if not isinstance(parsed, list) or not all(isinstance(v, str) for v in parsed):
+                raise InputError(name, "a JSON array must hold only strings")
+            parts = parsed
+        else:
+            parts = re.split(r"[,\n]", value)
+        return list(dict.fromkeys(p.strip() for p in parts if p.strip()))
+
+
+class Log:
+    """Log lines and workflow commands; on the runner as `::warning::`, locally readable."""
+
+    def __init__(self, on_runner: bool, stream: Any = None) -> None:
+        self.on_runner = on_runner
+        self._stream = stream or sys.stdout
+        self._secrets: list[str] = []
+        self.warnings: list[str] = []
+
+    def mask(self, value: str) -> None:
+        for line in value.splitlines():
+            if line.strip() and line not in self._secrets:
+                self._secrets.append(line)
+                if self.on_runner:
+                    self._emit(f"::add-mask::{line}")
+
+    def scrub(self, text: str) -> str:
+        """Replace every masked value, so no secret leaves through our own text."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def info(self, message: str) -> None:
+        self._emit(self.scrub(message))
+
+    def warning(self, message: str, **where: Any) -> None:
+        self.warnings.append(self.scrub(message))
+        self.annotate("warning", message, **where)
+
+    def error(self, message: str, **where: Any) -> None:
+        self.annotate("error", message, **where)
+
+    def notice(self, message: str, **where: Any) -> None:
+        self.annotate("notice", message, **where)
+
+    def annotate(self, level: str, message: str, *, file: str | None = None,
+                 line: int | None = None, end_line: int | None = None,
+                 title: str | None = None) -> None:
+        message = self.scrub(message)
+        if not self.on_runner:
+            place = f"{file}:{line}: " if file and line else f"{file}: " if file else ""
+            print(f"{level}: {place}{message}", file=sys.stderr)
+            return
+        props = {"file": file, "line": line, "endLine": end_line, "title": title}
+        params = ",".join(f"{k}={_escape_property(str(v))}" for k, v in props.items() if v)
+        self._emit(f"::{level}{' ' + params if params else ''}::{_escape_data(message)}")
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        self._emit(f"::group::{_escape_data(title)}" if self.on_runner else f"== {title}")
+        try:
+            yield
+        finally:
+            if self.on_runner:
+                self._emit("::endgroup::")
+
+    def _emit(self, line: str) -> None:
+        print(line, file=self._stream, flush=True)
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+class Outputs:
+    """Step outputs, written to `GITHUB_OUTPUT` (heredoc form with a random delimiter)."""
+
+    def __init__(self, path: str | None) -> None:
+        self._path = path
+        self.values: dict[str, str] = {}
+
+    def set(self, name: str, value: object) -> None:
+        text = value if isinstance(value, str) else json.dumps(value) if isinstance(
+            value, (list, dict)) else "" if value is None else str(value)
+        self.values[name] = text
+        if not self._path:
+            return
+        delimiter = f"ghadelimiter_{uuid.uuid4()}"
+        with open(self._path, "a", encoding="utf-8") as handle:
+            handle.write(f"{name}<<{delimiter}\n{text}\n{delimiter}\n")
+
+
+class Summary:
+    """The step summary: appended Markdown, never more than 1 MiB in all."""
+
+    def __init__(self, path: str | None) -> None:
+        self._path = path
+        self.written: list[str] = []
+
+    def write(self, markdown: str) -> None:
+        self.written.append(markdown)
+        if not self._path:
+            return
+        target = Path(self._path)
+        used = target.stat().st_size if target.exists() else 0
+        text = truncate(markdown.rstrip() + "\n\n", SUMMARY_LIMIT - used,
+                        "The step summary is limited to 1 MiB; the rest was cut.", unit="bytes")
+        if text:
+            with target.open("a", encoding="utf-8") as handle:
+                handle.write(text)
+
+
+@dataclass
+class Context:
+    """What the runner tells a step about its run, read from `GITHUB_*` variables."""
+
+    env: Mapping[str, str]
+    event: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], log: Log) -> Context:
+        event: dict[str, Any] = {}
+        path = env.get("GITHUB_EVENT_PATH")
+        if path:
+            try:
+                loaded = json.loads(Path(path).read_text(encoding="utf-8"))
+                event = loaded if isinstance(loaded, dict) else {}
+            except (OSError, ValueError) as exc:
+                log.warning(f"Could not read the event payload at {path}: {exc}")
+        return cls(env=env, event=event)
+
+    def _get(self, name: str) -> str:
+        return self.env.get(name, "").strip()
+
+    @property
+    def repository(self) -> str:
+        return self._get("GITHUB_REPOSITORY")
+
+    @property
+    def api_url(self) -> str:
+        return self._get("GITHUB_API_URL") or "https://api.github.com"
+
+    @property
+    def server_url(self) -> str:
+        return self._get("GITHUB_SERVER_URL") or "https://github.com"
+
+    @property
+    def run_id(self) -> int | None:
+        value = self._get("GITHUB_RUN_ID")
+        return int(value) if value.isdigit() else None
+
+    @property
+    def run_attempt(self) -> int:
+        value = self._get("GITHUB_RUN_ATTEMPT")
+        return int(value) if value.isdigit() else 1
+
+    @property
+    def event_name(self) -> str:
+        return self._get("GITHUB_EVENT_NAME")
+
+    @property
+    def sha(self) -> str:
+        return self._get("GITHUB_SHA")
+
+    @property
+    def ref(self) -> str:
+        return self._get("GITHUB_REF")
+
+    @property
+    def actor(self) -> str:
+        return self._get("GITHUB_ACTOR")
+
+    @property
+    def triggering_actor(self) -> str:
+        return self._get("GITHUB_TRIGGERING_ACTOR")
+
+    @property
+    def workspace(self) -> Path:
+        return Path(self._get("GITHUB_WORKSPACE") or ".")
+
+    @property
+    def default_branch(self) -> str:
+        repo = self.event.get("repository")
+        return str(repo.get("default_branch") or "") if isinstance(repo, dict) else ""
+
+    @property
+    def on_default_branch(self) -> bool:
+        """True for push/dispatch/schedule runs on the default branch, never for pull requests."""
+        branch = self.default_branch
+        return bool(branch) and self.ref == f"refs/heads/{branch}" and not self.event_name.startswith(
+            "pull_request")
+
+    def run_url(self, run_id: int | None = None) -> str | None:
+        run = run_id or self.run_id
+        if not (self.repository and run):
+            return None
+        return f"{self.server_url}/{self.repository}/actions/runs/{run}"
+
+
+@dataclass
+class Runtime:
+    """Everything a command needs from the runner, built once by the CLI."""
+
+    inputs: Inputs
+    context: Context
+    outputs: Outputs
+    summary: Summary
+    log: Log
+
+    @classmethod
+    def create(cls, specs: tuple[Input, ...], flags: Mapping[str, str],
+               env: Mapping[str, str] | None = None) -> Runtime:
+        env = os.environ if env is None else env
+        log = Log(on_runner=env.get("GITHUB_ACTIONS") == "true")
+        return cls(
+            inputs=Inputs(specs, flags, env, log),
+            context=Context.from_env(env, log),
+            outputs=Outputs(env.get("GITHUB_OUTPUT")),
+            summary=Summary(env.get("GITHUB_STEP_SUMMARY")),
+            log=log,
+        )
+
+    def token(self, name: str = "github-token") -> str:
+        """The token input, or `GITHUB_TOKEN`/`GH_TOKEN` when run by hand; always masked."""
+        value = self.inputs.text(name) or self.context.env.get("GITHUB_TOKEN", "") or \
+            self.context.env.get("GH_TOKEN", "")
+        if value:
+            self.log.mask(value)
+        return value

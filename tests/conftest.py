@@ -1,0 +1,149 @@
+"""Shared test bed: the fake GitHub, real webhook payloads, and the real entry point as the runner
+starts a Docker action (INPUT_* with action.yml defaults applied, GITHUB_* set, file commands)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CLI = shutil.which("ci-toolkit", path=str(Path(sys.executable).parent)) or "ci-toolkit"
+
+
+def shared(*parts: str) -> Path:
+    """A path under ../shared, or a clean skip where that folder is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"../shared is absent here ({path})")
+    return path
+
+
+def webhook(name: str, **changes: Any) -> dict[str, Any]:
+    """A real webhook payload from ../shared/github-api/webhooks, with top-level fields changed."""
+    payload = json.loads(shared("github-api", "webhooks", f"{name}.json").read_text())
+    payload = copy.deepcopy(payload)
+    payload.update(changes)
+    return payload
+
+
+def action_yml(command: str) -> dict[str, Any]:
+    path = ROOT / ("action.yml" if command == "." else f"{command}/action.yml")
+    return yaml.safe_load(path.read_text())
+
+
+@dataclass
+class Result:
+    rc: int
+    stdout: str
+    stderr: str
+    outputs: dict[str, str]
+    summary: str
+
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in self.stdout.splitlines() if line.startswith("::warning")]
+
+    @property
+    def errors(self) -> list[str]:
+        return [line for line in self.stdout.splitlines() if line.startswith("::error")]
+
+
+def parse_outputs(text: str) -> dict[str, str]:
+    """Read GITHUB_OUTPUT the way the runner does (name=value and name<<DELIM ... DELIM)."""
+    outputs: dict[str, str] = {}
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            end = lines.index(delimiter, i + 1)
+            outputs[name] = "\n".join(lines[i + 1:end])
+            i = end + 1
+            continue
+        if "=" in line:
+            name, value = line.split("=", 1)
+            outputs[name] = value
+        i += 1
+    return outputs
+
+
+def run_action(command: str, inputs: Mapping[str, str] | None = None, *, tmp_path: Path,
+               fake: Any = None, event: Mapping[str, Any] | None = None,
+               event_name: str = "push", env: Mapping[str, str] | None = None,
+               args: list[str] | None = None, timeout: float = 120) -> Result:
+    """Run `ci-toolkit <command>` as the runner runs the action's container."""
+    spec = action_yml(command).get("inputs") or {}
+    given = dict(inputs or {})
+    workspace = tmp_path / "workspace"
+    workspace.mkdir(exist_ok=True)
+    files = tmp_path / "file_commands"
+    files.mkdir(exist_ok=True)
+    event_path = tmp_path / "event.json"
+    event_path.write_text(json.dumps(event or {}))
+    environ = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "GITHUB_ACTIONS": "true",
+        "CI": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_EVENT_PATH": str(event_path),
+        "GITHUB_EVENT_NAME": event_name,
+        "GITHUB_REPOSITORY": fake.repo_full_name if fake else "octo-org/octo-repo",
+        "GITHUB_REPOSITORY_OWNER": (fake.repo_full_name if fake else "octo-org/x").split("/")[0],
+        "GITHUB_RUN_ID": "1001",
+        "GITHUB_RUN_ATTEMPT": "1",
+        "GITHUB_SHA": "0" * 40,
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_ACTOR": "octocat",
+        "GITHUB_TRIGGERING_ACTOR": "octocat",
+        "GITHUB_JOB": "test",
+        "GITHUB_API_URL": fake.url if fake else "http://127.0.0.1:9",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_OUTPUT": str(files / "set_output"),
+        "GITHUB_STEP_SUMMARY": str(files / "step_summary"),
+        "RUNNER_TEMP": str(tmp_path / "runner_temp"),
+        "CI_TOOLKIT_WAIT_SCALE": "0",
+        "CI_TOOLKIT_WRITE_INTERVAL": "0",
+        "CI_TOOLKIT_HTTP_TIMEOUT": "5",
+    }
+    token = fake.token if fake else "ghs_no_fake_github"
+    for name, declared in spec.items():
+        value = given.pop(name, None)
+        if value is None:
+            value = str(declared.get("default", "")) if isinstance(declared, dict) else ""
+            value = value.replace("${{ github.token }}", token)
+        environ["INPUT_" + name.upper().replace(" ", "_")] = value
+    assert not given, f"inputs not declared in {command}/action.yml: {sorted(given)}"
+    environ.update(env or {})
+    argv = [CLI, *(action_yml(command)["runs"].get("args") or []), *(args or [])]
+    done = subprocess.run(argv, env=environ, cwd=workspace, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    out_file, summary_file = files / "set_output", files / "step_summary"
+    return Result(
+        rc=done.returncode,
+        stdout=done.stdout,
+        stderr=done.stderr,
+        outputs=parse_outputs(out_file.read_text()) if out_file.exists() else {},
+        summary=summary_file.read_text() if summary_file.exists() else "",
+    )
+
+
+@pytest.fixture
+def fake() -> Iterator[Any]:
+    from fake_github import FakeGitHub
+
+    with FakeGitHub() as server:
+        yield server
