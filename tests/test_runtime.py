@@ -1,0 +1,152 @@
+"""The runner contract: inputs, outputs, summary cap, annotations and masking."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from conftest import parse_outputs
+
+from ci_toolkit.markdown import SUMMARY_LIMIT
+from ci_toolkit.runtime import Context, Input, InputError, Inputs, Log, Outputs, Runtime, Summary
+
+SPECS = (
+    Input("issue-title", "Default title"),
+    Input("dry-run", "false", boolean=True),
+    Input("hotspots", "15"),
+    Input("filter", "latest"),
+    Input("allowed-skips"),
+    Input("github-token", secret=True),
+)
+
+
+def inputs(flags: dict[str, str] | None = None, env: dict[str, str] | None = None) -> Inputs:
+    return Inputs(SPECS, flags or {}, env or {}, Log(on_runner=False))
+
+
+def test_flag_wins_over_env_which_wins_over_default() -> None:
+    env = {"INPUT_ISSUE-TITLE": "from env"}
+    assert inputs().text("issue-title") == "Default title"
+    assert inputs(env=env).text("issue-title") == "from env"
+    assert inputs({"issue-title": "from flag"}, env).text("issue-title") == "from flag"
+
+
+def test_runner_spelling_with_hyphens_and_underscore_spelling_both_read() -> None:
+    assert inputs(env={"INPUT_DRY-RUN": "TRUE"}).flag("dry-run") is True
+    assert inputs(env={"INPUT_DRY_RUN": "yes"}).flag("dry-run") is True
+
+
+@pytest.mark.parametrize("value", ["true", "True", "1", "yes", "YES"])
+def test_booleans_true(value: str) -> None:
+    assert inputs(env={"INPUT_DRY-RUN": value}).flag("dry-run") is True
+
+
+@pytest.mark.parametrize("value", ["false", "0", "no", "No"])
+def test_booleans_false(value: str) -> None:
+    assert inputs(env={"INPUT_DRY-RUN": value}).flag("dry-run") is False
+
+
+def test_a_boolean_that_is_not_one_names_the_input() -> None:
+    with pytest.raises(InputError, match="'dry-run'.*true/false"):
+        inputs(env={"INPUT_DRY-RUN": "maybe"}).flag("dry-run")
+
+
+def test_empty_value_falls_back_to_the_default() -> None:
+    # The runner passes an input left empty as an empty string.
+    assert inputs(env={"INPUT_DRY-RUN": ""}).flag("dry-run") is False
+    assert inputs(env={"INPUT_HOTSPOTS": ""}).integer("hotspots", 1, 100) == 15
+
+
+def test_integer_range_and_garbage() -> None:
+    assert inputs(env={"INPUT_HOTSPOTS": " 10 "}).integer("hotspots", 1, 100) == 10
+    with pytest.raises(InputError, match="whole number"):
+        inputs(env={"INPUT_HOTSPOTS": "ten"}).integer("hotspots", 1, 100)
+    with pytest.raises(InputError, match="from 1 to 100"):
+        inputs(env={"INPUT_HOTSPOTS": "0"}).integer("hotspots", 1, 100)
+
+
+def test_choice() -> None:
+    assert inputs(env={"INPUT_FILTER": "ALL"}).choice("filter", ("latest", "all")) == "all"
+    with pytest.raises(InputError, match="one of latest, all"):
+        inputs(env={"INPUT_FILTER": "every"}).choice("filter", ("latest", "all"))
+
+
+@pytest.mark.parametrize("value", ["a, b,,a", "a\nb\n\n", '["a", "b", "a"]', " a ,\n b "])
+def test_items_from_commas_newlines_or_json(value: str) -> None:
+    assert inputs(env={"INPUT_ALLOWED-SKIPS": value}).items("allowed-skips") == ["a", "b"]
+
+
+def test_items_bad_json_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="JSON array"):
+        inputs(env={"INPUT_ALLOWED-SKIPS": '["a", 1]'}).items("allowed-skips")
+
+
+def test_undeclared_input_is_a_bug_not_a_silent_default() -> None:
+    with pytest.raises(KeyError):
+        inputs().text("not-declared")
+
+
+def test_secret_is_masked_and_scrubbed() -> None:
+    stream = io.StringIO()
+    log = Log(on_runner=True, stream=stream)
+    Inputs(SPECS, {}, {"INPUT_GITHUB-TOKEN": "ghs_secret"}, log).text("github-token")
+    log.warning("failed with ghs_secret in the text")
+    assert "::add-mask::ghs_secret" in stream.getvalue()
+    assert "::warning::failed with *** in the text" in stream.getvalue()
+
+
+def test_annotation_escaping() -> None:
+    stream = io.StringIO()
+    log = Log(on_runner=True, stream=stream)
+    log.error("100% bad\nsecond line", file="a,b:c.yml", line=3, title="T")
+    assert stream.getvalue().strip() == (
+        "::error file=a%2Cb%3Ac.yml,line=3,title=T::100%25 bad%0Asecond line")
+
+
+def test_outputs_heredoc_with_random_delimiter(tmp_path: Path) -> None:
+    path = tmp_path / "out"
+    outputs = Outputs(str(path))
+    outputs.set("report", "line 1\nEOF\nline 3")
+    outputs.set("jobs", [{"name": "a"}])
+    outputs.set("count", 3)
+    text = path.read_text()
+    assert "ghadelimiter_" in text
+    assert parse_outputs(text) == {"report": "line 1\nEOF\nline 3",
+                                   "jobs": '[{"name": "a"}]', "count": "3"}
+
+
+def test_summary_never_exceeds_one_mebibyte(tmp_path: Path) -> None:
+    path = tmp_path / "summary"
+    summary = Summary(str(path))
+    summary.write("| a |\n" * 150_000)
+    summary.write("| b |\n" * 150_000)
+    size = path.stat().st_size
+    assert size <= SUMMARY_LIMIT
+    assert "limited to 1 MiB" in path.read_text()
+
+
+def test_context_default_branch_only_for_push_on_it(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text('{"repository": {"default_branch": "main"}}')
+    env = {"GITHUB_EVENT_PATH": str(event), "GITHUB_REF": "refs/heads/main",
+           "GITHUB_EVENT_NAME": "push"}
+    log = Log(on_runner=False)
+    assert Context.from_env(env, log).on_default_branch
+    assert not Context.from_env({**env, "GITHUB_EVENT_NAME": "pull_request"}, log).on_default_branch
+    assert not Context.from_env({**env, "GITHUB_REF": "refs/heads/dev"}, log).on_default_branch
+
+
+def test_unreadable_event_payload_is_a_warning(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    event = tmp_path / "event.json"
+    event.write_text("{not json")
+    context = Context.from_env({"GITHUB_EVENT_PATH": str(event)}, Log(on_runner=False))
+    assert context.event == {}
+    assert "event payload" in capsys.readouterr().err
+
+
+def test_token_falls_back_to_environment_and_is_masked() -> None:
+    runtime = Runtime.create(SPECS, {}, {"GITHUB_TOKEN": "ghp_local"})
+    assert runtime.token() == "ghp_local"
+    assert runtime.log.scrub("x ghp_local y") == "x *** y"
