@@ -1,0 +1,115 @@
+"""Every action.yml, its command's code, its README and the contract in ACTIONS.md agree."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import ROOT, SHARED
+
+from ci_toolkit.cli import COMMANDS, load
+
+TOKEN_DEFAULT = "${{ github.token }}"
+DOCKER_ACTIONS = sorted(p.parent.name for p in ROOT.glob("*/action.yml")
+                        if p.parent.name in COMMANDS)
+
+
+def action(folder: str) -> dict[str, Any]:
+    return yaml.safe_load((ROOT / folder / "action.yml").read_text())
+
+
+def declared_defaults(meta: dict[str, Any]) -> dict[str, str]:
+    return {name: str(spec.get("default", "")) for name, spec in (meta.get("inputs") or {}).items()}
+
+
+def code_defaults(command: str) -> dict[str, str]:
+    return {spec.name: TOKEN_DEFAULT if spec.secret else spec.default
+            for spec in load(command).INPUTS}
+
+
+def test_every_command_has_an_action_folder() -> None:
+    assert sorted(COMMANDS) == DOCKER_ACTIONS
+
+
+@pytest.mark.parametrize("command", DOCKER_ACTIONS)
+def test_action_yml_matches_the_code(command: str) -> None:
+    meta = action(command)
+    assert declared_defaults(meta) == code_defaults(command)
+    assert meta["runs"] == {"using": "docker", "image": "../Dockerfile", "args": [command]}
+    assert meta["branding"]["icon"] and meta["branding"]["color"]
+    assert meta.get("description") and meta.get("author")
+    for kind in ("inputs", "outputs"):
+        for name, spec in (meta.get(kind) or {}).items():
+            assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name), f"{name} is not kebab-case"
+            assert spec.get("description"), f"{command}: {kind[:-1]} {name} has no description"
+
+
+@pytest.mark.parametrize("command", DOCKER_ACTIONS)
+def test_every_input_and_output_is_used_by_the_code(command: str) -> None:
+    source = inspect.getsource(load(command))
+    meta = action(command)
+    for name in [*(meta.get("inputs") or {}), *(meta.get("outputs") or {})]:
+        assert f'"{name}"' in source, f"{command}: {name!r} is declared but never used"
+
+
+@pytest.mark.parametrize("folder", [*DOCKER_ACTIONS, "coverage-upload"])
+def test_readme_documents_every_input_and_output(folder: str) -> None:
+    readme = ROOT / folder / "README.md"
+    if not (ROOT / folder / "action.yml").exists():
+        pytest.skip(f"{folder} is not built yet")
+    text = readme.read_text()
+    meta = action(folder)
+    for name in [*(meta.get("inputs") or {}), *(meta.get("outputs") or {})]:
+        assert f"`{name}`" in text, f"{folder}/README.md does not document {name!r}"
+    assert "permissions:" in text and "uses: " in text, "README needs a complete workflow"
+
+
+def test_root_action_is_the_soft_gate_with_the_same_contract() -> None:
+    root, sub = yaml.safe_load((ROOT / "action.yml").read_text()), action("coverage-soft-gate")
+    assert root["runs"] == {"using": "docker", "image": "Dockerfile",
+                            "args": ["coverage-soft-gate"]}
+    assert root["inputs"] == sub["inputs"] and root["outputs"] == sub["outputs"]
+    assert root["branding"]
+
+
+def contract_tables() -> dict[str, dict[str, str]]:
+    """`## section` → {input: default} from the input tables of ../shared/design/ACTIONS.md."""
+    path = SHARED / "design" / "ACTIONS.md"
+    if not path.exists():
+        pytest.skip("../shared is absent here")
+    tables: dict[str, dict[str, str]] = {}
+    section = ""
+    for line in path.read_text().splitlines():
+        heading = re.match(r"## ([\w-]+)", line)
+        if heading:
+            section = heading.group(1)
+        row = re.match(r"\| `([\w-]+)` \| (.*?) \|", line)
+        if row and section:
+            default = row.group(2).strip()
+            default = "" if default.startswith("*(") else default.strip("`")
+            tables.setdefault(section, {})[row.group(1)] = default
+    return tables
+
+
+@pytest.mark.parametrize("folder", [*DOCKER_ACTIONS, "coverage-upload"])
+def test_inputs_and_defaults_follow_actions_md(folder: str) -> None:
+    if not (ROOT / folder / "action.yml").exists():
+        pytest.skip(f"{folder} is not built yet")
+    expected = contract_tables()[folder]
+    declared = declared_defaults(action(folder))
+    assert set(declared) == set(expected)
+    for name, default in expected.items():
+        if name == "files" and folder == "coverage-upload":
+            continue  # the contract lists the set in prose; checked by the action's own test
+        assert declared[name] == default, f"{folder}: {name} default differs from ACTIONS.md"
+
+
+def test_unknown_flag_and_bad_input_exit_2(tmp_path: Path) -> None:
+    from conftest import run_action
+
+    result = run_action("ci-gate", {"needs": "{}"}, tmp_path=tmp_path, args=["--no-such-flag"])
+    assert result.rc == 2
