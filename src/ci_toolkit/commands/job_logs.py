@@ -1,0 +1,121 @@
+"""job-logs: every job of a run with its result and a link to its log. Soft: never fails the job.
+
+The table is `joblist.jobs_table`, the same one the coverage soft gate puts in its report.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from ci_toolkit.joblist import Job, is_failed, is_pending, jobs_table
+from ci_toolkit.markdown import SUMMARY_LIMIT, escape
+from ci_toolkit.runtime import Input, InputError, Runtime
+
+INPUTS = (
+    Input("github-token", secret=True),
+    Input("title", "Logs for this run"),
+    Input("filter", "latest"),
+    Input("exclude"),
+    Input("summary", "true", boolean=True),
+    Input("run-id"),
+)
+SOFT = True
+PERMISSION = "actions: read"
+# GitHub allows 1 MB of outputs per job: the two big ones share half of it, leaving room for
+# the other steps' outputs.
+OUTPUT_LIMIT = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Options:
+    title: str
+    attempts: str
+    exclude: list[str]
+    summary: bool
+    run_id: int | None
+
+
+def run(rt: Runtime) -> int:
+    options = _options(rt)
+    jobs = _fetch(rt, options)
+    if jobs is None:
+        return 0
+    jobs = [job for job in jobs if not any(fnmatchcase(job.name, g) for g in options.exclude)]
+    title = options.title or None
+    rt.outputs.set("table", jobs_table(jobs, title=title, limit=OUTPUT_LIMIT))
+    rt.outputs.set("jobs", _jobs_json(rt, jobs))
+    rt.outputs.set("failed", sum(is_failed(job) for job in jobs))
+    rt.outputs.set("pending", sum(is_pending(job) for job in jobs))
+    rt.outputs.set("total", len(jobs))
+    if options.summary:
+        rt.summary.write(jobs_table(jobs, title=title, limit=_summary_room(rt)))
+    return 0
+
+
+def _options(rt: Runtime) -> Options:
+    """Every input, checked before any request: a typo is exit 2 even when GitHub is down."""
+    raw_run = rt.inputs.text("run-id")
+    if raw_run and not (raw_run.isdigit() and int(raw_run) > 0):
+        raise InputError("run-id", f"expected a run id (a positive number), got {raw_run!r}")
+    return Options(
+        title=rt.inputs.text("title"),
+        attempts=rt.inputs.choice("filter", ("latest", "all")),
+        exclude=rt.inputs.lines("exclude"),
+        summary=rt.inputs.flag("summary"),
+        run_id=int(raw_run) if raw_run else rt.context.run_id,
+    )
+
+
+def _fetch(rt: Runtime, options: Options) -> list[Job] | None:
+    """The run's jobs; on any fault a warning (also in the summary) and None."""
+    repository, run_id = rt.context.repository, options.run_id
+    if not repository or run_id is None:
+        _give_up(rt, "Could not list the jobs: GITHUB_REPOSITORY and a run id "
+                 "(GITHUB_RUN_ID or the `run-id` input) are needed.", options)
+        return None
+    # Imported here: PyGithub is only loaded once the inputs are known to be good.
+    from ci_toolkit.github import connect, explain
+    from ci_toolkit.github.jobs import IncompleteJobs, fetch_jobs
+
+    try:
+        gh = connect(rt.token(), rt.context.api_url)
+        return fetch_jobs(gh, repository, run_id, attempts=options.attempts)
+    except IncompleteJobs as exc:
+        rt.log.warning(f"The job list of run {run_id} may be incomplete: {exc}.")
+        return exc.jobs
+    except Exception as exc:  # soft: any fault is a warning, never a failed job
+        _give_up(rt, explain(exc, f"list the jobs of run {run_id}", PERMISSION), options)
+        return None
+
+
+def _give_up(rt: Runtime, message: str, options: Options) -> None:
+    rt.log.warning(message)
+    title = f"### {escape(options.title)}\n\n" if options.title else ""
+    rt.outputs.set("table", "")
+    if options.summary:
+        rt.summary.write(f"{title}> [!WARNING]\n> {rt.log.scrub(message)}")
+
+
+def _jobs_json(rt: Runtime, jobs: list[Job]) -> str:
+    """The `jobs` output; cut from the end (with a warning) if it would pass OUTPUT_LIMIT."""
+    items = [{"name": j.name, "status": j.status, "conclusion": j.conclusion, "url": j.url,
+              "attempt": j.attempt} for j in jobs]
+    text = json.dumps(items, ensure_ascii=False)
+    kept = len(items)
+    while len(text.encode("utf-8")) > OUTPUT_LIMIT and kept > 0:
+        kept = kept * 3 // 4  # a few rounds at most, even for very long job names
+        text = json.dumps(items[:kept], ensure_ascii=False)
+    if kept < len(items):
+        rt.log.warning(f"The `jobs` output holds the first {kept} of {len(items)} jobs: GitHub "
+                       "limits a job's outputs to 1 MB.")
+    return text
+
+
+def _summary_room(rt: Runtime) -> int:
+    """Bytes left in this step's summary (1 MiB in all), keeping room for a cut note."""
+    path = rt.context.env.get("GITHUB_STEP_SUMMARY")
+    used = Path(path).stat().st_size if path and Path(path).exists() else 0
+    return max(0, SUMMARY_LIMIT - used - 1024)
