@@ -1,0 +1,156 @@
+"""The soft gate's Markdown: headline, per-job table, hotspots, the run's logs, size budgets.
+
+Every string from outside (job names, file paths, problem texts) goes through `escape`, so a
+name holding `|`, a newline, backticks, `<script>` or `@someone` keeps every table intact and
+pings no one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ci_toolkit.coverage import Hotspot, JobSummary, Summary, Totals
+from ci_toolkit.joblist import DEFAULT_TITLE, Job, jobs_table
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT, escape, link, percent, table, truncate
+from ci_toolkit.softgate import history, trend
+from ci_toolkit.softgate.history import Point
+
+CUT_NOTE = ("This report was cut to GitHub's limit of 65,536 characters; the full report is in "
+            "the step summary of the run.")
+
+
+@dataclass
+class Run:
+    """Where the figures come from."""
+
+    run_id: int | None = None
+    url: str | None = None
+    sha: str = ""
+    branch: str = ""
+    default_branch: bool = False
+
+
+@dataclass
+class Report:
+    """Everything the Markdown is made of."""
+
+    summary: Summary
+    run: Run
+    jobs: list[Job] | None = None  # the run's jobs, for the logs table; None: not listed
+    jobs_note: str = ""  # why the logs table is missing
+    problems: list[str] = field(default_factory=list)
+
+
+def _number(value: int) -> str:
+    return f"{value:,}"
+
+
+def _counts(covered: int, total: int) -> str:
+    return f"{_number(covered)} / {_number(total)}" if total else "—"
+
+
+def headline(report: Report) -> str:
+    s = report.summary
+    if not s.jobs:
+        return "**No coverage report could be read in this run.**"
+    worst = min(s.jobs, key=lambda j: j.percent)
+    combined = percent(s.combined) if s.combined is not None else "— (no line data)"
+    if s.combined is not None and not s.combined_branches:
+        combined += " (statements only)"
+    return (f"**Average {percent(s.average)}** · worst {percent(s.worst)} "
+            f"({escape(worst.job)}) · combined {combined} · {len(s.jobs)} "
+            f"job{'s' if len(s.jobs) != 1 else ''}")
+
+
+def origin(run: Run) -> str:
+    parts = [link(f"run {run.run_id}", run.url) if run.run_id else "a local run"]
+    if run.branch:
+        parts.append(f"on {escape(run.branch)}")
+    if run.sha:
+        parts.append(f"at {escape(run.sha[:7])}")
+    return "From " + " ".join(parts) + "."
+
+
+def jobs_section(jobs: Sequence[JobSummary]) -> str:
+    if not jobs:
+        return ""
+    junit = any(j.tests is not None for j in jobs)
+    headers = ["Job", "Total", "Statements", "Branches"] + (["Tests", "Failed"] if junit else [])
+    rows = [_job_row(j, junit) for j in sorted(jobs, key=lambda j: j.job)]
+    return "### Jobs\n\n" + table(headers, rows, "lrrr" + ("rr" if junit else ""))
+
+
+def _job_row(job: JobSummary, junit: bool) -> list[str]:
+    t: Totals = job.totals
+    row = [escape(job.job), percent(job.percent), _counts(t.executed, t.statements),
+           _counts(t.taken, t.branches)]
+    if junit:
+        tests = job.tests
+        row += ["—", "—"] if tests is None else [
+            _number(tests.tests), _number(tests.failures + tests.errors)]
+    return row
+
+
+def hotspots_section(hotspots: Sequence[Hotspot]) -> str:
+    if not hotspots:
+        return ""
+    rows = [[escape(h.path), percent(h.percent), _number(h.totals.missed_statements),
+             _number(h.totals.statements), _counts(h.totals.taken, h.totals.branches)]
+            for h in hotspots]
+    return (f"### Hotspots: the {len(hotspots)} least covered files\n\n" +
+            table(["File", "Coverage", "Missed", "Statements", "Branches"], rows, "lrrrr"))
+
+
+def logs_section(report: Report) -> str:
+    if report.jobs is None:
+        return f"### {DEFAULT_TITLE}\n\n_{escape(report.jobs_note or 'Not listed.')}_"
+    return jobs_table(report.jobs, title=DEFAULT_TITLE)
+
+
+def problems_section(problems: Sequence[str]) -> str:
+    if not problems:
+        return ""
+    lines = "\n".join(f"> - {escape(p)}" for p in problems)
+    return f"> [!WARNING]\n> Some of this run could not be read or written:\n{lines}"
+
+
+def render(report: Report) -> str:
+    """The visible report, as the step summary, the comment and the issue body show it."""
+    parts = [
+        "## Coverage soft gate",
+        headline(report) + "  \n" + origin(report.run),
+        problems_section(report.problems),
+        jobs_section(report.summary.jobs),
+        hotspots_section(report.summary.hotspots),
+        logs_section(report),
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def fit(visible: str, reserved: int) -> str:
+    """`visible` cut (with a note) so that `reserved` more characters still fit in a body."""
+    return truncate(visible, ISSUE_BODY_LIMIT - reserved, CUT_NOTE)
+
+
+def body(mark: str, visible: str, points: list[Point]) -> str:
+    """The issue body: marker, report, trend chart, hidden history; never over the limit.
+
+    Only the visible report is ever cut: the marker finds the issue again and the history
+    carries the trend forward.
+    """
+    chart = trend.chart(points)
+    shown = "\n### Trend\n\n" + chart + "\n" if chart else ""
+    tail = shown + "\n" + history.render(points) + "\n"
+    head = mark + "\n"
+    return head + fit(visible, len(head) + len(tail)) + tail
+
+
+def comment(visible: str, points: list[Point], *, default_branch: bool) -> str:
+    """One run's comment: the sparkline line first (e-mails show raw text), then the report."""
+    lines = [trend.headline(points)]
+    if not default_branch:
+        lines.append("_Not a default-branch run: the issue body keeps the default branch's "
+                     "figures; this comment records this run._")
+    head = "\n\n".join(line for line in lines if line) + "\n\n"
+    return head + fit(visible, len(head))

@@ -1,0 +1,98 @@
+"""The ONE tracking issue: found by its hidden marker and label, created once, kept unique.
+
+Found through the issues list API (search lags behind writes and allows 30 requests a minute).
+No API call creates atomically, so after creating, the issues are listed again: the lowest
+numbered marked issue is kept and any other is closed with a link to it. Of two racing runs,
+the one that created the higher number always sees the lower one (issue numbers follow creation
+order, and it lists after its own create), so exactly one issue stays open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from github import GithubException
+from github.Issue import Issue
+from github.Repository import Repository
+
+from ci_toolkit.github import create_once, explain
+from ci_toolkit.github.issues import ensure_labels, open_issues, with_marker
+
+Warn = Callable[[str], None]
+WRITE = "issues: write"
+
+
+@dataclass
+class Tracking:
+    issue: Issue
+    created: bool = False
+    closed: list[int] = field(default_factory=list)  # duplicates this run closed
+
+
+def find(repo: Repository, mark: str, label: str) -> list[Issue]:
+    """Open issues carrying `mark`, lowest number first.
+
+    The labelled list is one request in the usual case; only when it finds nothing are all open
+    issues listed, in case the label was removed by hand or could not be set.
+    """
+    found = with_marker(open_issues(repo, [label] if label else []), mark)
+    if found or not label:
+        return found
+    return with_marker(open_issues(repo), mark)
+
+
+def ensure(repo: Repository, *, title: str, label: str, mark: str, body: str,
+           warn: Warn) -> Tracking:
+    """The tracking issue, created with `body` (which must carry `mark`) when there is none."""
+    found = find(repo, mark, label)
+    if found:
+        return Tracking(found[0], closed=close_duplicates(found[0], found[1:], warn))
+    _ensure_label(repo, label, warn)
+
+    def look() -> Issue | None:
+        again = find(repo, mark, label)
+        return again[0] if again else None
+
+    issue = create_once(lambda: _create(repo, title, body, label, warn), look)
+    after = find(repo, mark, label)
+    everyone = sorted({i.number: i for i in [*after, issue]}.values(), key=lambda i: i.number)
+    keeper = everyone[0]
+    return Tracking(keeper, created=keeper.number == issue.number,
+                    closed=close_duplicates(keeper, everyone[1:], warn))
+
+
+def _ensure_label(repo: Repository, label: str, warn: Warn) -> None:
+    """Make sure the label exists; a refusal is a warning, not the end."""
+    if not label:
+        return
+    try:
+        ensure_labels(repo, [label])
+    except GithubException as exc:
+        warn(explain(exc, f"create the label '{label}'", WRITE) + " The issue is still created.")
+
+
+def _create(repo: Repository, title: str, body: str, label: str, warn: Warn) -> Issue:
+    """Create the issue with its label; should GitHub refuse the label (422), without it."""
+    try:
+        return repo.create_issue(title=title, body=body, labels=[label] if label else [])
+    except GithubException as exc:
+        if exc.status != 422 or not label:
+            raise
+        warn(explain(exc, f"label the tracking issue '{label}'") + " It is created without it.")
+        return repo.create_issue(title=title, body=body)
+
+
+def close_duplicates(keeper: Issue, others: list[Issue], warn: Warn) -> list[int]:
+    """Close every other marked issue with a comment pointing at the one kept."""
+    closed = []
+    for other in others:
+        try:
+            other.create_comment(
+                f"Closing in favour of #{keeper.number}, the one tracking issue of this soft "
+                f"gate ({keeper.html_url}). Two runs created an issue at the same time.")
+            other.edit(state="closed", state_reason="not_planned")
+            closed.append(other.number)
+        except GithubException as exc:
+            warn(explain(exc, f"close the duplicate tracking issue #{other.number}", WRITE))
+    return closed
