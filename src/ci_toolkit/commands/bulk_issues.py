@@ -1,0 +1,363 @@
+"""bulk-issues: create the issues of one Markdown spec, once.
+
+Each issue carries a hidden marker keyed on its title, and open issues are read through the
+list API before anything is written, so pressing the button twice creates nothing new. Writes are
+paced by the client factory; a rate-limit answer is waited out (it says nothing was done), and a
+create without an answer is looked for before it is retried (`create_once`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import requests
+from github import GithubException
+from github.GithubException import RateLimitExceededExceedsMaxWait
+from github.Issue import Issue
+from github.Repository import Repository
+
+from ci_toolkit import markdown
+from ci_toolkit.github import WAITS, WaitBudgetExceeded, connect, create_once, explain
+from ci_toolkit.github.issues import MissingLabels, ensure_labels, marker, open_issues, with_marker
+from ci_toolkit.issue_spec import FORMAT, PlannedIssue, SpecError, parse, unique_labels
+from ci_toolkit.runtime import Input, InputError, Runtime
+
+INPUTS = (
+    Input("github-token", secret=True),
+    Input("spec"),
+    Input("spec-file"),
+    Input("default-labels"),
+    Input("on-existing", "skip"),
+    Input("create-labels", "true", boolean=True),
+    Input("dry-run", "false", boolean=True),
+)
+SOFT = False
+
+KIND = "bulk-issues"
+PERMISSION = "issues: write"
+ON_EXISTING = ("skip", "update", "create")
+# An explicit operation may wait out a secondary rate limit (GitHub asks for a minute or more)
+# more than once; soft actions keep the core's one-minute budget.
+OPERATION_WAIT = 600.0
+RATE_LIMIT_TRIES = 5
+CUT_NOTE = "This body was longer than the 65,536 characters GitHub accepts; the rest was cut."
+GITHUB_ERRORS = (GithubException, requests.RequestException, WaitBudgetExceeded)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Planned:
+    """An issue as it will be sent: labels merged, body cut to size and marked."""
+
+    title: str
+    labels: tuple[str, ...]
+    body: str
+    cut: bool
+
+
+@dataclass
+class Outcome:
+    title: str
+    action: str  # created, updated, skipped, failed; `would …` in a dry run
+    number: int | None = None
+    url: str | None = None
+    note: str = ""
+    fatal: bool = False  # the cause will fail every following write too
+
+    def as_output(self) -> dict[str, object]:
+        return {"title": self.title, "number": self.number, "url": self.url,
+                "action": self.action}
+
+
+class Stop(Exception):
+    """Nothing (more) can be done: the message says why."""
+
+
+def run(rt: Runtime) -> int:
+    plan = [planned(issue, rt.inputs.items("default-labels")) for issue in _read_spec(rt)]
+    on_existing = rt.inputs.choice("on-existing", ON_EXISTING)
+    create_labels = rt.inputs.flag("create-labels")
+    if rt.inputs.flag("dry-run"):
+        return _dry_run(rt, plan, on_existing, create_labels)
+    if "CI_TOOLKIT_MAX_WAIT" not in rt.context.env:
+        WAITS.budget = max(WAITS.budget, OPERATION_WAIT)
+    token = rt.token()
+    if not token:
+        raise InputError("github-token", "is empty; this action needs a token with "
+                                         f"`{PERMISSION}` (the default `${{{{ github.token }}}}` "
+                                         "has it when the job grants it under `permissions:`).")
+    try:
+        outcomes = _apply(rt, _repository(rt, token), plan, on_existing, create_labels)
+    except Stop as exc:
+        rt.log.error(str(exc))
+        outcomes = [Outcome(p.title, "failed", note=str(exc)) for p in plan]
+    _report(rt, outcomes)
+    return 1 if any(o.action == "failed" for o in outcomes) else 0
+
+
+# --- the spec ---------------------------------------------------------------------------------
+
+def _read_spec(rt: Runtime) -> list[PlannedIssue]:
+    spec, path = rt.inputs.raw("spec"), rt.inputs.text("spec-file")
+    if spec.strip() and path:
+        raise InputError("spec-file", "give the Markdown in `spec` or in `spec-file`, not both.")
+    if not spec.strip() and not path:
+        raise InputError("spec", f"is empty; give the Markdown here or a workspace file in "
+                                 f"`spec-file`. The format: {FORMAT}.")
+    name, text = ("spec-file", read_workspace_file(rt.context.workspace, path)) if path \
+        else ("spec", spec)
+    try:
+        return parse(text)
+    except SpecError as exc:
+        raise InputError(name, str(exc)) from None
+
+
+def read_workspace_file(workspace: Path, path: str) -> str:
+    """A file named relative to the workspace; anything resolving outside it is refused."""
+    root = workspace.resolve()
+    target = (root / path).resolve()
+    if not target.is_relative_to(root):
+        raise InputError("spec-file", f"{path!r} is outside the workspace ({root}); name a file "
+                                      "inside the checked-out repository.")
+    try:
+        return target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("spec-file", f"there is no file {path!r} in the workspace; did the job "
+                                      "run actions/checkout first?") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError("spec-file", f"cannot read {path!r}: {exc}") from None
+
+
+def planned(issue: PlannedIssue, default_labels: Sequence[str]) -> Planned:
+    """Labels merged with the defaults; the body cut to GitHub's limit with the marker kept."""
+    mark = marker(KIND, issue.title)
+    body = markdown.truncate(issue.body, markdown.ISSUE_BODY_LIMIT - len(mark) - 2, CUT_NOTE)
+    return Planned(
+        title=issue.title,
+        labels=unique_labels([*issue.labels, *default_labels]),
+        body=f"{body}\n\n{mark}" if body else mark,
+        cut=body != issue.body,
+    )
+
+
+# --- deciding -------------------------------------------------------------------------------
+
+def existing_for(issues: Sequence[Issue], title: str) -> Issue | None:
+    """The open issue this title already has: ours by marker first, else one made by hand."""
+    ours = with_marker(issues, marker(KIND, title))
+    if ours:
+        return ours[0]
+    same = [issue for issue in issues if (issue.title or "").strip() == title]
+    return min(same, key=lambda issue: issue.number) if same else None
+
+
+def merged_labels(issue: Issue, item: Planned) -> list[str]:
+    """An update adds the spec's labels and removes none (people triage with labels too)."""
+    return list(unique_labels([*(label.name for label in issue.labels), *item.labels]))
+
+
+def decide(found: Issue | None, item: Planned, on_existing: str) -> str:
+    """`create`, `skip`, `update`, or `unchanged` (an update that would change nothing)."""
+    if found is None or on_existing == "create":
+        return "create"
+    if on_existing == "skip":
+        return "skip"
+    same_labels = len(merged_labels(found, item)) == len(found.labels)
+    return "unchanged" if found.body == item.body and same_labels else "update"
+
+
+# --- doing ----------------------------------------------------------------------------------
+
+def _repository(rt: Runtime, token: str) -> Repository:
+    name = rt.context.repository
+    if not name:
+        raise Stop("GITHUB_REPOSITORY is not set; when running by hand, set it to owner/name.")
+    # Lazy: the repository object costs no request; the first list call checks access.
+    return connect(token, rt.context.api_url).withLazy(True).get_repo(name)
+
+
+def _apply(rt: Runtime, repo: Repository, plan: list[Planned], on_existing: str,
+           create_labels: bool) -> list[Outcome]:
+    _labels(rt, repo, plan, create_labels)
+    try:
+        issues = open_issues(repo)
+    except GITHUB_ERRORS as exc:
+        raise Stop(explain(exc, "list the open issues", "issues: read") + " Nothing was created: "
+                   "without that list a create could duplicate an issue.") from None
+    known = {issue.number for issue in issues}
+    outcomes: list[Outcome] = []
+    stop = ""
+    for index, item in enumerate(plan, start=1):
+        if stop:
+            outcome = Outcome(item.title, "failed", note=f"not tried: {stop}")
+        else:
+            outcome = _one(repo, item, existing_for(issues, item.title), on_existing, known)
+            stop = outcome.note if outcome.fatal else ""
+        _progress(rt, index, len(plan), outcome)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _labels(rt: Runtime, repo: Repository, plan: list[Planned], create: bool) -> None:
+    wanted = unique_labels(name for item in plan for name in item.labels)
+    try:
+        created = ensure_labels(repo, wanted, create=create)
+    except MissingLabels as exc:
+        raise Stop(f"These labels do not exist: {', '.join(exc.names)}. Create them, or set "
+                   "`create-labels: true`. Nothing was created.") from None
+    except GITHUB_ERRORS as exc:
+        raise Stop(explain(exc, "create the missing labels", PERMISSION)
+                   + " Nothing was created.") from None
+    if created:
+        rt.log.info(f"Created labels: {', '.join(created)}")
+
+
+def _one(repo: Repository, item: Planned, found: Issue | None, on_existing: str,
+         known: set[int]) -> Outcome:
+    """Carry out one planned issue; a failure is an outcome, not an exception."""
+    action = decide(found, item, on_existing)
+    try:
+        if action == "create":
+            issue = create_once(lambda: _paced(lambda: _create(repo, item)),
+                                lambda: _find_created(repo, item.title, known))
+            return Outcome(item.title, "created", issue.number, issue.html_url)
+        assert found is not None
+        if action == "update":
+            _paced(lambda: found.edit(body=item.body, labels=merged_labels(found, item)))
+            return Outcome(item.title, "updated", found.number, found.html_url)
+    except GITHUB_ERRORS as exc:
+        doing = f"{'create' if action == 'create' else 'update'} issue {item.title!r}"
+        return Outcome(item.title, "failed", note=explain(exc, doing, PERMISSION),
+                       fatal=_fatal(exc))
+    note = "already up to date" if action == "unchanged" else "an open issue has this title"
+    return Outcome(item.title, "skipped", found.number, found.html_url, note)
+
+
+def _create(repo: Repository, item: Planned) -> Issue:
+    return repo.create_issue(title=item.title, body=item.body, labels=list(item.labels))
+
+
+def _find_created(repo: Repository, title: str, known: set[int]) -> Issue | None:
+    """After a create without an answer: the marked issue that was not there before, if any."""
+    marked = with_marker(open_issues(repo), marker(KIND, title))
+    fresh = [issue for issue in marked if issue.number not in known]
+    return fresh[0] if fresh else None
+
+
+def _paced(write: Callable[[], T]) -> T:
+    """A write whose rate-limit answers are waited out: such an answer means nothing was done."""
+    for _ in range(RATE_LIMIT_TRIES - 1):
+        try:
+            return write()
+        except GithubException as exc:
+            seconds = rate_limit_wait(exc)
+            if seconds is None:
+                raise
+            WAITS.sleep(seconds, "a rate limit")
+    return write()
+
+
+def rate_limit_wait(exc: GithubException, now: float | None = None) -> float | None:
+    """Seconds GitHub asks us to wait, or None when the answer is not a rate limit."""
+    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    message = str(exc.data.get("message", "")) if isinstance(exc.data, dict) else ""
+    limited = exc.status == 429 or (exc.status == 403 and (
+        "retry-after" in headers or headers.get("x-ratelimit-remaining") == "0"
+        or "rate limit" in message.lower()))
+    if not limited:
+        return None
+    if headers.get("retry-after", "").isdigit():
+        return max(float(headers["retry-after"]), 1.0)
+    reset = headers.get("x-ratelimit-reset", "")
+    if headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
+        return max(float(reset) - (time.time() if now is None else now), 0.0) + 1.0
+    return 60.0  # GitHub: wait at least a minute when it says nothing more
+
+
+def _fatal(exc: BaseException) -> bool:
+    """Failures that every following write would meet as well."""
+    if isinstance(exc, (WaitBudgetExceeded, RateLimitExceededExceedsMaxWait)):
+        return True
+    return isinstance(exc, GithubException) and exc.status in (401, 403, 404, 410)
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+def _progress(rt: Runtime, index: int, total: int, outcome: Outcome) -> None:
+    number = f" #{outcome.number}" if outcome.number else ""
+    rt.log.info(f"[{index}/{total}] {outcome.action}{number} {outcome.title}")
+    if outcome.action == "failed":
+        rt.log.error(outcome.note)
+
+
+def _counts(outcomes: Sequence[Outcome]) -> dict[str, int]:
+    return {action: sum(o.action == action for o in outcomes)
+            for action in ("created", "updated", "skipped", "failed")}
+
+
+def _report(rt: Runtime, outcomes: list[Outcome]) -> None:
+    counts = _counts(outcomes)
+    rt.outputs.set("issues", [o.as_output() for o in outcomes])
+    for action, count in counts.items():
+        rt.outputs.set(action, count)
+    headline = ", ".join(f"{count} {action}" for action, count in counts.items())
+    rt.log.info(f"bulk-issues: {headline}")
+    rows = [(markdown.link(f"#{o.number}", o.url) if o.number else "—", markdown.escape(o.title),
+             o.action, markdown.escape(o.note)) for o in outcomes]
+    rt.summary.write(f"### bulk-issues: {headline}\n\n"
+                     + markdown.table(("Issue", "Title", "Action", "Note"), rows))
+
+
+def _dry_run(rt: Runtime, plan: list[Planned], on_existing: str, create_labels: bool) -> int:
+    """The plan, from reads only: what a real run would do to each issue."""
+    issues = _read_existing(rt, plan, create_labels)
+    outcomes = []
+    for index, item in enumerate(plan, start=1):
+        found = existing_for(issues, item.title) if issues is not None else None
+        action = decide(found, item, on_existing)
+        outcome = Outcome(item.title, f"would {action}", found.number if found else None,
+                          found.html_url if found else None)
+        outcomes.append(outcome)
+        size = f"{len(item.body):,} characters{' (cut)' if item.cut else ''}"
+        number = f" #{found.number}" if found else ""
+        rt.log.info(f"[{index}/{len(plan)}] would {action}{number} {item.title} "
+                    f"(labels: {', '.join(item.labels) or 'none'}; body {size})")
+    rt.outputs.set("issues", [o.as_output() for o in outcomes])
+    for action in ("created", "updated", "skipped", "failed"):
+        rt.outputs.set(action, 0)
+    rows = [(markdown.escape(item.title), markdown.escape(", ".join(item.labels)) or "—",
+             f"{len(item.body):,}{' (cut)' if item.cut else ''}", outcome.action
+             + (f" {markdown.link(f'#{outcome.number}', outcome.url)}" if outcome.number else ""))
+            for item, outcome in zip(plan, outcomes, strict=True)]
+    rt.summary.write(f"### bulk-issues dry run: {len(plan)} issues, nothing written\n\n"
+                     + markdown.table(("Title", "Labels", "Body size", "Would"), rows, "llrl"))
+    return 0
+
+
+def _read_existing(rt: Runtime, plan: list[Planned], create_labels: bool) -> list[Issue] | None:
+    """Open issues (and a label check) when a token allows reading; None when nothing is known."""
+    token, name = rt.token(), rt.context.repository
+    if not (token and name):
+        rt.log.info("No token or repository: every issue is shown as `would create`.")
+        return None
+    repo = connect(token, rt.context.api_url).withLazy(True).get_repo(name)
+    try:
+        issues = open_issues(repo)
+        existing = {label.name.lower() for label in repo.get_labels()}
+    except GITHUB_ERRORS as exc:
+        rt.log.warning(explain(exc, "read the open issues and labels", "issues: read")
+                       + " Every issue is shown as `would create`.")
+        return None
+    missing = [n for n in unique_labels(n for p in plan for n in p.labels)
+               if n.lower() not in existing]
+    if missing and not create_labels:
+        rt.log.warning(f"A real run would stop before creating anything: these labels do not "
+                       f"exist: {', '.join(missing)} (and `create-labels` is false).")
+    elif missing:
+        rt.log.info(f"Would create labels: {', '.join(missing)}")
+    return issues
