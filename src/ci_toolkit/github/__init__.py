@@ -9,6 +9,7 @@ from ci_toolkit.github.client import (
     create_once,
     explain,
     is_transient,
+    repository,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "create_once",
     "explain",
     "is_transient",
+    "repository",
 ]

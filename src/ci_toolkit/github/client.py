@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import requests
 from github import Auth, Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededExceedsMaxWait
+from github.Repository import Repository
 from urllib3.util.retry import Retry
 
 T = TypeVar("T")
@@ -84,6 +85,11 @@ def connect(token: str, api_url: str, *, waits: Waits | None = None) -> Github:
         seconds_between_requests=None,
         seconds_between_writes=waits.write_interval * waits.scale or None,
     )
+
+
+def repository(gh: Github, full_name: str) -> Repository:
+    """The repository object without the GET that `get_repo` makes: requests are the budget."""
+    return gh.withLazy(True).get_repo(full_name)
 
 
 def is_transient(exc: BaseException) -> bool:
