@@ -1,0 +1,140 @@
+"""Cobertura XML (coverage.py `coverage xml`, gcovr, istanbul, coverlet), streamed."""
+
+from __future__ import annotations
+
+import re
+from array import array
+from pathlib import Path
+from xml.etree.ElementTree import Element
+
+from .model import COBERTURA_ARC, FileCoverage, JobReport, ReportError, Totals, join_source
+from .xmlstream import iter_elements
+
+FORMAT = "cobertura"
+_CONDITION = re.compile(r"\((\d+)/(\d+)\)")
+_ARC_MASK = 0xFFFFFFFF
+_EXIT = -1  # coverage.py writes "exit" for any arc leaving the code object
+
+
+class _FileLines:
+    """Lines of one file, merged over consecutive <class> elements (Java, .NET: several)."""
+
+    __slots__ = ("arcs_known", "branches", "hits", "missing_arcs", "path")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.hits: dict[int, bool] = {}
+        self.branches: dict[int, tuple[int, int]] = {}
+        self.missing_arcs: set[int] = set()
+        self.arcs_known = True
+
+    def add(self, line: Element) -> None:
+        get = line.get
+        number = int(get("number", "0"))
+        self.hits[number] = self.hits.get(number, False) or get("hits", "0") != "0"
+        if (get("branch") or "").lower() != "true":  # coverlet writes "True"
+            return
+        match = _CONDITION.search(get("condition-coverage", ""))
+        if match is None:
+            return
+        taken, total = int(match[1]), int(match[2])
+        self.branches[number] = max(self.branches.get(number, (0, 0)), (taken, total))
+        if taken < total:
+            self._add_missing(number, get("missing-branches"))
+
+    def _add_missing(self, number: int, missing: str | None) -> None:
+        if missing is None:
+            self.arcs_known = False  # only coverage.py names the branches it missed
+            return
+        for target in missing.split(","):
+            to = (
+                _EXIT if target == "exit" else int(target) if target.lstrip("-").isdigit() else None
+            )
+            if to is None:
+                self.arcs_known = False
+            else:
+                self.missing_arcs.add((number << 32) | (to & _ARC_MASK))
+
+    def coverage(self) -> FileCoverage:
+        missing = array("i", sorted(n for n, hit in self.hits.items() if not hit))
+        totals = Totals(
+            statements=len(self.hits),
+            executed=len(self.hits) - len(missing),
+            branches=sum(t for _, t in self.branches.values()),
+            taken=sum(k for k, _ in self.branches.values()),
+        )
+        arcs = array("q", sorted(self.missing_arcs)) if self.arcs_known else None
+        return FileCoverage(self.path, totals, missing, arcs)
+
+
+def _merge(old: FileCoverage, new: FileCoverage) -> FileCoverage:
+    """A file whose classes are not consecutive: counts add up (their lines are disjoint)."""
+    lines = None
+    if old.missing_lines is not None and new.missing_lines is not None:
+        lines = array("i", sorted(set(old.missing_lines) | set(new.missing_lines)))
+    arcs = None
+    if isinstance(old.missing_branches, array) and isinstance(new.missing_branches, array):
+        arcs = array("q", sorted(set(old.missing_branches) | set(new.missing_branches)))
+    return FileCoverage(old.path, old.totals + new.totals, lines, arcs)
+
+
+class _Collector:
+    """Keeps one file's lines open at a time so memory stays bounded."""
+
+    def __init__(self, report: JobReport) -> None:
+        self.report = report
+        self.current: _FileLines | None = None
+
+    def lines_for(self, path: str) -> _FileLines:
+        if self.current is None or self.current.path != path:
+            self.flush()
+            self.current = _FileLines(path)
+        return self.current
+
+    def flush(self) -> None:
+        if self.current is not None:
+            fc = self.current.coverage()
+            old = self.report.files.get(fc.path)
+            self.report.files[fc.path] = fc if old is None else _merge(old, fc)
+            self.current = None
+
+
+def read_cobertura(path: Path, job: str = "") -> JobReport:
+    report = JobReport(job=job, source_path=str(path), format=FORMAT)
+    collector = _Collector(report)
+    sources: list[str] = []
+    root: Element | None = None
+    for event, elem in iter_elements(path, events=("start", "end")):
+        if root is None:
+            root = elem
+            if elem.tag != "coverage":
+                raise ReportError(path, f"not a Cobertura report (root <{elem.tag}>)")
+        if event == "start":
+            continue
+        tag = elem.tag
+        if tag == "class":
+            lines = collector.lines_for(
+                join_source(sources[0] if sources else "", elem.get("filename", ""))
+            )
+            for line in elem.iterfind("lines/line"):  # not the copies under <methods>
+                lines.add(line)
+            elem.clear()
+        elif tag == "package":
+            root.clear()  # drop the emptied classes too
+        elif tag == "source":
+            sources.append((elem.text or "").strip())
+    if root is None:
+        raise ReportError(path, "empty XML")
+    collector.flush()
+    _finish(report)
+    return report
+
+
+def _finish(report: JobReport) -> None:
+    total = Totals()
+    for fc in report.files.values():
+        total += fc.totals
+    report.totals = total
+    branched = [f for f in report.files.values() if f.totals.branches]
+    if branched and all(f.missing_branches is not None for f in branched):
+        report.branch_kind = COBERTURA_ARC

@@ -1,0 +1,184 @@
+"""coverage.py JSON (`coverage json`), every layout from 5.5 to 7.17, streamed.
+
+The file is read in chunks; each entry of "files" is decoded on its own by the C JSON
+decoder and reduced at once to counts plus missing lines/arcs, so memory stays bounded
+by the chunk size whatever the report's size. Measured faster than ijson's C backend
+(see docs/performance.md): decoding one entry at a time keeps the heap small.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gc
+import json
+import re
+from array import array
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from .model import ARC, FileCoverage, JobReport, ReportError, Totals, normalise_path
+from .xmlstream import open_maybe_gzip
+
+FORMAT = "coverage.py-json"
+_CHUNK = 1 << 22  # 4 MiB of text at a time
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+_ARC_MASK = 0xFFFFFFFF  # exit arcs have negative targets
+
+
+class _Stream:
+    """A text buffer over a binary file that grows only as far as one value needs."""
+
+    def __init__(self, fh: IO[bytes], path: Path) -> None:
+        self._fh = fh
+        self._path = path
+        self._utf8 = codecs.getincrementaldecoder("utf-8-sig")()
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+
+    def _more(self, size: int = _CHUNK) -> None:
+        data = self._fh.read(size)
+        try:
+            text = self._utf8.decode(data, final=not data)
+        except UnicodeDecodeError as exc:
+            raise ReportError(self._path, f"not UTF-8 text ({exc.reason})") from None
+        self.buf = self.buf[self.pos :] + text
+        self.pos = 0
+        self.eof = not data
+
+    def peek(self) -> str:
+        """The next non-blank character ('' at the end of the file)."""
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.buf) or self.eof:
+                return self.buf[self.pos : self.pos + 1]
+            self._more()
+
+    def expect(self, chars: str) -> str:
+        char = self.peek()
+        if not char or char not in chars:
+            found = repr(char) if char else "the end of the file"
+            raise ReportError(self._path, f"not valid JSON: expected {chars!r}, found {found}")
+        self.pos += 1
+        return char
+
+    def value(self) -> Any:
+        """Decode one JSON value, reading more text until it is complete."""
+        self.peek()
+        while True:
+            try:
+                obj, end = _DECODER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                if self.eof:
+                    cut = exc.pos >= len(self.buf) - 1 or exc.msg.startswith("Unterminated")
+                    reason = "truncated" if cut else f"{exc.msg} (character {exc.pos})"
+                    raise ReportError(self._path, f"not valid JSON: {reason}") from None
+            else:
+                # a number or literal may go on in the next chunk
+                if end < len(self.buf) or self.eof:
+                    self.pos = end
+                    return obj
+            self._more(max(_CHUNK, len(self.buf)))  # geometric growth for big values
+
+    def key(self) -> str:
+        if self.peek() != '"':
+            self.expect('"')
+        key = self.value()
+        self.expect(":")
+        return str(key)
+
+    def members(self) -> Iterator[str]:
+        """Keys of the object that starts here; the caller consumes each value."""
+        self.expect("{")
+        if self.peek() == "}":
+            self.pos += 1
+            return
+        while True:
+            yield self.key()
+            if self.expect(",}") == "}":
+                return
+
+
+def read_coveragepy_json(path: Path, job: str = "") -> JobReport:
+    was_enabled = gc.isenabled()
+    gc.disable()  # entries are freed by refcount; cyclic GC would only rescan the heap
+    try:
+        with open_maybe_gzip(path) as fh:
+            return _read(_Stream(fh, path), path, job)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read(stream: _Stream, path: Path, job: str) -> JobReport:
+    if stream.peek() == "":
+        raise ReportError(path, "empty file")
+    if stream.peek() != "{":
+        raise ReportError(path, "not a coverage.py JSON report (not a JSON object)")
+    report = JobReport(job=job, source_path=str(path), format=FORMAT, branch_kind=ARC)
+    meta: Any = None
+    totals: Any = None
+    seen_files = False
+    for key in stream.members():
+        if key == "files":
+            seen_files = True
+            _read_files(stream, path, report)
+        elif key == "meta":
+            meta = stream.value()
+        elif key == "totals":
+            totals = stream.value()
+        else:
+            stream.value()
+    if stream.peek() != "":
+        raise ReportError(path, "not valid JSON: extra data after the report")
+    if not (isinstance(meta, dict) and seen_files):
+        raise ReportError(path, "not a coverage.py JSON report (no 'meta' and 'files')")
+    if not meta.get("branch_coverage") or any(
+        f.missing_branches is None and f.totals.branches for f in report.files.values()
+    ):
+        report.branch_kind = None
+    report.totals = _totals(totals, path) if totals is not None else _sum(report)
+    return report
+
+
+def _read_files(stream: _Stream, path: Path, report: JobReport) -> None:
+    if stream.peek() != "{":
+        raise ReportError(path, "not a coverage.py JSON report ('files' is not an object)")
+    for name in stream.members():
+        entry = stream.value()
+        fc = _file(entry, normalise_path(name), path)
+        report.files[fc.path] = fc
+
+
+def _file(entry: Any, name: str, path: Path) -> FileCoverage:
+    try:
+        totals = _totals(entry["summary"], path)
+        missing = array("i", entry["missing_lines"])
+        arcs = entry.get("missing_branches")  # absent before coverage 6.3
+        keys = (
+            array("q", [(a << 32) | (b & _ARC_MASK) for a, b in arcs]) if arcs is not None else None
+        )
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        raise ReportError(path, f"not a coverage.py JSON report (file {name!r}: {exc!r})") from None
+    return FileCoverage(name, totals, missing, keys)
+
+
+def _totals(summary: Any, path: Path) -> Totals:
+    try:
+        return Totals(
+            statements=int(summary["num_statements"]),
+            executed=int(summary["covered_lines"]),
+            branches=int(summary.get("num_branches", 0)),
+            taken=int(summary.get("covered_branches", 0)),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ReportError(path, "not a coverage.py JSON report (bad 'summary'/'totals')") from None
+
+
+def _sum(report: JobReport) -> Totals:
+    total = Totals()
+    for fc in report.files.values():
+        total += fc.totals
+    return total

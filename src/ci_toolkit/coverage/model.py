@@ -1,0 +1,120 @@
+"""The small data model every coverage reader produces and the analysis consumes."""
+
+from __future__ import annotations
+
+import re
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Identity of branch keys in FileCoverage.missing_branches. Only reports that share
+# one kind can be unioned branch by branch.
+ARC = "arc"  # coverage.py arcs (from line, to line), packed into one int64
+COBERTURA_ARC = "cobertura-arc"  # coverage.py's Cobertura: the same arcs, every exit as -1
+LCOV_BRDA = "lcov"  # LCOV "line,block,branch" strings
+
+
+class ReportError(Exception):
+    """A report that cannot be read; `reason` says why in words a user can act on."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+def percent(covered: int, total: int) -> float:
+    """coverage.py's `Numbers.pc_covered`: 100.0 when there is nothing to cover."""
+    return 100.0 * covered / total if total > 0 else 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    statements: int = 0
+    executed: int = 0
+    branches: int = 0
+    taken: int = 0
+
+    @property
+    def percent(self) -> float:
+        """Statements and branches together, what `coverage report` prints."""
+        return percent(self.executed + self.taken, self.statements + self.branches)
+
+    @property
+    def missed_statements(self) -> int:
+        return self.statements - self.executed
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(
+            self.statements + other.statements,
+            self.executed + other.executed,
+            self.branches + other.branches,
+            self.taken + other.taken,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TestCounts:
+    __test__ = False  # not a pytest class
+
+    tests: int = 0
+    failures: int = 0
+    errors: int = 0
+    skipped: int = 0
+
+    @property
+    def passed(self) -> int:
+        return self.tests - self.failures - self.errors - self.skipped
+
+
+@dataclass(slots=True)
+class FileCoverage:
+    """One source file of one job. Only what the union needs is kept, compactly:
+    the *missing* lines/branches (the union's misses are their intersection)."""
+
+    path: str
+    totals: Totals
+    # None when the report carries counts only (no per-line data).
+    missing_lines: array[int] | None = None
+    # Keys of branches not taken, of the report's `branch_kind`; None: no identities.
+    missing_branches: array[int] | frozenset[str] | None = None
+
+
+@dataclass(slots=True)
+class JobReport:
+    job: str
+    source_path: str
+    format: str  # "coverage.py-json" | "cobertura" | "lcov" | "junit"
+    files: dict[str, FileCoverage] = field(default_factory=dict)
+    totals: Totals = field(default_factory=Totals)
+    tests: TestCounts | None = None
+    # ARC / LCOV_BRDA when every file with branches names them; None otherwise.
+    branch_kind: str | None = None
+
+    @property
+    def has_line_data(self) -> bool:
+        return all(f.missing_lines is not None for f in self.files.values())
+
+
+# Checkout roots of hosted runners (Linux, container jobs, macOS, Windows): the part of an
+# absolute path that differs between runners while the repository-relative rest matches.
+_RUNNER_ROOT = re.compile(
+    r"^(?:/home/runner/work|/__w|/Users/runner/work|[A-Za-z]:/a)/[^/]+/[^/]+/"
+)
+
+
+def normalise_path(path: str) -> str:
+    """Repository-relative, forward-slash path so one file matches across jobs."""
+    path = _RUNNER_ROOT.sub("", path.replace("\\", "/"), count=1)
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
+def join_source(source: str, filename: str) -> str:
+    """Cobertura `filename` under a `<source>` directory, normalised."""
+    filename = filename.replace("\\", "/")
+    source = source.replace("\\", "/").rstrip("/")
+    if not source or source == "." or filename.startswith("/") or re.match(r"[A-Za-z]:/", filename):
+        return normalise_path(filename)
+    return normalise_path(f"{source}/{filename}")

@@ -1,0 +1,214 @@
+"""Analysis of the coverage core: totals, average, worst, union across jobs, hotspots.
+The union is checked against coverage.py itself (`coverage combine`) and against an
+independent hand computation over the real jinja2 matrix."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from array import array
+from pathlib import Path
+
+import pytest
+from coverage.results import Numbers
+
+from ci_toolkit.coverage import FileCoverage, JobReport, Totals, read_job, read_report, summarize
+from ci_toolkit.coverage.model import ARC
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS = SHARED / "coverage-corpus"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/coverage-corpus is absent")
+    return CORPUS
+
+
+@pytest.mark.parametrize(
+    "counts", [(0, 0, 0, 0), (10, 7, 0, 0), (21, 14, 10, 5), (6331, 5745, 2092, 1721), (5, 0, 2, 0)]
+)
+def test_percent_is_coverage_py_formula(counts: tuple[int, int, int, int]) -> None:
+    statements, executed, branches, taken = counts
+    numbers = Numbers(
+        n_statements=statements,
+        n_missing=statements - executed,
+        n_branches=branches,
+        n_missing_branches=branches - taken,
+    )
+    assert Totals(*counts).percent == pytest.approx(numbers.pc_covered, abs=1e-12)
+
+
+def test_jinja2_matrix_in_every_format_matches_hand_union(corpus: Path) -> None:
+    """Hand union: executed lines and taken arcs of both jobs' JSON, over the statements
+    and possible arcs that coverage.py lists (executed ∪ missing)."""
+    reports = [
+        json.loads((corpus / j / "coverage.json").read_text())
+        for j in ("jinja2-py311", "jinja2-py312")
+    ]
+    statements = executed = branches = taken = 0
+    for path, entry in reports[0]["files"].items():
+        lines = set(entry["executed_lines"]) | set(entry["missing_lines"])
+        arcs = {tuple(a) for a in entry["executed_branches"] + entry["missing_branches"]}
+        ran = set().union(*(r["files"][path]["executed_lines"] for r in reports))
+        took = {tuple(a) for r in reports for a in r["files"][path]["executed_branches"]}
+        statements += len(lines)
+        executed += len(lines & ran)
+        branches += len(arcs)
+        taken += len(arcs & took)
+    expected = Totals(statements, executed, branches, taken)
+    for name in ("coverage.json", "coverage.xml", "lcov.info"):
+        jobs = [read_report(corpus / j / name, j) for j in ("jinja2-py311", "jinja2-py312")]
+        summary = summarize(jobs, hotspots=3)
+        assert summary.combined_totals == expected, name
+        assert summary.combined_branches
+        assert summary.average == pytest.approx((88.63825240413155 + 88.6263801495904) / 2)
+        assert summary.worst == pytest.approx(jobs[1].totals.percent)
+
+
+def test_union_is_at_least_the_best_job(corpus: Path) -> None:
+    jobs = [read_job(corpus / j, j) for j in ("packaging-full", "packaging-subset")]
+    summary = summarize(jobs, hotspots=5)
+    assert summary.combined is not None
+    assert summary.combined >= max(j.totals.percent for j in jobs)
+    assert summary.worst == pytest.approx(47.552, abs=1e-3)
+
+
+MODULE = """\
+def sign(x):
+    if x > 0:
+        return "pos"
+    elif x < 0:
+        return "neg"
+    return "zero"
+
+
+def evens(flag):
+    out = []
+    for i in range(4):
+        if flag and i % 2:
+            out.append(i)
+    return out
+
+
+def never():
+    return 1
+"""
+
+
+def _coverage(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "coverage", *args], cwd=cwd, check=True, capture_output=True
+    )
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, float | int]]:
+    """Two 'jobs' measured by coverage.py, and what `coverage combine` says of their union."""
+    root = tmp_path_factory.mktemp("proj")
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "mod.py").write_text(MODULE)
+    (root / "run_a.py").write_text("from pkg.mod import sign, evens\nsign(1)\nevens(False)\n")
+    (root / "run_b.py").write_text("from pkg.mod import sign, evens\nsign(-1)\nevens(True)\n")
+    for job in ("a", "b"):
+        data = f"--data-file=.coverage.{job}"
+        _coverage(root, "run", "--branch", "--source=pkg", data, f"run_{job}.py")
+        _coverage(root, "json", data, "-o", f"{job}/coverage.json")
+        _coverage(root, "xml", data, "-o", f"{job}/coverage.xml")
+        _coverage(root, "lcov", data, "-o", f"{job}/lcov.info")
+    _coverage(root, "combine", "--keep", ".coverage.a", ".coverage.b")
+    _coverage(root, "json", "-o", "combined.json")
+    return root, json.loads((root / "combined.json").read_text())["totals"]
+
+
+@pytest.mark.parametrize("name", ["coverage.json", "coverage.xml", "lcov.info"])
+def test_union_equals_coverage_combine(
+    two_runs: tuple[Path, dict[str, float | int]], name: str
+) -> None:
+    root, totals = two_runs
+    jobs = [read_report(root / job / name, job) for job in ("a", "b")]
+    summary = summarize(jobs, hotspots=5)
+    assert summary.combined_totals == Totals(
+        int(totals["num_statements"]),
+        int(totals["covered_lines"]),
+        int(totals["num_branches"]),
+        int(totals["covered_branches"]),
+    )
+    assert summary.combined == pytest.approx(totals["percent_covered"], abs=1e-9)
+    assert summary.combined > max(j.totals.percent for j in jobs)  # the runs complement each other
+
+
+def test_mixed_branch_identities_count_statements_only(
+    two_runs: tuple[Path, dict[str, float | int]],
+) -> None:
+    root, totals = two_runs
+    jobs = [
+        read_report(root / "a" / "coverage.json", "a"),
+        read_report(root / "b" / "lcov.info", "b"),
+    ]
+    summary = summarize(jobs, hotspots=5)
+    assert not summary.combined_branches
+    assert summary.combined_totals == Totals(
+        int(totals["num_statements"]), int(totals["covered_lines"])
+    )
+
+
+def _file(
+    path: str, statements: int, executed: int, missing: list[int] | None = None
+) -> FileCoverage:
+    lines = array("i", missing) if missing is not None else None
+    return FileCoverage(path, Totals(statements, executed), lines, array("q"))
+
+
+def _job(name: str, *files: FileCoverage) -> JobReport:
+    report = JobReport(name, f"{name}/coverage.json", "coverage.py-json", branch_kind=ARC)
+    report.files = {f.path: f for f in files}
+    report.totals = sum((f.totals for f in files), Totals())
+    return report
+
+
+def test_hotspot_order_and_limits() -> None:
+    job = _job(
+        "j",
+        _file("b.py", 10, 5, [1, 2, 3, 4, 5]),  # 50 %, 5 missed
+        _file("a.py", 20, 10, list(range(10))),  # 50 %, 10 missed: first
+        _file("c.py", 10, 5, [6, 7, 8, 9, 10]),  # ties b.py: path decides
+        _file("empty.py", 0, 0, []),  # never a hotspot
+        _file("z.py", 4, 4, []),
+    )
+    summary = summarize([job], hotspots=3)
+    assert [h.path for h in summary.hotspots] == ["a.py", "b.py", "c.py"]
+    assert summary.hotspots[0].totals.missed_statements == 10 and summary.hotspots[0].jobs == 1
+    assert len(summarize([job], hotspots=10).hotspots) == 4
+    assert summarize([job], hotspots=0).hotspots == ()
+
+
+def test_hotspots_rank_by_union() -> None:
+    a = _job("a", _file("x.py", 4, 2, [3, 4]), _file("y.py", 4, 3, [4]))
+    b = _job("b", _file("x.py", 4, 2, [1, 2]), _file("y.py", 4, 3, [4]))
+    summary = summarize([a, b], hotspots=5)
+    assert [(h.path, h.percent, h.jobs) for h in summary.hotspots] == [
+        ("y.py", 75.0, 2),
+        ("x.py", 100.0, 2),
+    ]
+    assert summary.combined == pytest.approx(7 / 8 * 100)
+
+
+def test_without_line_data_combined_is_none() -> None:
+    summary = summarize([_job("a", _file("x.py", 4, 1)), _job("b", _file("x.py", 4, 3, [4]))], 5)
+    assert summary.combined is None and summary.combined_totals is None
+    assert summary.hotspots[0].totals == Totals(4, 3)  # best job: a lower bound of the union
+    assert summary.average == 50.0 and summary.worst == 25.0
+
+
+def test_no_jobs() -> None:
+    summary = summarize([], hotspots=5)
+    assert (summary.average, summary.worst, summary.combined, summary.hotspots) == (
+        None,
+        None,
+        None,
+        (),
+    )

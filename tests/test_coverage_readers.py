@@ -1,0 +1,370 @@
+"""Readers of the coverage core (a change here changes every coverage figure the soft gate
+reports). Expected figures come from the corpus MANIFEST, i.e. from coverage.py itself."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ci_toolkit.coverage import (
+    ReportError,
+    TestCounts,
+    Totals,
+    coveragepy,
+    detect_format,
+    read_job,
+    read_report,
+)
+from ci_toolkit.coverage.model import ARC, COBERTURA_ARC, LCOV_BRDA, normalise_path
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS = SHARED / "coverage-corpus"
+SAMPLES = CORPUS / "format-samples"
+VERSIONS = SAMPLES / "coveragepy-versions"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/coverage-corpus is absent")
+    return CORPUS
+
+
+# MANIFEST "Totals per file type": statements, executed, branches, taken, percent_covered
+MANIFEST = {
+    "jinja2-py311": (6331, 5745, 2092, 1721, 88.638),
+    "jinja2-py312": (6331, 5744, 2092, 1721, 88.626),
+    "packaging-full": (4479, 4466, 1792, 1792, 99.793),
+    "packaging-subset": (4479, 2143, 1792, 839, 47.552),
+    "more-itertools-py311": (2229, 2229, 908, 899, 99.713),
+    "attrs-py311": (1831, 1820, 692, 685, 99.287),
+}
+JUNIT = {
+    "jinja2-py311": TestCounts(909, 0, 0, 0),
+    "jinja2-py312": TestCounts(909, 0, 0, 0),
+    "packaging-full": TestCounts(62423, 0, 0, 0),
+    "packaging-subset": TestCounts(53554, 0, 0, 0),
+    "more-itertools-py311": TestCounts(765, 0, 0, 0),  # tests="21959" counts subtests
+    "attrs-py311": TestCounts(1386, 5, 0, 9),
+}
+FORMATS = {"coverage.json": "coverage.py-json", "coverage.xml": "cobertura", "lcov.info": "lcov"}
+
+
+@pytest.mark.parametrize("job", sorted(MANIFEST))
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_job_totals_match_manifest(corpus: Path, job: str, name: str) -> None:
+    report = read_report(corpus / job / name, job)
+    statements, executed, branches, taken, pct = MANIFEST[job]
+    assert report.format == FORMATS[name]
+    assert report.totals == Totals(statements, executed, branches, taken)
+    assert round(report.totals.percent, 3) == pct
+    assert sum((f.totals for f in report.files.values()), Totals()) == report.totals
+    assert all(not p.startswith("/") and "\\" not in p for p in report.files)
+
+
+@pytest.mark.parametrize("job", sorted(MANIFEST))
+def test_json_total_is_coverage_py_percent_covered(corpus: Path, job: str) -> None:
+    report = read_report(corpus / job / "coverage.json")
+    expected = json.loads((corpus / job / "coverage.json").read_text())["totals"]["percent_covered"]
+    assert report.totals.percent == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize("job", sorted(JUNIT))
+def test_read_job_takes_richest_report_and_junit_counts(corpus: Path, job: str) -> None:
+    report = read_job(corpus / job, job)
+    assert (report.job, report.format, Path(report.source_path).name) == (
+        job,
+        "coverage.py-json",
+        "coverage.json",
+    )
+    assert report.tests == JUNIT[job]
+
+
+def test_read_job_falls_back_to_cobertura_then_lcov(corpus: Path, tmp_path: Path) -> None:
+    for name in ("coverage.xml", "lcov.info", "pytest-report.xml"):
+        shutil.copy(corpus / "jinja2-py311" / name, tmp_path / name)
+    (tmp_path / "htmlcov").mkdir()
+    (tmp_path / "htmlcov" / "status.json").write_text('{"note": "not a report"}')
+    assert read_job(tmp_path, "j").format == "cobertura"
+    (tmp_path / "coverage.xml").unlink()
+    only_lcov = read_job(tmp_path, "j")
+    assert only_lcov.format == "lcov" and only_lcov.tests == TestCounts(909, 0, 0, 0)
+    files = [corpus / "jinja2-py311" / "lcov.info", corpus / "jinja2-py311" / "coverage.xml"]
+    assert read_job(files, "j").format == "cobertura"
+
+
+def test_read_job_without_coverage_report(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(ReportError, match="no coverage report"):
+        read_job(tmp_path, "j")
+
+
+# --- coverage.py versions and layouts ------------------------------------------------------
+
+PROJECT_FILES = {"pkg/__init__.py", "pkg/calc.py", "pkg/only_excluded.py", "pkg/unused.py"}
+
+
+def _version_samples() -> list[str]:
+    if not VERSIONS.is_dir():
+        return []
+    return sorted(p.name for p in VERSIONS.iterdir() if p.suffix in (".json", ".xml", ".info"))
+
+
+@pytest.mark.parametrize("name", _version_samples())
+def test_every_coverage_py_version_and_format(corpus: Path, name: str) -> None:
+    report = read_report(VERSIONS / name)
+    # report-<ver>.txt: TOTAL 21 statements, 7 missed, 10 branches, 5 taken -> 61 %
+    assert report.totals == Totals(21, 14, 10, 5)
+    assert round(report.totals.percent, 2) == 61.29
+    assert set(report.files) == PROJECT_FILES
+    calc = report.files["pkg/calc.py"]
+    assert calc.totals == Totals(17, 14, 8, 5)
+    assert list(calc.missing_lines or ()) == [22, 23, 24]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("coverage-5.5.json", None),  # no "missing_branches" arcs before 6.3
+        ("coverage-6.0.json", None),  # branch arcs arrived in coverage 6.3
+        ("coverage-6.5.0.json", ARC),
+        ("coverage-7.17.4.json", ARC),
+        ("coverage-7.17.4.xml", COBERTURA_ARC),
+        ("lcov-7.17.4.info", LCOV_BRDA),
+    ],
+)
+def test_branch_identities(corpus: Path, name: str, kind: str | None) -> None:
+    assert read_report(VERSIONS / name).branch_kind == kind
+
+
+def _generate(tmp_path: Path, *args: str) -> tuple[Path, float]:
+    out = tmp_path / "gen"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(CORPUS / "make_big_coverage.py"),
+            "--files",
+            "40",
+            "--out-dir",
+            str(out),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out, json.loads(proc.stdout)["percent_covered"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--flavor", "6.5"),
+        ("--flavor", "7.4.1"),
+        ("--flavor", "7.6"),
+        ("--flavor", "7.12"),
+        ("--flavor", "7.14"),
+        ("--pretty",),
+        ("--no-branch",),
+        ("--windows-paths", "--pretty"),
+    ],
+)
+def test_generated_layouts(corpus: Path, tmp_path: Path, args: tuple[str, ...]) -> None:
+    out, expected = _generate(tmp_path, *args)
+    from_json = read_report(out / "coverage.json")
+    from_xml = read_report(out / "coverage.xml")
+    assert from_json.totals.percent == pytest.approx(expected, abs=1e-9)
+    assert from_xml.totals == from_json.totals
+    assert set(from_json.files) == set(from_xml.files)
+    assert all("\\" not in p for p in from_json.files)
+
+
+def test_streaming_is_exact_at_every_chunk_boundary(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tiny chunks make values, numbers, keys and escapes straddle buffer refills."""
+    for name in ("coverage-7.17.4.pretty.json", "coverage-7.6.0.json", "coverage-5.5.json"):
+        whole = read_report(VERSIONS / name)
+        for chunk in (1, 2, 7, 64):
+            monkeypatch.setattr(coveragepy, "_CHUNK", chunk)
+            assert read_report(VERSIONS / name) == whole
+
+
+def test_windows_backslash_keys_and_gzip(tmp_path: Path) -> None:
+    data = {
+        "meta": {"version": "7.17.4", "branch_coverage": False},
+        "files": {
+            "src\\pkg\\m\u00e9.py": {
+                "executed_lines": [1],
+                "summary": {"covered_lines": 1, "num_statements": 2},
+                "missing_lines": [2],
+            }
+        },
+        "totals": {"covered_lines": 1, "num_statements": 2},
+    }
+    path = tmp_path / "coverage.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(data).encode()))
+    report = read_report(path)
+    assert list(report.files) == ["src/pkg/m\u00e9.py"]
+    assert report.totals.percent == 50.0 and report.branch_kind is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("/home/runner/work/repo/repo/src/a.py", "src/a.py"),
+        ("D:\\a\\repo\\repo\\src\\a.py", "src/a.py"),
+        ("/__w/repo/repo/a.py", "a.py"),
+        ("./src/a.py", "src/a.py"),
+        ("src\\a.py", "src/a.py"),
+    ],
+)
+def test_paths_are_repository_relative(raw: str, expected: str) -> None:
+    assert normalise_path(raw) == expected
+
+
+# --- other tools ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "totals", "files"),
+    [
+        (
+            "istanbul-c8/cobertura-coverage.xml",
+            Totals(27, 17, 7, 5),
+            {"src/calc.js", "src/unused.js"},
+        ),
+        ("istanbul-c8/lcov.info", Totals(27, 17, 7, 5), {"src/calc.js", "src/unused.js"}),
+        ("gcovr/gcovr-cobertura.xml", Totals(13, 8, 6, 3), {"src/calc.c", "src/main.c"}),
+        ("gcovr/gcovr-lcov.info", Totals(13, 8, 6, 3), {"src/calc.c", "src/main.c"}),
+        (
+            "handwritten/coverlet.cobertura.xml",
+            Totals(12, 9, 4, 2),
+            {"src/Demo.Core/Calculator.cs", "src/Demo.Core/Util/Util.cs"},
+        ),
+    ],
+)
+def test_other_tools(corpus: Path, name: str, totals: Totals, files: set[str]) -> None:
+    report = read_report(SAMPLES / "other-tools" / name)
+    assert report.totals == totals
+    assert set(report.files) == files
+    assert report.branch_kind != ARC
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("handwritten/jacoco.xml", "unsupported format (JaCoCo"),
+        ("handwritten/go-coverprofile.out", "unsupported format (Go"),
+        ("istanbul-c8/coverage-summary.json", "not a coverage.py JSON report"),
+        ("gcovr/gcovr-summary.json", "not a coverage.py JSON report"),
+    ],
+)
+def test_unsupported_files_of_other_tools(corpus: Path, name: str, reason: str) -> None:
+    with pytest.raises(ReportError) as info:
+        read_report(SAMPLES / "other-tools" / name)
+    assert reason in info.value.reason
+
+
+# --- JUnit ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "counts"),
+    [
+        ("pytest-xunit2.xml", TestCounts(10, 2, 2, 2)),
+        ("pytest-xunit1.xml", TestCounts(10, 2, 2, 2)),
+        ("pytest-collection-error-stops.xml", TestCounts(1, 0, 1, 0)),
+        ("pytest-5.0.1-bare-testsuite.xml", TestCounts(1, 0, 0, 0)),
+        ("pytest-5.1.0-testsuites-root.xml", TestCounts(1, 0, 0, 0)),
+    ],
+)
+def test_junit_counts(corpus: Path, name: str, counts: TestCounts) -> None:
+    report = read_report(SAMPLES / "junit" / name)
+    assert report.format == "junit" and report.tests == counts
+
+
+def test_junit_gz_counts_testcase_elements(corpus: Path) -> None:
+    assert read_report(corpus / "packaging-full" / "pytest-report.xml.gz").tests == TestCounts(
+        62423, 0, 0, 0
+    )
+    assert read_report(corpus / "more-itertools-py311" / "pytest-report.xml").tests == TestCounts(
+        765, 0, 0, 0
+    )
+
+
+# --- broken and hostile input --------------------------------------------------------------
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol9 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+<coverage><sources><source>&lol9;</source></sources></coverage>
+"""
+EXTERNAL = """<?xml version="1.0"?>
+<!DOCTYPE testsuites [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<testsuites><testsuite name="&xxe;"/></testsuites>
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("coverage.json", b"", "empty file"),
+        ("coverage.json", b"  \n", "empty file"),
+        ("coverage.json", b'{"meta": {"version": "7.1"}, "files": {"a.py": {"summ', "truncated"),
+        ("coverage.json", b'{"meta": {"version": 7}, "files": {]}', "not valid JSON"),
+        ("coverage.json", b'{"meta": {}, "files": {}} trailing', "extra data"),
+        ("coverage.json", b'{"a": 1}', "not a coverage.py JSON report"),
+        ("coverage.json", b"[1, 2]", "not a coverage.py JSON report"),
+        ("coverage.json", b'{"meta": {}, "files": {"a.py": {"summary": 3}}}', "not a coverage.py"),
+        ("coverage.json", b'{"meta": {}, "files": 5}', "not a coverage.py JSON report"),
+        ("coverage.json", b'{"meta": {}, "files": {"\xff": 1}}', "not UTF-8"),
+        ("coverage.xml", b'<?xml version="1.0"?><coverage><packages><package>', "not valid XML"),
+        ("coverage.xml", BILLION_LAUGHS.encode(), "refused unsafe XML"),
+        ("report.xml", EXTERNAL.encode(), "refused unsafe XML"),
+        ("report.xml", b"<html><body/></html>", "unsupported format"),
+        ("lcov.info", b"SF:a.py\nDA:x,1\nend_of_record\n", "not an LCOV tracefile"),
+        ("lcov.info", b"TN:\nWHAT:1\n", "not an LCOV tracefile"),
+        ("lcov.info", b"TN:\n", "no SF records"),
+        ("data.txt", b"hello world\n", "unsupported format"),
+        ("pytest-report.xml.gz", b"\x1f\x8b\x08\x00broken", "cannot be read"),
+    ],
+)
+def test_bad_reports_raise_report_error(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ReportError) as info:
+        read_report(path)
+    assert reason in info.value.reason
+    assert info.value.path == str(path) and str(path) in str(info.value)
+
+
+def test_truncated_real_reports(corpus: Path, tmp_path: Path) -> None:
+    for name in ("coverage.json", "coverage.xml"):
+        data = (corpus / "jinja2-py311" / name).read_bytes()
+        cut = tmp_path / name
+        cut.write_bytes(data[: len(data) // 2])
+        with pytest.raises(ReportError, match="not valid"):
+            read_report(cut)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="no such file"):
+        read_report(tmp_path / "nope.json")
+
+
+def test_detect_format(corpus: Path) -> None:
+    assert detect_format(corpus / "attrs-py311" / "pytest-report.xml") == "junit"
+    assert detect_format(corpus / "attrs-py311" / "lcov.info") == "lcov"
