@@ -1,0 +1,107 @@
+"""Where the reports come from: files on disk (`files`) or the run's artifacts.
+
+Each job is read, summarised by the reader into a compact model, and its files are let go
+before the next job is read, so memory holds one job's report at a time. A job that cannot be
+read is a problem to report, never the end: the other jobs still count.
+"""
+
+from __future__ import annotations
+
+import glob
+import shutil
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ci_toolkit.coverage import JobReport, ReportError, read_job
+
+if TYPE_CHECKING:  # PyGithub is imported only when artifacts are really downloaded
+    from github import Github
+
+Warn = Callable[[str], None]
+# Test results that sit beside a report add their counts to its job.
+JUNIT_NAMES = ("pytest-report.xml", "pytest-report.xml.gz", "*junit*.xml", "*junit*.xml.gz")
+
+
+def find_reports(root: Path, patterns: list[str]) -> dict[str, list[Path]]:
+    """Files matching the globs (relative to `root`, `**` recursive), grouped into jobs.
+
+    A report's folder names its job; the several formats of one folder are one job (the reader
+    keeps the richest), and the JUnit files beside them add test counts.
+    """
+    matched = {Path(root, hit) for pattern in patterns
+               for hit in glob.glob(pattern, root_dir=root, recursive=True)}
+    folders: dict[Path, set[Path]] = defaultdict(set)
+    for path in matched:
+        if path.is_file():
+            folders[path.parent].add(path)
+    for folder, files in folders.items():
+        files.update(p for name in JUNIT_NAMES for p in folder.glob(name) if p.is_file())
+    names = _job_names(root, sorted(folders))
+    return {names[folder]: sorted(files) for folder, files in sorted(folders.items())}
+
+
+def _job_names(root: Path, folders: list[Path]) -> dict[Path, str]:
+    """The folder's name; its path when two folders share a name; the workspace as `.`."""
+    short = [folder.name if folder.resolve() != root.resolve() else "." for folder in folders]
+    names = {}
+    for folder, name in zip(folders, short, strict=True):
+        if short.count(name) > 1:
+            name = folder.relative_to(root).as_posix() if folder.is_relative_to(root) \
+                else folder.as_posix()
+        names[folder] = name
+    return names
+
+
+def read_files(groups: dict[str, list[Path]], warn: Warn) -> list[JobReport]:
+    return [report for job, paths in groups.items()
+            if (report := read_one(paths, job, warn)) is not None]
+
+
+def read_one(source: Path | list[Path], job: str, warn: Warn) -> JobReport | None:
+    """One job, or None (with a warning naming the job and the cause)."""
+    try:
+        return read_job(source, job)
+    except ReportError as exc:
+        warn(f"Job '{job}' was left out: {_where(exc.path)}{exc.reason}.")
+    except Exception as exc:  # a reader's own fault must not cost the other jobs
+        warn(f"Job '{job}' was left out: the report could not be read "
+             f"({type(exc).__name__}: {exc}).")
+    return None
+
+
+def _where(path: str) -> str:
+    name = Path(path).name
+    return f"{name}: " if name else ""
+
+
+def read_artifacts(gh: Github, repository: str, run_id: int, pattern: str, temp_root: Path,
+                   warn: Warn) -> list[JobReport]:
+    """Each artifact matching `pattern` is one job, downloaded and read one at a time."""
+    from ci_toolkit.github.artifacts import ArtifactError, download, list_artifacts
+
+    try:
+        artifacts = list_artifacts(gh, repository, run_id, pattern)
+    except ArtifactError as exc:
+        warn(exc.reason)
+        return []
+    if not artifacts:
+        warn(f"No artifact of run {run_id} matches '{pattern}': upload each test job's "
+             "reports as an artifact with a matching name, or set `files`.")
+    temp_root.mkdir(parents=True, exist_ok=True)
+    reports = []
+    with tempfile.TemporaryDirectory(prefix="coverage-soft-gate-", dir=temp_root) as tmp:
+        for artifact in artifacts:
+            try:
+                folder = download(gh, repository, artifact, Path(tmp))
+            except (ArtifactError, ValueError) as exc:
+                reason = exc.reason if isinstance(exc, ArtifactError) else str(exc)
+                warn(f"Job '{artifact.name}' was left out: {reason}")
+                continue
+            report = read_one(folder, artifact.name, warn)
+            shutil.rmtree(folder, ignore_errors=True)  # one job on disk at a time
+            if report is not None:
+                reports.append(report)
+    return reports
