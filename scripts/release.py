@@ -1,0 +1,80 @@
+"""Make (or check) a release commit: one package version, every Docker action on its image.
+
+    python scripts/release.py 1.2.3 [--owner OWNER]   # edit the tree for release 1.2.3
+    python scripts/release.py --check 1.2.3           # exit 1 unless the tree is release 1.2.3
+
+A release commit sets `version` in pyproject.toml and points every Docker action.yml at
+`docker://ghcr.io/<owner>/ci-toolkit:<version>`, so one version of the actions always names one
+image and nothing is built on a user's runner. docs/releasing.md gives the order of the steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEMVER = re.compile(r"\d+\.\d+\.\d+")
+VERSION_LINE = re.compile(r'^version = "[^"]*"$', re.M)
+IMAGE_LINE = re.compile(r"^(\s+image:\s*).*$", re.M)
+
+
+def docker_actions(root: Path) -> list[Path]:
+    """Every action.yml that runs the image (composite actions have no `image:`)."""
+    found = [root / "action.yml", *sorted(root.glob("*/action.yml"))]
+    return [p for p in found if p.exists() and "using: docker" in p.read_text()]
+
+
+def image(owner: str, version: str) -> str:
+    return f"docker://ghcr.io/{owner.lower()}/ci-toolkit:{version}"
+
+
+def release(root: Path, version: str, owner: str) -> list[Path]:
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(VERSION_LINE.sub(f'version = "{version}"', pyproject.read_text(), 1))
+    changed = [pyproject]
+    for path in docker_actions(root):
+        path.write_text(IMAGE_LINE.sub(rf"\g<1>{image(owner, version)}", path.read_text(), 1))
+        changed.append(path)
+    return changed
+
+
+def problems(root: Path, version: str) -> list[str]:
+    found = []
+    match = VERSION_LINE.search((root / "pyproject.toml").read_text())
+    if not match or match.group(0) != f'version = "{version}"':
+        found.append(f"pyproject.toml: {match.group(0) if match else 'no version'}, "
+                     f"not {version}")
+    for path in docker_actions(root):
+        line = IMAGE_LINE.search(path.read_text())
+        named = line.group(0).split("image:", 1)[1].strip() if line else ""
+        if not re.fullmatch(rf"docker://ghcr\.io/[a-z0-9._-]+/ci-toolkit:{re.escape(version)}",
+                            named):
+            found.append(f"{path.relative_to(root)}: image {named!r} is not version {version}")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("version", help="X.Y.Z")
+    parser.add_argument("--check", action="store_true", help="only check the tree")
+    parser.add_argument("--owner", default=os.environ.get("GITHUB_REPOSITORY_OWNER", "ci-toolkit"))
+    parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if not SEMVER.fullmatch(args.version):
+        parser.error(f"version must be X.Y.Z, got {args.version!r}")
+    if not args.check:
+        for path in release(args.root, args.version, args.owner):
+            print(f"updated {path.relative_to(args.root)}")
+    found = problems(args.root, args.version)
+    for problem in found:
+        print(f"::error::{problem}")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The release script, and the rule that every action naming an image names this version."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+
+from ci_toolkit import __version__
+
+SCRIPT = ROOT / "scripts" / "release.py"
+
+
+def copy_tree(target: Path) -> Path:
+    shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
+    for action in [ROOT / "action.yml", *ROOT.glob("*/action.yml")]:
+        out = target / action.relative_to(ROOT)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(action, out)
+    return target
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True,
+                          check=False)
+
+
+def test_release_commit_names_one_image_everywhere(tmp_path: Path) -> None:
+    root = copy_tree(tmp_path)
+    assert run("--check", "9.8.7", "--root", str(root)).returncode == 1
+    done = run("9.8.7", "--owner", "Octo-Org", "--root", str(root))
+    assert done.returncode == 0, done.stdout
+    assert 'version = "9.8.7"' in (root / "pyproject.toml").read_text()
+    images = {path.relative_to(root).as_posix(): re.search(r"image:\s*(\S+)", path.read_text())
+              for path in root.rglob("action.yml")}
+    docker = {name: m.group(1) for name, m in images.items() if m}
+    assert len(docker) >= 8  # the root action and every Docker sub-action
+    assert set(docker.values()) == {"docker://ghcr.io/octo-org/ci-toolkit:9.8.7"}
+    assert "uses: actions/upload-artifact@" in (root / "coverage-upload/action.yml").read_text()
+    assert run("--check", "9.8.7", "--root", str(root)).returncode == 0
+
+
+def test_check_names_the_file_that_is_off(tmp_path: Path) -> None:
+    root = copy_tree(tmp_path)
+    run("1.2.3", "--root", str(root))
+    gate = root / "ci-gate" / "action.yml"
+    gate.write_text(gate.read_text().replace(":1.2.3", ":1.2.2"))
+    done = run("--check", "1.2.3", "--root", str(root))
+    assert done.returncode == 1 and "ci-gate/action.yml" in done.stdout
+
+
+def test_bad_version_is_refused() -> None:
+    assert run("v1.2", "--check").returncode == 2
+
+
+def test_actions_on_this_tree_name_this_version_or_build_the_dockerfile() -> None:
+    for path in [ROOT / "action.yml", *ROOT.glob("*/action.yml")]:
+        match = re.search(r"image:\s*['\"]?(\S+?)['\"]?$", path.read_text(), re.M)
+        if not match:
+            continue  # composite
+        named = match.group(1)
+        if named.startswith("docker://"):
+            assert named.endswith(f"/ci-toolkit:{__version__}"), path
+        else:
+            assert (path.parent / named).resolve() == ROOT / "Dockerfile", path
+
+
+def test_release_workflow_checks_before_it_builds() -> None:
+    text = (ROOT / ".github" / "workflows" / "release.yml").read_text()
+    assert text.index("scripts/release.py --check") < text.index("docker/build-push-action")
+    assert "linux/amd64,linux/arm64" in text
