@@ -21,7 +21,8 @@ from github.Issue import Issue
 from github.Repository import Repository
 
 from ci_toolkit import markdown
-from ci_toolkit.github import WAITS, WaitBudgetExceeded, connect, create_once, explain
+from ci_toolkit.github import client
+from ci_toolkit.github.client import WaitBudgetExceeded, connect, create_once, explain, repository
 from ci_toolkit.github.issues import MissingLabels, ensure_labels, marker, open_issues, with_marker
 from ci_toolkit.issue_spec import FORMAT, PlannedIssue, SpecError, parse, unique_labels
 from ci_toolkit.runtime import Input, InputError, Runtime
@@ -85,7 +86,7 @@ def run(rt: Runtime) -> int:
     if rt.inputs.flag("dry-run"):
         return _dry_run(rt, plan, on_existing, create_labels)
     if "CI_TOOLKIT_MAX_WAIT" not in rt.context.env:
-        WAITS.budget = max(WAITS.budget, OPERATION_WAIT)
+        client.WAITS.budget = max(client.WAITS.budget, OPERATION_WAIT)
     token = rt.token()
     if not token:
         raise InputError("github-token", "is empty; this action needs a token with "
@@ -177,8 +178,7 @@ def _repository(rt: Runtime, token: str) -> Repository:
     name = rt.context.repository
     if not name:
         raise Stop("GITHUB_REPOSITORY is not set; when running by hand, set it to owner/name.")
-    # Lazy: the repository object costs no request; the first list call checks access.
-    return connect(token, rt.context.api_url).withLazy(True).get_repo(name)
+    return repository(connect(token, rt.context.api_url), name)
 
 
 def _apply(rt: Runtime, repo: Repository, plan: list[Planned], on_existing: str,
@@ -258,7 +258,7 @@ def _paced(write: Callable[[], T]) -> T:
             seconds = rate_limit_wait(exc)
             if seconds is None:
                 raise
-            WAITS.sleep(seconds, "a rate limit")
+            client.WAITS.sleep(seconds, "a rate limit")
     return write()
 
 
@@ -319,7 +319,8 @@ def _dry_run(rt: Runtime, plan: list[Planned], on_existing: str, create_labels: 
     outcomes = []
     for index, item in enumerate(plan, start=1):
         found = existing_for(issues, item.title) if issues is not None else None
-        action = decide(found, item, on_existing)
+        decided = decide(found, item, on_existing)
+        action = "skip" if decided == "unchanged" else decided
         outcome = Outcome(item.title, f"would {action}", found.number if found else None,
                           found.html_url if found else None)
         outcomes.append(outcome)
@@ -345,7 +346,7 @@ def _read_existing(rt: Runtime, plan: list[Planned], create_labels: bool) -> lis
     if not (token and name):
         rt.log.info("No token or repository: every issue is shown as `would create`.")
         return None
-    repo = connect(token, rt.context.api_url).withLazy(True).get_repo(name)
+    repo = repository(connect(token, rt.context.api_url), name)
     try:
         issues = open_issues(repo)
         existing = {label.name.lower() for label in repo.get_labels()}
