@@ -1,0 +1,92 @@
+"""Our workflows, recipes and action.yml files: schema-valid, zizmor-clean, audit-clean, pinned."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, run_action
+
+BIN = Path(sys.executable).parent
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+RECIPES = sorted((ROOT / "docs" / "recipes").glob("*.yml"))
+ACTIONS = sorted([ROOT / "action.yml", *ROOT.glob("*/action.yml")])
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    if not found:
+        pytest.skip(f"{name} is not installed (pip install -e '.[test]')")
+    return found
+
+
+def relative(paths: list[Path]) -> list[str]:
+    return [str(p.relative_to(ROOT)) for p in paths]
+
+
+@pytest.mark.parametrize(("schema", "files"), [
+    ("vendor.github-workflows", WORKFLOWS + RECIPES),
+    ("vendor.github-actions", ACTIONS),
+], ids=["workflows", "actions"])
+def test_schema_valid(schema: str, files: list[Path]) -> None:
+    done = subprocess.run([tool("check-jsonschema"), "--builtin-schema", schema,
+                           *relative(files)], cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_zizmor_offline_is_clean() -> None:
+    done = subprocess.run([tool("zizmor"), "--offline", "--no-progress", *relative(
+        WORKFLOWS + RECIPES + ACTIONS)], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_our_own_workflow_audit_is_clean(tmp_path: Path) -> None:
+    target = tmp_path / "workspace" / ".github" / "workflows"
+    target.mkdir(parents=True)
+    for path in WORKFLOWS + RECIPES:
+        shutil.copy(path, target / path.name)
+    result = run_action("workflow-audit", {"fail-on": "warning"}, tmp_path=tmp_path)
+    assert result.rc == 0, result.stdout
+    assert result.outputs["errors"] == "0" and result.outputs["warnings"] == "0"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS + RECIPES + ACTIONS, ids=lambda p: p.name)
+def test_third_party_actions_pinned_by_sha(path: Path) -> None:
+    for use in re.findall(r"uses:\s*['\"]?([^\s'\"#]+)", path.read_text()):
+        if use.startswith(("./", "docker://")) or use.startswith("ci-toolkit/"):
+            continue
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", use), f"{path.name}: {use}"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_least_privilege_and_no_expressions_in_scripts(path: Path) -> None:
+    workflow = yaml.safe_load(path.read_text())
+    assert workflow.get("permissions") == {}, "top-level permissions must be empty"
+    for name, job in workflow["jobs"].items():
+        assert "permissions" in job, f"{name} must state its permissions"
+        for step in job.get("steps", []):
+            script = step.get("run", "")
+            assert "${{" not in script, f"{name}: pass inputs to run: through env:"
+
+
+def test_gate_job_is_named_ci_and_runs_always() -> None:
+    jobs = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())["jobs"]
+    gate = next(job for job in jobs.values() if job.get("name") == "CI")
+    assert gate["if"] == "always()"
+    assert set(gate["needs"]) == {"lint", "test", "coverage"}
+    assert any(step.get("uses", "").startswith("./ci-gate") for step in gate["steps"])
+    uploads = [s for s in jobs["test"]["steps"] if s.get("uses", "").startswith("./coverage-upload")]
+    assert uploads and "--junitxml" in " ".join(s.get("run", "") for s in jobs["test"]["steps"])
+
+
+def test_topology_page_is_copied_for_our_own_workflows() -> None:
+    page = (ROOT / "docs" / "topology.md").read_text()
+    assert (ROOT / ".github" / "workflows" / "README.md").read_text() == page
+    for target in re.findall(r"\]\((/[^)#]+)", page):
+        assert (ROOT / target.lstrip("/")).exists(), f"broken link {target}"
