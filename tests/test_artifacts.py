@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import stat
 import struct
 import zipfile
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from github import Github
 
-from ci_toolkit.github import client
+from ci_toolkit.github import artifacts, client
 from ci_toolkit.github.artifacts import (
     MAX_BYTES_ENV,
     Artifact,
@@ -213,12 +214,16 @@ def test_api_server_errors_then_success(fake: Any, gh: Github, tmp_path: Path) -
     assert fake.count(prefix=f"/repos/{fake.repo_full_name}/actions/artifacts") == 3
 
 
-def test_storage_server_error_then_success_with_a_fresh_link(fake: Any, gh: Github,
-                                                             tmp_path: Path) -> None:
+@pytest.mark.parametrize("outage", ["503", "no answer"])
+def test_storage_outage_then_success_with_a_fresh_link(fake: Any, gh: Github, tmp_path: Path,
+                                                       outage: str) -> None:
     artifact = one(fake, gh, zip_of(("a.txt", b"a")))
     # The first link GitHub gives points at a storage host that is down.
     fake.fail("GET", ZIP_PATH, 302, body=b"", headers={"Location": f"{fake.url}/storage-down"})
-    fake.fail("GET", r"^/storage-down$", 503)
+    if outage == "503":
+        fake.fail("GET", r"^/storage-down$", 503)
+    else:
+        fake.hang("GET", r"^/storage-down$", then_apply=False)
 
     folder = download(gh, fake.repo_full_name, artifact, tmp_path)
 
@@ -310,6 +315,22 @@ def test_a_zip_bomb_stops_at_the_cap(fake: Any, gh: Github, tmp_path: Path, bomb
 def test_a_zip_bomb_stops_at_the_ratio(fake: Any, gh: Github, tmp_path: Path,
                                        bomb: bytes) -> None:
     assert "expands more than" in refused_zip(fake, gh, tmp_path, bomb)
+
+
+def test_many_small_bombs_stop_at_the_archive_ratio(fake: Any, gh: Github,
+                                                    tmp_path: Path) -> None:
+    data = zip_of(*((f"zeros{i}.bin", bytes(MiB)) for i in range(20)))  # each under the floor
+
+    assert "the zip expands more than" in refused_zip(fake, gh, tmp_path, data)
+
+
+def test_a_download_far_larger_than_the_cap_stops(fake: Any, gh: Github, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(artifacts, "DOWNLOAD_SLACK", 0)
+    data = zip_of(("noise.bin", random.Random(1).randbytes(5000)))
+
+    assert "the zip is larger than 2000 bytes" in refused_zip(fake, gh, tmp_path, data,
+                                                              max_bytes=1000)
 
 
 def test_the_cap_comes_from_the_environment(fake: Any, gh: Github, tmp_path: Path,

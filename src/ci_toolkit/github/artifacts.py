@@ -38,6 +38,7 @@ MAX_BYTES_ENV = "CI_TOOLKIT_MAX_UNPACKED_BYTES"
 DEFAULT_MAX_BYTES = 2 * 1024**3
 MAX_RATIO = 200  # deflate tops out near 1032:1; real reports (JSON, XML, LCOV) stay far below
 RATIO_FLOOR = 1024**2  # tiny entries may compress oddly well; judge the ratio past 1 MiB
+DOWNLOAD_SLACK = 64 * 1024**2  # zip headers on top of the content: generous for 100k entries
 MAX_ENTRIES = 100_000  # a million empty files is an inode bomb, not coverage
 ATTEMPTS = 3
 CHUNK = 1024**2
@@ -126,7 +127,7 @@ def safe_name(artifact: Artifact) -> str:
 
 def _download_limit(max_bytes: int) -> int:
     # A zip is its content plus small per-entry headers; far more than that is not a real artifact.
-    return 2 * max_bytes + 64 * 1024**2
+    return 2 * max_bytes + DOWNLOAD_SLACK
 
 
 _EXPIRED = ("expired (410): GitHub deleted it after the retention period; "
@@ -175,15 +176,18 @@ def _zip_location(api: Requester, repository: str, artifact: Artifact) -> str:
 
 def _stream(url: str, into: Path, name: str, limit: int) -> None:
     """The storage hop: never our token (it is another origin), never the whole zip in memory."""
-    with _plain_session() as session:
-        try:
-            resp = session.get(url, stream=True, timeout=WAITS.timeout)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            # The message would carry the signed URL: name the failure, not the address.
-            raise _Retryable(f"no answer from the storage host ({type(exc).__name__})") from None
-        with resp:
+    # requests' messages carry the signed URL (a credential for a minute): name only the type.
+    try:
+        with _plain_session() as session, session.get(url, stream=True,
+                                                      timeout=WAITS.timeout) as resp:
             _check_storage(resp, name)
             _write_capped(resp.iter_content(CHUNK), into, name, limit)
+    except (requests.ConnectionError, requests.Timeout,
+            requests.exceptions.ChunkedEncodingError) as exc:
+        raise _Retryable(f"the storage host broke off ({type(exc).__name__})") from None
+    except requests.RequestException as exc:
+        raise ArtifactError(name, f"the download link GitHub gave failed "
+                            f"({type(exc).__name__}).") from None
 
 
 def _plain_session() -> requests.Session:
@@ -243,8 +247,8 @@ def unpack(archive: Path, target: Path, max_bytes: int, *, name: str = "") -> No
     try:
         with zipfile.ZipFile(archive) as zf:
             plan = [(info, _member_path(info, name)) for info in _entries(zf, name)]
-            target.mkdir()
-            budget = _Budget(name, max_bytes)
+            target.mkdir(parents=True)
+            budget = _Budget(name, max_bytes, archive.stat().st_size)
             for info, rel in plan:
                 _extract(zf, info, target.joinpath(*rel.parts), budget)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
@@ -282,17 +286,25 @@ def _member_path(info: zipfile.ZipInfo, name: str) -> PurePosixPath:
 class _Budget:
     """Counts the bytes really written, for the whole artifact and per entry."""
 
-    def __init__(self, name: str, max_bytes: int) -> None:
-        self.name, self.max_bytes, self.total = name, max_bytes, 0
+    def __init__(self, name: str, max_bytes: int, archive_size: int) -> None:
+        self.name, self.max_bytes, self.archive_size, self.total = name, max_bytes, archive_size, 0
 
     def add(self, info: zipfile.ZipInfo, entry_bytes: int, size: int) -> None:
         self.total += size
         if self.total > self.max_bytes:
             raise ArtifactError(self.name, f"unpacks to more than {self.max_bytes} bytes "
                                 f"(set {MAX_BYTES_ENV} to allow more); refused.")
-        if entry_bytes > RATIO_FLOOR and entry_bytes > MAX_RATIO * max(info.compress_size, 1):
+        if _bomb(entry_bytes, info.compress_size):
             raise ArtifactError(self.name, f"the entry {info.filename!r} expands more than "
                                 f"{MAX_RATIO} times (a zip bomb?); refused.")
+        # Many small bombs, or entries sharing one compressed stream, pass the entry check.
+        if _bomb(self.total, self.archive_size):
+            raise ArtifactError(self.name, f"the zip expands more than {MAX_RATIO} times "
+                                "(a zip bomb?); refused.")
+
+
+def _bomb(unpacked: int, packed: int) -> bool:
+    return unpacked > RATIO_FLOOR and unpacked > MAX_RATIO * max(packed, 1)
 
 
 def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget: _Budget) -> None:
