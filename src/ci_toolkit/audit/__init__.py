@@ -1,0 +1,95 @@
+"""The workflow audit: find privileged workflows (pull_request_target, workflow_run,
+issue_comment) that run pull-request code, leak their token, or expand outsider text.
+
+Pure: reads the given files, returns findings. `audit_files` is the one entry point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ci_toolkit.audit import checkout, hygiene, injection, suppress
+from ci_toolkit.audit.model import RULES, Finding, Rule
+from ci_toolkit.audit.trust import Trust
+from ci_toolkit.audit.workflow import Workflow, build
+from ci_toolkit.audit.yamlnodes import YamlError, parse
+
+__all__ = ["RULES", "Finding", "Report", "Rule", "audit_files", "audit_text"]
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    suppressed: int = 0
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
+def audit_files(paths: Sequence[Path], display: Callable[[Path], str] = str) -> Report:
+    """Audit workflow files together (a workflow_run upstream is looked up among them)."""
+    texts = {display(path): _read(path) for path in paths}
+    return audit_texts(texts)
+
+
+def audit_text(text: str, file: str = "workflow.yml") -> Report:
+    return audit_texts({file: text})
+
+
+def audit_texts(texts: dict[str, str | OSError]) -> Report:
+    report = Report(files=len(texts))
+    flows: list[Workflow] = []
+    early: dict[str, list[Finding]] = {}
+    for name, text in texts.items():
+        flow, problems = _load(name, text)
+        early[name] = problems
+        if flow is not None:
+            flows.append(flow)
+    by_name = {flow.file: flow for flow in flows}
+    for name, text in texts.items():
+        found = early[name]
+        flow = by_name.get(name)
+        if flow is not None:
+            found = found + _rules(flow, flows)
+        kept, suppressed = suppress.apply(found, text if isinstance(text, str) else "", name)
+        report.findings.extend(kept)
+        report.suppressed += suppressed
+    report.findings.sort(key=Finding.sort_key)
+    return report
+
+
+def _read(path: Path) -> str | OSError:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return OSError(str(exc))
+
+
+def _load(name: str, text: str | OSError) -> tuple[Workflow | None, list[Finding]]:
+    if isinstance(text, OSError):
+        return None, [_unparsable(name, 1, f"cannot be read: {text}")]
+    try:
+        root = parse(text)
+    except YamlError as exc:
+        return None, [_unparsable(name, exc.line, f"is not valid YAML: {exc}")]
+    if root is None:
+        return None, [_unparsable(name, 1, "is empty")]
+    return build(name, text, root), []
+
+
+def _unparsable(name: str, line: int, what: str) -> Finding:
+    return Finding("unparsable-workflow", "error", name, line, f"The workflow {what}.",
+                   "Fix the file; GitHub cannot run it either.")
+
+
+def _rules(flow: Workflow, flows: list[Workflow]) -> list[Finding]:
+    found = hygiene.audit(flow)
+    trust = Trust(flow, flows)
+    for job in flow.jobs:
+        found += injection.audit_job(flow, job)
+        if flow.privileged:
+            found += checkout.audit_job(flow, job, trust)
+    return found

@@ -1,0 +1,242 @@
+"""Pull-request code in privileged jobs: where it reaches disk, what runs it, what it can read.
+
+Per job, in step order: each checkout, git/gh command or artifact extraction that puts
+outsider-controlled files on disk is a `Landing`; each later step that executes code from
+there is recorded against it. A landing that something runs is `pr-code-execution` /
+`pr-artifact-execution`; one that nothing runs is data (`pr-checkout-data`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ci_toolkit.audit import shell
+from ci_toolkit.audit.expressions import gates, requires_merged
+from ci_toolkit.audit.model import Finding, Related
+from ci_toolkit.audit.trust import MAYBE, NO, YES, Trust
+from ci_toolkit.audit.workflow import Job, Step, Workflow
+
+# Actions that execute code or config from the tree they run in (documented in the docs).
+RUNS_TREE = ("jdx/mise-action", "jfrog/frogbot", "docker/build-push-action", "ruby/setup-ruby",
+             "pnpm/action-setup", "bahmutov/npm-install", "cypress-io/github-action",
+             "gradle/gradle-build-action", "golangci/golangci-lint-action", "pre-commit/action",
+             "actions-rs/cargo", "borales/actions-yarn", "github/codeql-action/autobuild")
+ARTIFACT_ACTIONS = ("actions/download-artifact", "dawidd6/action-download-artifact")
+DOWNLOADS = ("downloadArtifact", "archive_download_url", "/artifacts", "gh run download")
+
+
+@dataclass
+class Landing:
+    step: Step
+    paths: list[str]  # where the files are ("" = the workspace root)
+    whole_tree: bool  # a full tree (or an artifact) rather than a few listed paths
+    trust: str  # YES or MAYBE
+    artifact: bool = False
+    runners: list[Step] = field(default_factory=list)
+
+
+def audit_job(flow: Workflow, job: Job, trust: Trust) -> list[Finding]:
+    findings: list[Finding] = []
+    landings: list[Landing] = []
+    trusted: list[str] = []  # folders holding trusted checkouts
+    merged_only = requires_merged(job.condition)
+    for step in job.steps:
+        for landing in landings:
+            if _runs(step, landing, trusted, job):
+                landing.runners.append(step)
+        if step.action == "actions/checkout":
+            findings.extend(_credentials(flow, step))
+            landing = _checkout_landing(step, job, trust)
+            if landing is None or merged_only:
+                path = _norm(step.input("path"))
+                if path:
+                    trusted.append(path)
+            else:
+                landings.append(landing)
+                findings.extend(_sparse_hint(flow, step))
+        else:
+            new = _script_landings(step, job, trust, merged_only)
+            new += _artifact_landings(step, job, trust)
+            for landing in new:
+                if step.run and _runs(step, landing, trusted, job):
+                    landing.runners.append(step)  # `gh pr checkout && make` in one step
+            landings.extend(new)
+    findings.extend(_report(flow, job, landing) for landing in landings)
+    return findings
+
+
+def _checkout_landing(step: Step, job: Job, trust: Trust) -> Landing | None:
+    verdict = trust.value(f"{step.input('ref')}\n{step.input('repository')}", job)
+    if verdict == NO:
+        return None
+    path = _norm(step.input("path"))
+    sparse = [_join(path, p) for p in step.input("sparse-checkout").split()]
+    return Landing(step, sparse or [path], whole_tree=not sparse, trust=verdict)
+
+
+def _script_landings(step: Step, job: Job, trust: Trust, merged_only: bool) -> list[Landing]:
+    if not step.run or merged_only:
+        return []
+    workdir = _workdir(step, job)
+    pr_vars = trust.env_vars(job, step.env())
+    return [Landing(step, [_join(workdir, p) for p in paths] or [workdir],
+                    whole_tree=not paths, trust=YES)
+            for paths in shell.git_checkouts(step.run, pr_vars)]
+
+
+def _artifact_landings(step: Step, job: Job, trust: Trust) -> list[Landing]:
+    upstream = trust.upstream(job)
+    if upstream == NO:
+        return []
+    folders: list[str] = []
+    if step.action.startswith(ARTIFACT_ACTIONS):
+        if step.action.startswith("actions/") and not step.input("run-id"):
+            return []  # this run's own artifacts
+        target = step.input("path")
+        if not shell._outside_workspace(target):
+            folders.append(_norm(target))
+    elif step.run and _downloaded_before(job, step):
+        folders += [_join(_workdir(step, job), _norm(d)) for d in shell.extractions(step.run)]
+    return [Landing(step, [folder], whole_tree=True, trust=upstream, artifact=True)
+            for folder in dict.fromkeys(folders)]
+
+
+def _downloaded_before(job: Job, step: Step) -> bool:
+    return any(any(mark in s.node.flat() for mark in DOWNLOADS)
+               for s in job.steps[: step.index + 1])
+
+
+def _runs(step: Step, landing: Landing, trusted: list[str], job: Job) -> bool:
+    """Does this step execute code from where the landing put PR files?"""
+    uses = step.uses
+    if uses.startswith("./"):
+        return _inside(_norm(uses), landing, trusted)
+    if step.action.startswith(RUNS_TREE):
+        values = step.node.get("with")
+        text = values.flat() if values is not None else ""
+        return _inside("", landing, trusted) or _named(text, landing)
+    if not step.run or not shell.executes(step.run, step.node.text("shell")):
+        return False
+    return _inside(_workdir(step, job), landing, trusted) or _named(step.run, landing)
+
+
+def _inside(folder: str, landing: Landing, trusted: list[str]) -> bool:
+    """Is `folder` within the landed files (and not inside a trusted checkout among them)?"""
+    if landing.artifact and landing.paths == [""]:
+        return True  # an artifact unpacked over the workspace can replace anything
+    for path in landing.paths:
+        if _under(folder, path) and not any(
+                _under(folder, t) and len(t) > len(path) for t in trusted):
+            return True
+    return False
+
+
+def _named(text: str, landing: Landing) -> bool:
+    """A command given the landed tree by path (`--src ../pr`); listed paths are data."""
+    return landing.whole_tree and any(shell.mentions_path(text, p) for p in landing.paths if p)
+
+
+def _report(flow: Workflow, job: Job, landing: Landing) -> Finding:
+    gate = ", ".join(gates(job.condition + "\n" + landing.step.condition) +
+                     (["environment"] if job.node.get("environment") else []))
+    what = "an artifact of a pull-request run" if landing.artifact else "pull-request code"
+    where = ", ".join(p or "the workspace" for p in landing.paths)
+    doubt = "" if landing.trust == YES else (
+        " The upstream run may not be a pull-request run: it is not among the audited "
+        "workflows, so this is reported lower.")
+    if not landing.runners:
+        return Finding("pr-checkout-data", "warning" if landing.whole_tree else "note",
+                       flow.file, landing.step.line,
+                       f"Job `{job.id}` puts {what} in {where} ({landing.step.label()}); "
+                       f"nothing found executes it, so it is data.{doubt}",
+                       "Keep it data: sparse-checkout only the paths you read, into a "
+                       "subfolder, and never run a tool there.", gate=gate) \
+            if not landing.artifact else _artifact_data(flow, job, landing)
+    runners = landing.runners[:3]
+    rule = "pr-artifact-execution" if landing.artifact else "pr-code-execution"
+    ran = "; ".join(s.label() for s in runners)
+    gated = f" Gated by {gate}: that lowers the risk, it does not remove it." if gate else ""
+    return Finding(
+        rule, "error" if landing.trust == YES else "warning", flow.file, landing.step.line,
+        f"Job `{job.id}` puts {what} in {where} ({landing.step.label()}) and runs it at "
+        f"{ran}.{gated}{doubt}",
+        "Move the build/test to a `pull_request` workflow without secrets and pass results "
+        "as artifacts; here, only read data (sparse checkout into a subfolder, or extract "
+        "artifacts to $RUNNER_TEMP) with trusted code.",
+        related=[Related(s.line, f"runs the code put on disk at line {landing.step.line}")
+                 for s in runners], gate=gate)
+
+
+def _artifact_data(flow: Workflow, job: Job, landing: Landing) -> Finding:
+    return Finding("pr-checkout-data", "note", flow.file, landing.step.line,
+                   f"Job `{job.id}` unpacks an artifact of a pull-request run into "
+                   f"{landing.paths[0] or 'the workspace'} ({landing.step.label()}); nothing "
+                   "found executes it.",
+                   "Extract into $RUNNER_TEMP and reject links, so it can never replace "
+                   "scripts or tools in the workspace.")
+
+
+def _credentials(flow: Workflow, step: Step) -> list[Finding]:
+    if not flow.privileged:
+        return []
+    found: list[Finding] = []
+    persist = step.input("persist-credentials").strip().lower()
+    token = step.input("token").strip()
+    if persist != "false":
+        explicit = persist == "true"
+        found.append(Finding(
+            "persisted-credentials", "warning", flow.file, step.line,
+            f"{step.label()}: actions/checkout "
+            f"{'is told to keep' if explicit else 'keeps'} the "
+            f"{'given token' if token else 'job token'} in the git config of a "
+            f"{'/'.join(sorted(flow.privileged))} job, where every later step can read it.",
+            "Add `persist-credentials: false`" + (
+                "; if a later step must push, suppress this with the reason."
+                if explicit else ".")))
+    if token:
+        found.append(Finding(
+            "checkout-token", "warning" if persist != "false" else "note", flow.file,
+            step.line, f"{step.label()}: actions/checkout is given `token: {token}` in a "
+            "privileged job.",
+            "Prefer the job's GITHUB_TOKEN with least `permissions:`; if a token is needed "
+            "to push, create it only in the step that pushes."))
+    return found
+
+
+def _sparse_hint(flow: Workflow, step: Step) -> list[Finding]:
+    sparse = step.input("sparse-checkout").strip()
+    cone_off = step.input("sparse-checkout-cone-mode").strip().lower() == "false"
+    path = _norm(step.input("path"))
+    if sparse and cone_off and path:
+        return []
+    missing = [what for what, ok in (("a sparse-checkout", bool(sparse)),
+                                     ("cone mode off", cone_off),
+                                     ("a subfolder `path:`", bool(path))) if not ok]
+    return [Finding("no-sparse-checkout", "note", flow.file, step.line,
+                    f"{step.label()}: pull-request files are checked out without "
+                    f"{' and '.join(missing)}.",
+                    "Check out only the data paths: `path: pr`, `sparse-checkout: docs`, "
+                    "`sparse-checkout-cone-mode: false`.")]
+
+
+def _workdir(step: Step, job: Job) -> str:
+    return _norm(step.node.text("working-directory") or job.working_directory())
+
+
+def _norm(path: str) -> str:
+    path = path.strip().strip("'\"")
+    for prefix in ("${{ github.workspace }}/", "$GITHUB_WORKSPACE/", "${GITHUB_WORKSPACE}/"):
+        path = path.removeprefix(prefix)
+    parts = [p for p in path.split("/") if p and p != "."]
+    return "/".join(parts)
+
+
+def _join(base: str, path: str) -> str:
+    return _norm(f"{base}/{path}" if base else path)
+
+
+def _under(folder: str, root: str) -> bool:
+    return not root or folder == root or folder.startswith(root + "/")
+
+
+__all__ = ["MAYBE", "audit_job"]

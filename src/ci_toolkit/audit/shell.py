@@ -1,0 +1,166 @@
+"""Reading `run:` scripts well enough to see what executes, what checks out and what unpacks.
+
+Not a shell parser: scripts are split into simple commands at `&&`, `||`, `;`, `|` and `$(`,
+and each command's first word decides. That is enough for CI scripts, and errs towards
+"executes" for anything that starts a build tool or a file from the tree.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+
+from ci_toolkit.audit.expressions import PR_REF
+
+# Tools that run code or config from the directory they work in.
+BUILD_TOOLS = frozenset({
+    "make", "cmake", "ninja", "meson", "bazel", "scons", "npm", "npx", "pnpm", "yarn", "bun",
+    "deno", "node", "python", "python3", "uv", "uvx", "poetry", "pdm", "hatch", "tox", "nox",
+    "pytest", "go", "cargo", "gradle", "mvn", "dotnet", "bundle", "rake", "ruby", "perl", "php",
+    "composer", "mise", "just", "task", "pre-commit", "mix", "swift", "sbt", "ant", "cabal",
+    "stack", "rustc", "tsc", "jest", "vitest", "playwright", "source", ".",
+})
+SHELLS = frozenset({"bash", "sh", "zsh", "dash", "pwsh"})
+DATA_SUBCOMMANDS = {"npm": {"view", "info", "whoami", "config"}, "go": {"version", "env"},
+                    "docker": set(), "pip": set()}
+WRAPPERS = frozenset({"sudo", "time", "env", "exec", "nohup", "timeout", "xargs"})
+SPLIT = re.compile(r"&&|\|\||;|\||\$\(|`|\bthen\b|\bdo\b|\belse\b")
+ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def logical_lines(script: str) -> list[str]:
+    """Lines with backslash continuations joined and comments dropped."""
+    joined = re.sub(r"\\\n", " ", script)
+    return [line for line in (raw.strip() for raw in joined.splitlines())
+            if line and not line.startswith("#")]
+
+
+def commands(script: str) -> Iterator[list[str]]:
+    """Each simple command as words, wrappers (`sudo`, `VAR=x`) skipped."""
+    for line in logical_lines(script):
+        for part in SPLIT.split(line):
+            words = _words(part)
+            while words and (words[0] in WRAPPERS or ASSIGN.match(words[0])):
+                words = words[1:]
+            if words:
+                yield words
+
+
+def _words(text: str) -> list[str]:
+    try:
+        return shlex.split(text, comments=True)
+    except ValueError:
+        return text.split()
+
+
+def executes(script: str, shell: str = "") -> bool:
+    """Does the script start code or config that lives in the working tree?"""
+    if shell.split(" ")[0] in {"python", "node", "pwsh", "perl", "ruby"}:
+        return True  # inline code, but its interpreter imports from the working directory
+    return any(_runs_code(words) for words in commands(script))
+
+
+def _runs_code(words: list[str]) -> bool:
+    head = words[0].rsplit("/", 1)[-1] if words[0].startswith("/") else words[0]
+    rest = words[1:]
+    if head in BUILD_TOOLS:
+        return not (rest and rest[0] in DATA_SUBCOMMANDS.get(head, set()))
+    if head in SHELLS:
+        return bool(rest) and not rest[0].startswith("-")  # `bash script.sh`, not `bash -c`
+    if head in {"pip", "pip3"}:
+        return any(arg in {"-r", "-e", "."} or arg.startswith((".", "/", "-r", "-e"))
+                   for arg in rest)
+    if head in {"docker", "podman"}:
+        return bool(set(rest[:2]) & {"build", "buildx", "compose"})
+    # ./script, bin/tool, gradlew: a file of the working tree started as a program
+    return words[0].startswith(("./", "../")) or (
+        "/" in words[0] and not words[0].startswith(("/", "$", "~")))
+
+
+def mentions_path(text: str, path: str) -> bool:
+    """Does the text name `path` as a path (`./p`, `../p`, `p/...`), not just the word?"""
+    if not path:
+        return False
+    p = re.escape(path.strip("/"))
+    start = r"(?:^|[\s\"'=:(,])"
+    pattern = rf"{start}(?:\.{{1,2}}/)+{p}(?=/|[\"'\s),]|$)|{start}{p}/"
+    return re.search(pattern, text, re.M) is not None
+
+
+def git_checkouts(script: str, pr_vars: set[str]) -> list[list[str]]:
+    """PR code written into the working tree by git or gh: one entry per command, holding
+    the paths limited to (`git checkout <sha> -- paths`), empty for the whole tree."""
+    found: list[list[str]] = []
+    fetched_pr = False
+    for words in commands(script):
+        if words[:3] == ["gh", "pr", "checkout"]:
+            found.append([])
+            continue
+        if words[0] != "git":
+            continue
+        sub, args = _git_subcommand(words[1:])
+        tainted = any(_is_pr_value(arg, pr_vars) for arg in args)
+        if sub == "fetch" and tainted:
+            fetched_pr = True  # objects only: nothing on disk yet
+        elif sub in {"checkout", "switch", "reset", "merge", "pull", "cherry-pick", "rebase",
+                     "restore"} and (tainted or (fetched_pr and "FETCH_HEAD" in args)):
+            found.append(args[args.index("--") + 1:] if "--" in args else [])
+    return found
+
+
+def _git_subcommand(args: list[str]) -> tuple[str, list[str]]:
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 2 if args[i] in {"-c", "-C"} else 1
+    return (args[i], args[i + 1:]) if i < len(args) else ("", [])
+
+
+def _is_pr_value(arg: str, pr_vars: set[str]) -> bool:
+    if PR_REF.search(arg):
+        return True
+    names = re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", arg)
+    return any(name in pr_vars for name in names)
+
+
+def extractions(script: str) -> list[str]:
+    """Folders that `unzip`, `tar x` or `gh run download` unpack into (relative to the step's
+    directory; "" for the directory itself). Folders outside the workspace are left out."""
+    found: list[str] = []
+    cwd = ""
+    for words in commands(script):
+        if words[0] == "cd" and len(words) > 1:
+            cwd = words[1]
+        target = _extraction_target(words)
+        if target is None:
+            continue
+        target = target if target.startswith("/") or target.startswith("$") else \
+            "/".join(p for p in (cwd, target) if p and p != ".")
+        if not _outside_workspace(target):
+            found.append(target)
+    return found
+
+
+def _extraction_target(words: list[str]) -> str | None:
+    head, args = words[0], words[1:]
+    if head == "unzip":
+        return _option(args, "-d") or ""
+    if head == "tar" and args and "x" in args[0].lstrip("-"):
+        return _option(args, "-C") or ""
+    if words[:3] == ["gh", "run", "download"]:
+        return _option(args, "-D") or _option(args, "--dir") or ""
+    return None
+
+
+def _option(args: list[str], flag: str) -> str | None:
+    for i, arg in enumerate(args):
+        if arg == flag and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(flag) and len(arg) > len(flag) and flag.startswith("-d"):
+            return arg[len(flag):]
+    return None
+
+
+def _outside_workspace(path: str) -> bool:
+    return path.startswith(("/", "~", "$RUNNER_TEMP", "${RUNNER_TEMP}", "${{ runner.temp",
+                            "${{runner.temp", "$HOME", "${HOME}"))
