@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import yaml
 from github import GithubException
 
 from ci_toolkit.commands import bulk_issues
@@ -83,6 +86,7 @@ def test_spec_file_in_the_workspace(tmp_path: Path, fake: Any) -> None:
     ({}, "spec", "each issue starts with a line `## Title`"),
     ({"spec": "no heading here\n"}, "spec", "no issue found: each issue starts with a line"),
     ({"spec": "## Ok\n\n##\n"}, "spec", "line 3: the `##` heading has no title"),
+    ({"spec": "## One Labels: a first ## Two second"}, "spec", "its newlines were lost"),
     ({"spec": THREE, "spec-file": "x.md"}, "spec-file", "not both"),
     ({"spec-file": "../outside.md"}, "spec-file", "outside the workspace"),
     ({"spec-file": "/etc/hostname"}, "spec-file", "outside the workspace"),
@@ -288,3 +292,24 @@ def test_rate_limit_wait(status: int, headers: dict[str, str], message: str,
                          expected: float | None) -> None:
     exc = GithubException(status, {"message": message}, headers)
     assert rate_limit_wait(exc, now=1000.0) == expected
+
+
+def test_recipe_is_a_valid_workflow_passing_inputs_safely() -> None:
+    recipe = ROOT / "docs" / "recipes" / "bulk-issues.yml"
+    workflow = yaml.safe_load(recipe.read_text())
+    dispatch = workflow[True]["workflow_dispatch"]["inputs"]  # YAML 1.1 reads `on` as True
+    assert {"spec", "default_labels"} <= set(dispatch)
+    [job] = workflow["jobs"].values()
+    assert job["permissions"]["issues"] == "write"
+    step = next(s for s in job["steps"] if "bulk-issues" in s.get("uses", ""))
+    assert step["with"]["spec"] == "${{ inputs.spec }}"
+    assert step["with"]["default-labels"] == "${{ inputs.default_labels }}"
+    assert all("${{" not in s.get("run", "") for s in job["steps"])
+    assert set(step["with"]) <= set(yaml.safe_load(
+        (ROOT / "bulk-issues" / "action.yml").read_text())["inputs"])
+    checker = shutil.which("check-jsonschema")
+    if checker is None:
+        pytest.skip("check-jsonschema is not installed")
+    done = subprocess.run([checker, "--builtin-schema", "vendor.github-workflows", str(recipe)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -112,6 +112,11 @@ def _read_spec(rt: Runtime) -> list[PlannedIssue]:
                                  f"`spec-file`. The format: {FORMAT}.")
     name, text = ("spec-file", read_workspace_file(rt.context.workspace, path)) if path \
         else ("spec", spec)
+    if "\n" not in text.strip() and " ## " in text:
+        raise InputError(name, "is one line holding several `## ` headings: its newlines were "
+                               "lost (the browser's Run workflow form drops them). Start the run "
+                               "with `gh workflow run <workflow> -f spec=\"$(cat plan.md)\"`, or "
+                               "commit the plan and use `spec-file`.")
     try:
         return parse(text)
     except SpecError as exc:
