@@ -100,10 +100,10 @@ def _from_push(event: dict[str, Any]) -> Commit:
 
 
 def _from_api(rt: Runtime, sha: str, source: str) -> Commit:
-    from ci_toolkit.github import connect  # PyGithub only when the API is needed
+    from ci_toolkit.github import connect, repository  # PyGithub only when the API is needed
 
-    gh = connect(rt.token(), rt.context.api_url).withLazy(True)
-    found = gh.get_repo(rt.context.repository).get_commit(sha)  # GET /repos/{o}/{r}/commits/{sha}
+    repo = repository(connect(rt.token(), rt.context.api_url), rt.context.repository)
+    found = repo.get_commit(sha)  # GET /repos/{o}/{r}/commits/{sha}: the only request
     git = found.commit
     identities = [
         Identity("commit author", found.author.login if found.author else ""),

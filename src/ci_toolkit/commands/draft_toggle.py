@@ -17,6 +17,7 @@ from ci_toolkit.runtime import Input, InputError, Runtime, parse_bool
 
 if TYPE_CHECKING:
     from github.GithubException import GithubException
+    from github.GitRef import GitRef
     from github.PullRequest import PullRequest
     from github.Repository import Repository
 
@@ -32,6 +33,10 @@ DRAFT_ENV = "CODEX_PR_DRAFT"
 SETTING = ('Settings → Actions → General → Workflow permissions → "Allow GitHub Actions to '
            'create and approve pull requests"')
 _BAD_REF = re.compile(r"[\s~^:?*\[\\\x00-\x1f\x7f]|\.\.|@\{|//|^[/.-]|/\.|\.lock(/|$)")
+
+
+class Skip(Exception):
+    """Nothing to do for a reason the user should see (a closed issue)."""
 
 
 class Failed(Exception):
@@ -130,10 +135,6 @@ def labelled_issue(rt: Runtime, label: str) -> tuple[int | None, str]:
     return number, ""
 
 
-class Skip(Exception):
-    """Nothing to do for a reason the user should see (a closed issue)."""
-
-
 # --- the operation
 
 
@@ -147,11 +148,11 @@ class Kickoff:
         self.base = ""
 
     def run(self) -> None:
-        from ci_toolkit.github import connect
+        from ci_toolkit.github import connect, repository
 
         gh = connect(self.rt.token(), self.rt.context.api_url)
         self.out.step(f"read issue #{self.number}", "issues: read")
-        self.repo = gh.get_repo(self.rt.context.repository)
+        self.repo = repository(gh, self.rt.context.repository)
         issue = self.repo.get_issue(self.number)
         if issue.state != "open":
             raise Skip(f"issue #{self.number} is {issue.state}; nothing was opened for it")
@@ -176,25 +177,31 @@ class Kickoff:
         base_sha = self.ref_sha(self.base)
         if base_sha is None:
             raise Failed(f"the default branch {self.base!r} was not found")
-        head = self.ref_sha(self.out.branch)
+        head = self.ref(self.out.branch)
         if head is None:
             self.create_branch(base_sha)
-        elif head == base_sha:  # a PR needs a commit its base lacks
-            commit = self.bootstrap(head)
-            self.repo.get_git_ref(f"heads/{self.out.branch}").edit(commit)
+        elif head.object.sha == base_sha:  # a PR needs a commit its base lacks
+            head.edit(self.bootstrap(base_sha))  # a fast-forward: never forced
             self.out.done.append(f"added an empty bootstrap commit to `{self.out.branch}`")
         else:
             self.out.done.append(f"found the branch `{self.out.branch}`")
 
-    def ref_sha(self, branch: str) -> str | None:
+    def ref(self, branch: str) -> GitRef | None:
+        """The branch's ref, read now (a lazy ref would PATCH the wrong URL), or None."""
         from github import GithubException
 
+        found = self.repo.get_git_ref(f"heads/{branch}")
         try:
-            return str(self.repo.get_git_ref(f"heads/{branch}").object.sha)
+            found.object  # noqa: B018 - completes the lazy object: one GET
         except GithubException as exc:
             if exc.status == 404:
                 return None
             raise
+        return found
+
+    def ref_sha(self, branch: str) -> str | None:
+        found = self.ref(branch)
+        return str(found.object.sha) if found else None
 
     def create_branch(self, base_sha: str) -> None:
         from ci_toolkit.github import create_once
@@ -203,9 +210,12 @@ class Kickoff:
         # the new ref at that commit.
         commit = self.bootstrap(base_sha)
         ref = f"refs/heads/{self.out.branch}"
-        create_once(lambda: self.repo.create_git_ref(ref, commit),
-                    lambda: self.repo.get_git_ref(ref.removeprefix("refs/"))
-                    if self.ref_sha(self.out.branch) == commit else None)
+
+        def made() -> GitRef | None:
+            found = self.ref(self.out.branch)
+            return found if found and found.object.sha == commit else None
+
+        create_once(lambda: self.repo.create_git_ref(ref, commit), made)
         self.out.done.append(f"created the branch `{self.out.branch}` from `{self.base}` with "
                              "an empty bootstrap commit")
 
@@ -220,7 +230,7 @@ class Kickoff:
     # pull request
 
     def find_pull(self) -> PullRequest | None:
-        owner = self.repo.owner.login
+        owner = self.rt.context.repository.split("/")[0]
         pulls = self.repo.get_pulls(state="open", head=f"{owner}:{self.out.branch}")
         return next(iter(pulls), None)
 
