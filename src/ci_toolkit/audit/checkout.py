@@ -92,6 +92,8 @@ def _artifact_landings(step: Step, job: Job, trust: Trust) -> list[Landing]:
     if step.action.startswith(ARTIFACT_ACTIONS):
         if step.action.startswith("actions/") and not step.input("run-id"):
             return []  # this run's own artifacts
+        if step.input("event").strip() == "push":
+            return []  # artifacts of push runs: trusted code built them
         target = step.input("path")
         if not shell._outside_workspace(target):
             folders.append(_norm(target))

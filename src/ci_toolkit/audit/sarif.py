@@ -1,0 +1,75 @@
+"""SARIF 2.1.0 for code scanning: one run, every rule described, every finding a result."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from ci_toolkit import __version__
+from ci_toolkit.audit.model import RULES, Finding
+
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+# GitHub code scanning ranks security results by this property (0-10).
+SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "note": "2.0"}
+
+
+def sarif(findings: list[Finding]) -> dict[str, Any]:
+    ids = list(RULES)
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "ci-toolkit workflow-audit",
+                "version": __version__,
+                "informationUri": "https://github.com/ci-toolkit/ci-toolkit",
+                "rules": [_rule(rule_id) for rule_id in ids],
+            }},
+            "results": [_result(f, ids.index(f.rule)) for f in findings],
+        }],
+    }
+
+
+def _rule(rule_id: str) -> dict[str, Any]:
+    rule = RULES[rule_id]
+    return {
+        "id": rule.id,
+        "name": "".join(part.title() for part in rule.id.split("-")),
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.help},
+        "help": {"text": rule.help},
+        "defaultConfiguration": {"level": rule.severity},
+        "properties": {"tags": ["security", "github-actions"],
+                       "security-severity": SECURITY_SEVERITY[rule.severity]},
+    }
+
+
+def _result(finding: Finding, index: int) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "ruleIndex": index,
+        "level": finding.severity,
+        "message": {"text": f"{finding.message} Fix: {finding.fix}"},
+        "locations": [_location(finding.file, finding.line)],
+        "partialFingerprints": {"primaryLocationLineHash": _fingerprint(finding)},
+    }
+    if finding.related:
+        result["relatedLocations"] = [
+            {**_location(finding.file, r.line), "id": i, "message": {"text": r.message}}
+            for i, r in enumerate(finding.related)]
+    if finding.gate:
+        result["properties"] = {"gate": finding.gate}
+    return result
+
+
+def _location(file: str, line: int) -> dict[str, Any]:
+    return {"physicalLocation": {"artifactLocation": {"uri": file},
+                                 "region": {"startLine": max(line, 1)}}}
+
+
+def _fingerprint(finding: Finding) -> str:
+    """Stable across unrelated edits: rule, file and message with its line numbers left out."""
+    message = re.sub(r"\d+", "", finding.message)
+    digest = hashlib.sha256(f"{finding.rule}\0{finding.file}\0{message}".encode())
+    return digest.hexdigest()[:32]
