@@ -139,7 +139,8 @@ def test_git_fetch_alone_is_not_a_checkout_but_fetch_then_checkout_is() -> None:
               - run: go run ./tools/check
         """
     assert not rules(audit(body.replace("{extra}", "")), "error")
-    assert "pr-code-execution" in rules(audit(body.replace("{extra}", " && git checkout FETCH_HEAD")))
+    fetched = audit(body.replace("{extra}", " && git checkout FETCH_HEAD"))
+    assert "pr-code-execution" in rules(fetched)
 
 
 def test_git_checkout_of_listed_paths_is_data_unless_run_there() -> None:
@@ -287,7 +288,8 @@ def test_workflow_run_head_depends_on_the_upstream(upstream_on: str | None,
 
 
 def test_workflow_run_event_condition_decides() -> None:
-    pr = RUN_HEAD.replace("    runs-on", "    if: github.event.workflow_run.event == 'pull_request'\n    runs-on", 1)
+    condition = "    if: github.event.workflow_run.event == 'pull_request'\n"
+    pr = RUN_HEAD.replace("    runs-on", condition + "    runs-on", 1)
     push = pr.replace("'pull_request'", "'push'")
     assert one(audit(pr, head=""), "pr-code-execution").severity == "error"
     assert not [f for f in audit(push, head="") if f.rule == "pr-code-execution"]
@@ -340,7 +342,7 @@ def test_unzip_without_a_folder_then_venv_python() -> None:
               - uses: actions/github-script@v7
                 with:
                   script: |
-                    const d = await github.rest.actions.downloadArtifact({artifact_id: 1, archive_format: "zip"});
+                    const d = await github.rest.actions.downloadArtifact({artifact_id: 1});
                     require('fs').writeFileSync('pr_number.zip', Buffer.from(d.data));
               - run: unzip pr_number.zip
               - run: cat pr_number

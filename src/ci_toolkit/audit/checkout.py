@@ -46,13 +46,12 @@ def audit_job(flow: Workflow, job: Job, trust: Trust) -> list[Finding]:
                 landing.runners.append(step)
         if step.action == "actions/checkout":
             findings.extend(_credentials(flow, step))
-            landing = _checkout_landing(step, job, trust)
-            if landing is None or merged_only:
-                path = _norm(step.input("path"))
-                if path:
+            checkout = _checkout_landing(step, job, trust)
+            if checkout is None or merged_only:
+                if path := _norm(step.input("path")):
                     trusted.append(path)
             else:
-                landings.append(landing)
+                landings.append(checkout)
                 findings.extend(_sparse_hint(flow, step))
         else:
             new = _script_landings(step, job, trust, merged_only)

@@ -1,0 +1,56 @@
+"""SARIF output validated against the official SARIF 2.1.0 schema (../shared/sarif)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ci_toolkit.audit import RULES, audit_files, audit_text
+from ci_toolkit.audit.sarif import sarif
+from conftest import shared
+
+
+def validator() -> Any:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(shared("sarif", "sarif-schema-2.1.0.json").read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def assert_valid(log: dict[str, Any]) -> None:
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator().iter_errors(log)]
+    assert not errors, errors
+
+
+def test_corpus_sarif_is_valid_and_complete() -> None:
+    files = sorted(shared("workflow-corpus", "cases").iterdir())
+    report = audit_files(files, lambda p: f".github/workflows/{Path(p).name}")
+    log = sarif(report.findings)
+    assert_valid(json.loads(json.dumps(log)))
+    run = log["runs"][0]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == list(RULES)
+    assert len(run["results"]) == len(report.findings)
+    for result in run["results"]:
+        assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+    executions = [r for r in run["results"] if r["ruleId"] == "pr-code-execution"]
+    assert executions and all(r["relatedLocations"] for r in executions)
+
+
+def test_empty_and_unparsable_logs_are_valid() -> None:
+    assert_valid(sarif([]))
+    broken = audit_text("on: [push\n", file="bad.yml").findings
+    assert_valid(sarif(broken))
+    assert sarif(broken)["runs"][0]["results"][0]["level"] == "error"
+
+
+def test_fingerprints_ignore_line_moves() -> None:
+    body = ("on: pull_request_target\npermissions: {}\njobs:\n  j:\n    runs-on: x\n"
+            "    steps:\n      - uses: actions/checkout@v4\n")
+    first = sarif(audit_text(body).findings)["runs"][0]["results"][0]
+    moved = sarif(audit_text("\n\n" + body).findings)["runs"][0]["results"][0]
+    assert first["partialFingerprints"] == moved["partialFingerprints"]
+    assert first["locations"] != moved["locations"]
