@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import Result, run_action, webhook
+import yaml
+
+from conftest import ROOT, Result, run_action, webhook
 
 BOT = "github-actions[bot]"
 BOT_PERSON = {"name": BOT, "email": "41898282+github-actions[bot]@users.noreply.github.com"}
@@ -198,3 +203,24 @@ def test_empty_bot_actors_is_an_input_error(tmp_path: Path) -> None:
                         event=push("x", MONA, "mona"), event_name="push")
     assert result.rc == 2
     assert "bot-actors" in result.errors[0]
+
+
+# --- the recipe and the README
+
+
+def test_autofix_lane_recipe_is_a_valid_workflow_and_is_the_readme_example() -> None:
+    recipe = ROOT / "docs" / "recipes" / "autofix-lane.yml"
+    checker = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) or \
+        "check-jsonschema"
+    done = subprocess.run([checker, "--builtin-schema", "vendor.github-workflows", str(recipe)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = recipe.read_text()
+    assert text in (ROOT / "autofix-guard" / "README.md").read_text()
+    steps = yaml.safe_load(text)["jobs"]["autofix"]["steps"]
+    assert steps[0]["id"] == "guard" and steps[0]["uses"].endswith("/autofix-guard@v1")
+    prefix = steps[0]["with"]["prefix"]
+    later = [s for s in steps[1:] if s.get("name") != "Skipped"]
+    assert all(s["if"] == "steps.guard.outputs.skip != 'true'" for s in later)
+    assert any(s.get("env", {}).get("PREFIX") == prefix and '"$PREFIX ' in s["run"]
+               for s in later)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from ci_toolkit.github.issues import marker
-from conftest import Result, run_action, webhook
+from conftest import ROOT, Result, run_action, webhook
 from fake_github import FakeGitHub
 
 LABEL = "agent:codex"
@@ -273,3 +277,27 @@ def test_invalid_inputs_exit_2_before_any_request(tmp_path: Path, gh: FakeGitHub
     assert result.rc == 2
     assert f"'{name}'" in result.errors[0]
     assert gh.requests == []
+
+
+# --- the recipe and the README
+
+
+def test_agent_kickoff_recipe_is_a_valid_workflow_and_is_the_readme_example() -> None:
+    recipe = ROOT / "docs" / "recipes" / "agent-kickoff.yml"
+    checker = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) or \
+        "check-jsonschema"
+    done = subprocess.run([checker, "--builtin-schema", "vendor.github-workflows", str(recipe)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = recipe.read_text()
+    readme = (ROOT / "draft-toggle" / "README.md").read_text()
+    assert text in readme
+    assert "starts no workflow runs" in readme and "Allow GitHub Actions to create" in readme
+    flow = yaml.safe_load(text)
+    assert flow[True] == {"issues": {"types": ["labeled"]}}  # YAML 1.1 reads `on` as True
+    job = flow["jobs"]["kickoff"]
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write",
+                                  "issues": "write"}
+    step = job["steps"][0]
+    assert step["env"] == {"CODEX_PR_DRAFT": "${{ vars.CODEX_PR_DRAFT }}"}
+    assert f"'{step['with']['trigger-label']}'" in job["if"]
