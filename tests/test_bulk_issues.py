@@ -192,7 +192,8 @@ def test_read_only_token_names_the_permission_and_stops(tmp_path: Path, fake: An
     result = bulk(tmp_path, fake, spec="## A\nx\n## B\ny\n## C\nz\n")
     assert result.rc == 1 and result.outputs["failed"] == "3"
     assert fake.count("POST", ISSUES) == 1  # the others would meet the same 403
-    assert "`issues: write`" in result.errors[0]
+    [error] = result.errors  # the cause once, not once per issue
+    assert "`issues: write`" in error
     assert "[3/3] failed C" in result.stdout and "not tried" in result.summary
 
 

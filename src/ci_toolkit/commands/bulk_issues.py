@@ -200,10 +200,11 @@ def _apply(rt: Runtime, repo: Repository, plan: list[Planned], on_existing: str,
     for index, item in enumerate(plan, start=1):
         if stop:
             outcome = Outcome(item.title, "failed", note=f"not tried: {stop}")
+            _progress(rt, index, len(plan), outcome)  # one error annotation for the cause is enough
         else:
             outcome = _one(repo, item, existing_for(issues, item.title), on_existing, known)
             stop = outcome.note if outcome.fatal else ""
-        _progress(rt, index, len(plan), outcome)
+            _progress(rt, index, len(plan), outcome, annotate=True)
         outcomes.append(outcome)
     return outcomes
 
@@ -293,10 +294,11 @@ def _fatal(exc: BaseException) -> bool:
 
 # --- reporting ------------------------------------------------------------------------------
 
-def _progress(rt: Runtime, index: int, total: int, outcome: Outcome) -> None:
+def _progress(rt: Runtime, index: int, total: int, outcome: Outcome,
+              annotate: bool = False) -> None:
     number = f" #{outcome.number}" if outcome.number else ""
     rt.log.info(f"[{index}/{total}] {outcome.action}{number} {outcome.title}")
-    if outcome.action == "failed":
+    if annotate and outcome.action == "failed":
         rt.log.error(outcome.note)
 
 
