@@ -113,3 +113,17 @@ def test_specific_shapes_from_the_corpus(
     # spiff slack_notify: the branch name spliced into curl's JSON at line 16
     assert [f.line for f in found["sartography__spiff-arena__slack_notify.yml"]
             if f.rule == "untrusted-input-injection"] == [16]
+
+
+def test_pure_python_parser_gives_the_same_findings(
+        corpus: tuple[dict[str, dict[str, str]], Report],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """libyaml is used when present; where PyYAML lacks it the result must not change."""
+    import yaml
+
+    from ci_toolkit.audit import yamlnodes
+
+    monkeypatch.setattr(yamlnodes, "LOADER", yaml.SafeLoader)
+    files = sorted(shared("workflow-corpus", "cases").iterdir())
+    again = audit_files(files, lambda p: Path(p).name)
+    assert again.findings == corpus[1].findings

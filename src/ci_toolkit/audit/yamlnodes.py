@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 import yaml
 
 
+# libyaml's parser when PyYAML was built with it: the same nodes and marks, ~5x faster.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class YamlError(Exception):
     def __init__(self, message: str, line: int) -> None:
         super().__init__(message)
@@ -51,7 +55,7 @@ class Node:
 def parse(text: str) -> Node | None:
     """The document's root node (None for an empty document)."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YamlError(str(exc.problem or exc), mark.line + 1 if mark else 1) from None
