@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import yaml
 
-
 # libyaml's parser when PyYAML was built with it: the same nodes and marks, ~5x faster.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
