@@ -301,3 +301,21 @@ def test_agent_kickoff_recipe_is_a_valid_workflow_and_is_the_readme_example() ->
     step = job["steps"][0]
     assert step["env"] == {"CODEX_PR_DRAFT": "${{ vars.CODEX_PR_DRAFT }}"}
     assert f"'{step['with']['trigger-label']}'" in job["if"]
+
+
+def test_branch_behind_the_base_gets_a_bootstrap_commit_on_no_commits_between(
+        tmp_path: Path, gh: FakeGitHub) -> None:
+    old = base_head(gh)
+    gh.add_branch(BRANCH, old)
+    gh.add_branch("master")  # the base moves on; the branch is now behind it
+    # GitHub's answer for a head with nothing its base lacks (the fake does not compute it).
+    gh.fail("POST", r".*/pulls$", 422, body={
+        "message": "Validation Failed", "documentation_url": "https://docs.github.com/rest",
+        "errors": [{"resource": "PullRequest", "code": "custom",
+                    "message": "No commits between master and codex/issue-1"}]})
+    result = toggle(tmp_path, gh)
+    assert result.rc == 0, result.stdout
+    assert result.outputs["operation"] == "created"
+    head = gh.commits[gh.refs[f"refs/heads/{BRANCH}"]]
+    assert [p["sha"] for p in head["parents"]] == [old]
+    assert len(gh.pulls) == 1

@@ -244,12 +244,23 @@ class Kickoff:
                 raise Failed(f"GitHub Actions may not create pull requests in "
                              f"{self.rt.context.repository}: allow it under {SETTING} (or use "
                              f"a GitHub App token).") from exc
+            if exc.status == 422 and _says(exc, "no commits between"):
+                return self.after_bootstrap()
             if not (self.out.draft and exc.status == 422 and _says(exc, "draft pull requests")):
                 raise
         self.rt.log.warning("Draft pull requests are not supported in this repository; "
                             "opening a ready pull request instead.")
         self.out.draft = False
         return self.create_pull(False)
+
+    def after_bootstrap(self) -> PullRequest:
+        """The branch holds nothing its base lacks (e.g. made earlier at an older base head)."""
+        head = self.ref(self.out.branch)
+        if head is None:
+            raise Failed(f"the branch {self.out.branch!r} disappeared while opening the PR")
+        head.edit(self.bootstrap(head.object.sha))
+        self.out.done.append(f"added an empty bootstrap commit to `{self.out.branch}`")
+        return self.create_pull(self.out.draft)
 
     def create_pull(self, draft: bool) -> PullRequest:
         from ci_toolkit.github import create_once
