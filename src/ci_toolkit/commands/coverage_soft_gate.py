@@ -233,7 +233,7 @@ class Gate:
         try:
             self._track(summary, origin, visible)
         except Exception as exc:
-            self.warn(explain(exc, "update the tracking issue", ISSUES))
+            self.warn(explain(exc, "find or create the tracking issue", ISSUES))
 
     def _track(self, summary: Summary, origin: Run, visible: str) -> None:
         from ci_toolkit.github import explain, repository

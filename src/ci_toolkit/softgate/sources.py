@@ -15,12 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ci_toolkit.coverage import JobReport, ReportError, read_job
+from ci_toolkit.coverage import JobReport, ReportError, read_job, read_report
 
 if TYPE_CHECKING:  # PyGithub is imported only when artifacts are really downloaded
     from github import Github
 
 Warn = Callable[[str], None]
+# Names a report is likely to have, to say why none was read (the folder reader skips them).
+REPORT_NAMES = ("*coverage*.json", "*coverage*.xml", "*.info", "*.lcov", "*cobertura*.xml")
 # Test results that sit beside a report add their counts to its job.
 JUNIT_NAMES = ("pytest-report.xml", "pytest-report.xml.gz", "*junit*.xml", "*junit*.xml.gz")
 
@@ -65,10 +67,26 @@ def read_one(source: Path | list[Path], job: str, warn: Warn) -> JobReport | Non
     try:
         return read_job(source, job)
     except ReportError as exc:
-        warn(f"Job '{job}' was left out: {_where(exc.path)}{exc.reason}.")
+        found = _why_unreadable(source) or exc
+        warn(f"Job '{job}' was left out: {_where(found.path)}{found.reason}.")
     except Exception as exc:  # a reader's own fault must not cost the other jobs
         warn(f"Job '{job}' was left out: the report could not be read "
              f"({type(exc).__name__}: {exc}).")
+    return None
+
+
+def _why_unreadable(source: Path | list[Path]) -> ReportError | None:
+    """The cause for the first report-like file, when the folder reader found no report."""
+    files = sorted(p for p in source.rglob("*") if p.is_file()) if isinstance(source, Path) \
+        else source
+    for path in files:
+        if any(path.match(name) for name in REPORT_NAMES):
+            try:
+                read_report(path)
+            except ReportError as exc:
+                return exc
+            except Exception:
+                continue
     return None
 
 

@@ -74,7 +74,7 @@ def _ensure_label(repo: Repository, label: str, warn: Warn) -> None:
     try:
         ensure_labels(repo, [label])
     except GithubException as exc:
-        warn(explain(exc, f"create the label '{label}'", WRITE) + " The issue is still created.")
+        warn(explain(exc, f"create the label '{label}'", WRITE) + " Carrying on without it.")
 
 
 def _create(repo: Repository, title: str, body: str, label: str, warn: Warn) -> Issue:

@@ -1,0 +1,314 @@
+"""coverage-soft-gate: every fault is exit 0, a `::warning::` naming its cause, the step
+summary still written and the outputs that could be computed still set."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Result
+from test_soft_gate_support import (
+    LABEL,
+    MARK,
+    TITLE,
+    add_run,
+    corpus,
+    coverage_json,
+    one_warning,
+    run_gate,
+    tracking_issues,
+)
+
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT
+from ci_toolkit.softgate import history
+
+GOOD = "jinja2-py311"
+SECONDARY = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes "
+             "before you try again.",
+             "documentation_url": "https://docs.github.com/rest/overview/rate-limits"}
+
+
+def good_and(fake: Any, name: str, files: dict[str, bytes] | None = None, *,
+             data: bytes | None = None) -> None:
+    """Run 1001: one good artifact, and `name` with the given content."""
+    add_run(fake, {"coverage-good": corpus(GOOD)})
+    if data is not None:
+        fake.add_artifact(1001, name, data=data)
+    else:
+        fake.add_artifact(1001, name, files=files or {})
+
+
+def still_soft(result: Result, jobs: int) -> None:
+    """What every fault keeps: the figures that could be computed and the summary."""
+    assert result.outputs["jobs"] == str(jobs)
+    if jobs:
+        assert result.outputs["average"] == "88.64"
+        assert "## Coverage soft gate" in result.summary
+        assert "coverage-good" in result.summary
+    assert "[!WARNING]" in result.summary
+
+
+# ------------------------------------------------------------------ permissions and labels
+
+
+def test_read_only_token_names_the_permission_and_forks(tmp_path: Path, fake: Any) -> None:
+    fake.add_issue(TITLE, f"{MARK}\nold", [LABEL])
+    fake.read_only = True
+    add_run(fake, {"coverage-good": corpus(GOOD)})
+
+    result = run_gate(tmp_path, fake)
+
+    warning = one_warning(result, "403", "issues: write")
+    assert "fork" in warning and "read-only" in warning
+    still_soft(result, 1)
+    assert result.outputs["issue-number"] == "1"  # found: reading is allowed
+    assert fake.comments[1] == [] and fake.issues[1]["body"] == f"{MARK}\nold"
+
+
+def test_read_only_token_and_no_issue_yet(tmp_path: Path, fake: Any) -> None:
+    fake.read_only = True
+    add_run(fake, {"coverage-good": corpus(GOOD)})
+
+    result = run_gate(tmp_path, fake)
+
+    one_warning(result, "403", "issues: write", "fork")
+    still_soft(result, 1)
+    assert fake.issues == {} and "issue-number" not in result.outputs
+
+
+def test_label_404_is_a_warning_and_the_issue_is_still_created(tmp_path: Path, fake: Any) -> None:
+    fake.fail("*", r"/labels$", 404, times=10)
+    add_run(fake, {"coverage-good": corpus(GOOD)})
+
+    result = run_gate(tmp_path, fake)
+
+    one_warning(result, "label", LABEL, "404")
+    [issue] = tracking_issues(fake)
+    assert len(fake.comments[issue["number"]]) == 1
+    assert result.outputs["issue-number"] == str(issue["number"])
+
+
+# ------------------------------------------------------------------ retries and waits
+
+
+def test_server_errors_on_reads_are_retried(tmp_path: Path, fake: Any) -> None:
+    fake.add_issue(TITLE, f"{MARK}\nold", [LABEL])
+    add_run(fake, {"coverage-good": corpus(GOOD)})
+    fake.fail("GET", r"/issues$", 502, times=1)
+    fake.fail("GET", r"/artifacts$", 503, times=2)
+
+    result = run_gate(tmp_path, fake)
+
+    assert result.warnings == []
+    assert fake.count("GET", f"/repos/{fake.repo_full_name}/issues") == 2
+    assert len(fake.comments[1]) == 1 and "Average 88.64%" in fake.issues[1]["body"]
+
+
+def test_a_comment_whose_answer_was_lost_is_not_posted_twice(tmp_path: Path, fake: Any) -> None:
+    fake.add_issue(TITLE, f"{MARK}\nold", [LABEL])
+    add_run(fake, {"coverage-good": corpus(GOOD)})
+    fake.hang("POST", r"/issues/1/comments$", times=1, then_apply=True)
+
+    result = run_gate(tmp_path, fake)
+
+    assert result.warnings == []
+    assert len(fake.comments[1]) == 1  # looked for it before retrying: found
+
+
+def test_a_comment_that_got_a_server_error_is_retried_once_checked(
+        tmp_path: Path, fake: Any) -> None:
+    fake.add_issue(TITLE, f"{MARK}\nold", [LABEL])
+    add_run(fake, {"coverage-good": corpus(GOOD)})
+    fake.fail("POST", r"/issues/1/comments$", 502, times=1)
+
+    run_gate(tmp_path, fake)
+
+    assert len(fake.comments[1]) == 1
+    assert fake.count("POST", f"/repos/{fake.repo_full_name}/issues/1/comments") == 2
+
+
+def test_secondary_rate_limit_with_retry_after_is_waited_out(tmp_path: Path, fake: Any) -> None:
+    fake.add_issue(TITLE, f"{MARK}\nold", [LABEL])
+    add_run(fake, {"coverage-good": corpus(GOOD)})
+    fake.fail("GET", r"/issues$", 403, body=SECONDARY, headers={"Retry-After": "3"})
+    fake.fail("POST", r"/comments$", 403, body=SECONDARY, headers={"Retry-After": "5"})
+
+    result = run_gate(tmp_path, fake)
+
+    assert result.warnings == []
+    assert fake.count("GET", f"/repos/{fake.repo_full_name}/issues") == 2
+    assert fake.count("POST", f"/repos/{fake.repo_full_name}/issues/1/comments") == 2
+    assert len(fake.comments[1]) == 1
+
+
+def test_rate_limit_waits_past_the_budget_degrade_to_a_warning(tmp_path: Path, fake: Any) -> None:
+    fake.add_issue(TITLE, f"{MARK}\nold", [LABEL])
+    add_run(fake, {"coverage-good": corpus(GOOD)})
+    fake.fail("POST", r"/comments$", 403, body=SECONDARY, headers={"Retry-After": "600"})
+
+    result = run_gate(tmp_path, fake, env={"CI_TOOLKIT_MAX_WAIT": "60"})
+
+    one_warning(result, "rate limit", "comment")
+    still_soft(result, 1)
+    assert fake.comments[1] == [] and fake.count("POST") == 1  # no blind retry
+
+
+# ------------------------------------------------------------------ unreadable reports
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE coverage [
+ <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+ <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+ <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+ <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
+]>
+<coverage line-rate="1" branch-rate="1" version="&d;"><packages/></coverage>
+"""
+
+
+@pytest.mark.parametrize(("files", "cause"), [
+    ({"coverage.json": b"{\"meta\": {\"version\": "}, "coverage.json"),
+    ({"coverage.json": b""}, "empty"),
+    ({"coverage.json": b'{"meta": {}, "files": {"a.py": {"summary": 3}}}'}, "not a coverage.py"),
+    ({"coverage.json": b'{"totally": "different"}'}, "not a coverage.py"),
+    ({"coverage.xml": BILLION_LAUGHS}, "coverage.xml"),
+    ({"notes.txt": b"no report here"}, "no coverage report"),
+], ids=["corrupt-json", "empty-json", "wrong-schema", "other-json", "entity-bomb", "no-report"])
+def test_one_unreadable_artifact_of_two(tmp_path: Path, fake: Any, files: dict[str, bytes],
+                                        cause: str) -> None:
+    good_and(fake, "coverage-bad", files)
+
+    result = run_gate(tmp_path, fake)
+
+    warning = one_warning(result, "coverage-bad", cause)
+    assert "left out" in warning
+    still_soft(result, 1)
+    assert "coverage-bad" in result.summary  # the problem is in the summary too
+    [issue] = tracking_issues(fake)
+    assert "Average 88.64%" in issue["body"]
+
+
+def test_zip_entry_climbing_out_is_refused(tmp_path: Path, fake: Any) -> None:
+    good_and(fake, "coverage-evil", data=_zip({"../../escaped.json": coverage_json({"a.py": (1, 1)}),
+                                               "coverage.json": coverage_json({"a.py": (1, 1)})}))
+
+    result = run_gate(tmp_path, fake)
+
+    one_warning(result, "coverage-evil", "leaves the artifact")
+    still_soft(result, 1)
+    assert not list((tmp_path).rglob("escaped.json"))
+
+
+def test_zip_bomb_is_capped(tmp_path: Path, fake: Any) -> None:
+    good_and(fake, "coverage-bomb", data=_zip({"coverage.json": b"0" * 20_000_000}))
+
+    result = run_gate(tmp_path, fake, env={"CI_TOOLKIT_MAX_UNPACKED_BYTES": "5000000"})
+
+    one_warning(result, "coverage-bomb", "more than")
+    still_soft(result, 1)
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_no_artifact_matches(tmp_path: Path, fake: Any) -> None:
+    add_run(fake, {"test-results": b"{}"})
+
+    result = run_gate(tmp_path, fake)
+
+    one_warning(result, "no artifact", "coverage-*")
+    still_soft(result, 0)
+    assert result.outputs["average"] == "" and result.outputs["combined"] == ""
+    assert "No coverage report could be read" in result.summary
+    assert fake.count("POST") == 0 and fake.count("PATCH") == 0
+
+
+def test_no_file_matches(tmp_path: Path, fake: Any) -> None:
+    result = run_gate(tmp_path, fake, {"files": "nowhere/**/coverage.json"})
+    one_warning(result, "no file matches", "nowhere/**/coverage.json")
+    still_soft(result, 0)
+
+
+# ------------------------------------------------------------------ size and names
+
+
+def test_report_over_the_body_limit_is_cut_keeping_marker_and_history(
+        tmp_path: Path, fake: Any) -> None:
+    long_paths = {f"src/{'deep/' * 140}module_{n:03}.py": (100, n) for n in range(100)}
+    folder = tmp_path / "workspace" / "job"
+    folder.mkdir(parents=True)
+    (folder / "coverage.json").write_bytes(coverage_json(long_paths))
+    add_run(fake, {})
+
+    result = run_gate(tmp_path, fake, {"files": "*/coverage.json", "hotspots": "100"})
+
+    [issue] = tracking_issues(fake)
+    body = issue["body"]
+    assert len(body) <= ISSUE_BODY_LIMIT and body.startswith(MARK)
+    assert "cut to GitHub's limit of 65,536 characters" in body
+    assert len(history.parse(body)) == 1
+    [comment] = fake.comments[issue["number"]]
+    assert len(comment["body"]) <= ISSUE_BODY_LIMIT and "65,536" in comment["body"]
+    assert result.summary.count("module\\_") == 100  # the summary keeps the whole table
+    assert len(result.outputs["report"]) <= ISSUE_BODY_LIMIT
+
+
+def test_150_jobs(tmp_path: Path, fake: Any) -> None:
+    for n in range(150):
+        folder = tmp_path / "workspace" / "reports" / f"leg-{n:03}"
+        folder.mkdir(parents=True)
+        (folder / "coverage.json").write_bytes(coverage_json({"src/app.py": (100, 50 + n % 50)}))
+    add_run(fake, {}, jobs=150)
+
+    result = run_gate(tmp_path, fake, {"files": "reports/*/coverage.json"})
+
+    assert result.outputs["jobs"] == "150"
+    assert result.outputs["worst"] == "50.00"
+    assert result.warnings == []
+    body = tracking_issues(fake)[0]["body"]
+    assert body.count("| leg-") == 150
+    logs = body.split("### Logs for this run", 1)[1]
+    assert logs.count("/job/") == 150  # two pages of jobs, all listed
+
+
+NASTY = "a|b `x` <script>alert(1)</script> @someone\nnext"
+
+
+def test_hostile_names_keep_every_table_intact_and_ping_no_one(tmp_path: Path, fake: Any) -> None:
+    folder = tmp_path / "workspace" / "reports" / NASTY.replace("/", "_")
+    folder.mkdir(parents=True)
+    (folder / "coverage.json").write_bytes(coverage_json({f"src/{NASTY}.py": (10, 5)}))
+    add_run(fake, {}, jobs=0)
+    fake.add_job(1001, NASTY)
+
+    result = run_gate(tmp_path, fake, {"files": "reports/*/coverage.json"})
+
+    body = tracking_issues(fake)[0]["body"]
+    comment = fake.comments[1][0]["body"]
+    for text in (body, comment, result.summary):
+        assert "<script>" not in text and "@someone" not in text
+        _tables_intact(text)
+    assert "@\u200bsomeone" in body
+
+
+def _tables_intact(text: str) -> None:
+    """Every row of every table has its header's number of cells."""
+    columns = 0
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            columns = 0
+            continue
+        cells = len(re.findall(r"(?<!\\)\|", line)) - 1
+        if columns == 0:
+            columns = cells
+        assert cells == columns, line
