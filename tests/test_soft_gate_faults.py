@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT
+from ci_toolkit.softgate import history
 from conftest import Result
 from test_soft_gate_support import (
     LABEL,
@@ -22,9 +25,6 @@ from test_soft_gate_support import (
     run_gate,
     tracking_issues,
 )
-
-from ci_toolkit.markdown import ISSUE_BODY_LIMIT
-from ci_toolkit.softgate import history
 
 GOOD = "jinja2-py311"
 SECONDARY = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes "
@@ -194,8 +194,9 @@ def test_one_unreadable_artifact_of_two(tmp_path: Path, fake: Any, files: dict[s
 
 
 def test_zip_entry_climbing_out_is_refused(tmp_path: Path, fake: Any) -> None:
-    good_and(fake, "coverage-evil", data=_zip({"../../escaped.json": coverage_json({"a.py": (1, 1)}),
-                                               "coverage.json": coverage_json({"a.py": (1, 1)})}))
+    report = coverage_json({"a.py": (1, 1)})
+    good_and(fake, "coverage-evil", data=_zip({"../../escaped.json": report,
+                                               "coverage.json": report}))
 
     result = run_gate(tmp_path, fake)
 
