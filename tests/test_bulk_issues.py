@@ -233,7 +233,13 @@ def test_dry_run_without_a_token_plans_creates_and_sends_nothing(tmp_path: Path,
                                                                  fake: Any) -> None:
     result = bulk(tmp_path, fake, spec=THREE, **{"github-token": "", "dry-run": "true"})
     assert result.rc == 0 and fake.requests == []
-    assert "[1/3] would create One (labels: a; body" in result.stdout
+    table = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(table) if line.startswith("What would happen"))
+    assert table[header:header + 4] == [
+        "What would happen  Body size  Labels  Title",
+        "would create              55  a       One",  # the body as sent: with its marker
+        "would create              56  -       Two",
+        "would create              55  -       Three"]
     assert "| One | a |" in result.summary and "would create" in result.summary
     assert [i["action"] for i in json.loads(result.outputs["issues"])] == ["would create"] * 3
     assert result.outputs["created"] == "0"

@@ -324,27 +324,40 @@ def _dry_run(rt: Runtime, plan: list[Planned], on_existing: str, create_labels: 
     """The plan, from reads only: what a real run would do to each issue."""
     issues = _read_existing(rt, plan, create_labels)
     outcomes = []
-    for index, item in enumerate(plan, start=1):
+    for item in plan:
         found = existing_for(issues, item.title) if issues is not None else None
         decided = decide(found, item, on_existing)
-        action = "skip" if decided == "unchanged" else decided
-        outcome = Outcome(item.title, f"would {action}", found.number if found else None,
-                          found.html_url if found else None)
-        outcomes.append(outcome)
-        size = f"{len(item.body):,} characters{' (cut)' if item.cut else ''}"
-        number = f" #{found.number}" if found else ""
-        rt.log.info(f"[{index}/{len(plan)}] would {action}{number} {item.title} "
-                    f"(labels: {', '.join(item.labels) or 'none'}; body {size})")
+        action = "would " + ("skip" if decided == "unchanged" else decided)
+        outcomes.append(Outcome(item.title, action, found.number if found else None,
+                                found.html_url if found else None))
     rt.outputs.set("issues", [o.as_output() for o in outcomes])
     for action in ("created", "updated", "skipped", "failed"):
         rt.outputs.set(action, 0)
+    with rt.log.group(f"Plan: {len(plan)} issues (dry run, nothing written)"):
+        for line in _plain_table(plan, outcomes):
+            rt.log.info(line)
     rows = [(markdown.escape(item.title), markdown.escape(", ".join(item.labels)) or "—",
-             f"{len(item.body):,}{' (cut)' if item.cut else ''}", outcome.action
-             + (f" {markdown.link(f'#{outcome.number}', outcome.url)}" if outcome.number else ""))
-            for item, outcome in zip(plan, outcomes, strict=True)]
+             _size(item), markdown.escape(o.action)
+             + (f" {markdown.link(f'#{o.number}', o.url)}" if o.number else ""))
+            for item, o in zip(plan, outcomes, strict=True)]
     rt.summary.write(f"### bulk-issues dry run: {len(plan)} issues, nothing written\n\n"
-                     + markdown.table(("Title", "Labels", "Body size", "Would"), rows, "llrl"))
+                     + markdown.table(("Title", "Labels", "Body size", "What would happen"),
+                                      rows, "llrl"))
     return 0
+
+
+def _size(item: Planned) -> str:
+    return f"{len(item.body):,}{' (cut)' if item.cut else ''}"
+
+
+def _plain_table(plan: list[Planned], outcomes: list[Outcome]) -> list[str]:
+    """The plan as aligned columns for the log (Markdown would show its escapes there)."""
+    rows = [("What would happen", "Body size", "Labels", "Title")] + [
+        (o.action + (f" #{o.number}" if o.number else ""), _size(item),
+         ", ".join(item.labels) or "-", item.title)
+        for item, o in zip(plan, outcomes, strict=True)]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:<{widths[2]}}  {d}" for a, b, c, d in rows]
 
 
 def _read_existing(rt: Runtime, plan: list[Planned], create_labels: bool) -> list[Issue] | None:
