@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ci_toolkit.audit import shell
 from ci_toolkit.audit.expressions import gates, requires_merged
 from ci_toolkit.audit.model import Finding, Related
-from ci_toolkit.audit.trust import MAYBE, NO, YES, Trust
+from ci_toolkit.audit.trust import NO, YES, Trust
 from ci_toolkit.audit.workflow import Job, Step, Workflow
 
 # Actions that execute code or config from the tree they run in (documented in the docs).
@@ -94,7 +94,7 @@ def _artifact_landings(step: Step, job: Job, trust: Trust) -> list[Landing]:
         if step.input("event").strip() == "push":
             return []  # artifacts of push runs: trusted code built them
         target = step.input("path")
-        if not shell._outside_workspace(target):
+        if not shell.outside_workspace(target):
             folders.append(_norm(target))
     elif step.run and _downloaded_before(job, step):
         folders += [_join(_workdir(step, job), _norm(d)) for d in shell.extractions(step.run)]
@@ -239,5 +239,3 @@ def _join(base: str, path: str) -> str:
 def _under(folder: str, root: str) -> bool:
     return not root or folder == root or folder.startswith(root + "/")
 
-
-__all__ = ["MAYBE", "audit_job"]

@@ -136,7 +136,7 @@ def extractions(script: str) -> list[str]:
             continue
         target = target if target.startswith("/") or target.startswith("$") else \
             "/".join(p for p in (cwd, target) if p and p != ".")
-        if not _outside_workspace(target):
+        if not outside_workspace(target):
             found.append(target)
     return found
 
@@ -161,6 +161,6 @@ def _option(args: list[str], flag: str) -> str | None:
     return None
 
 
-def _outside_workspace(path: str) -> bool:
+def outside_workspace(path: str) -> bool:
     return path.startswith(("/", "~", "$RUNNER_TEMP", "${RUNNER_TEMP}", "${{ runner.temp",
                             "${{runner.temp", "$HOME", "${HOME}"))
