@@ -29,9 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "coverage-corpus"
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_github import FakeGitHub  # noqa: E402
-
 from ci_toolkit.github.issues import marker  # noqa: E402
+from fake_github import FakeGitHub  # noqa: E402
 
 RUN = 1001
 CLI = Path(sys.executable).parent / "ci-toolkit"
