@@ -472,6 +472,7 @@ class FakeGitHub:
             "merged_at": None,
         }
         issue["draft"] = draft
+        issue["html_url"] = issue["pull_request"]["html_url"]  # as GitHub lists a PR among issues
         self.pulls[issue["number"]] = {
             "id": next(self._ids),
             "head": head,
