@@ -210,3 +210,22 @@ def test_outputs_hold_the_report(tmp_path: Path, fake: Any) -> None:
 
 def result_number(result: Any) -> int:
     return int(json.loads(result.outputs["issue-number"]))
+
+
+def test_dry_run_on_files_imports_no_pygithub(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    folder = tmp_path / "py311"
+    folder.mkdir()
+    (folder / "coverage.json").write_bytes(corpus(JINJA[0]))
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import sys; from ci_toolkit.cli import main; "
+         "sys.exit(main(['coverage-soft-gate', '--files', '*/coverage.json', '--dry-run']))"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+        env={"PATH": "", "HOME": str(tmp_path)})
+    assert done.returncode == 0 and "| py311 | 88.64% |" in done.stdout, done.stderr[-2000:]
+    imported = [line.split("|")[-1].strip() for line in done.stderr.splitlines()
+                if line.startswith("import time:")]
+    assert "ci_toolkit.coverage" in imported
+    assert not [m for m in imported if m.split(".")[0] in ("github", "requests", "urllib3")]
