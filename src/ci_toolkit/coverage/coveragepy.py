@@ -21,7 +21,7 @@ from .model import ARC, FileCoverage, JobReport, ReportError, Totals, normalise_
 from .xmlstream import open_maybe_gzip
 
 FORMAT = "coverage.py-json"
-_CHUNK = 1 << 22  # 4 MiB of text at a time
+_CHUNK = 1 << 20  # 1 MiB of text at a time (4 MiB measured no faster)
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _ARC_MASK = 0xFFFFFFFF  # exit arcs have negative targets

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Benchmark of the coverage core on big synthetic reports (figures for docs/performance.md).
+
+Every case runs as its own process; wall time includes interpreter start-up, peak RSS is the
+child's own `ru_maxrss` (os.wait4). Cases are alternated run by run and the median of
+--runs is reported, after one discarded warm-up round (page cache).
+
+    python bench/bench_coverage.py --runs 3                  # generates into /tmp/bench-coverage
+    python bench/bench_coverage.py --big /tmp/big-coverage   # reuse a generated 20k-file pair
+
+Other commands (e.g. the whole `ci-toolkit coverage-soft-gate --files ... --dry-run`) can be
+timed the same way with bench_cli(cmd).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GENERATOR = ROOT.parent / "shared" / "coverage-corpus" / "make_big_coverage.py"
+PY = sys.executable
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+
+READ_JOBS = """\
+import sys
+from ci_toolkit.coverage import read_job, summarize
+summarize([read_job(d, d) for d in sys.argv[1:]], hotspots=15)
+"""
+READ_ONE = "import sys\nfrom ci_toolkit.coverage import read_report\nread_report(sys.argv[1])\n"
+JSON_LOAD = "import json, sys\n[json.load(open(f)) for f in sys.argv[1:]]\n"
+ET_PARSE = "import sys, xml.etree.ElementTree as ET\nET.parse(sys.argv[1])\n"
+
+
+@dataclass
+class Result:
+    label: str
+    walls: list[float]
+    rss_mib: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.walls)
+
+
+def run_once(cmd: Sequence[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one child process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        err = proc.stderr.read().decode()[-400:] if proc.stderr else ""
+        raise RuntimeError(f"{' '.join(cmd)} failed: {err}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def bench_cli(cases: Mapping[str, Sequence[str]], runs: int = 3) -> dict[str, Result]:
+    """Time several commands alternately (one warm-up round, then `runs` rounds)."""
+    results = {label: Result(label, [], []) for label in cases}
+    for round_no in range(runs + 1):
+        for label, cmd in cases.items():
+            wall, rss = run_once(cmd)
+            if round_no:
+                results[label].walls.append(wall)
+                results[label].rss_mib.append(rss)
+    return results
+
+
+def generate(out: Path, files: int) -> Path:
+    if not (out / "coverage.json").exists():
+        subprocess.run(
+            [PY, str(GENERATOR), "--files", str(files), "--out-dir", str(out)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return out
+
+
+def two_jobs(big: Path, work: Path) -> list[Path]:
+    """Two job folders holding the same report (hard links: no extra disk)."""
+    jobs = []
+    for name in ("job-a", "job-b"):
+        folder = work / f"{big.name}-{name}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for report in ("coverage.json", "coverage.xml"):
+            link = folder / report
+            if not link.exists():
+                try:
+                    os.link(big / report, link)
+                except OSError:
+                    link.symlink_to(big / report)
+        jobs.append(folder)
+    return jobs
+
+
+def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--big", type=Path, help="folder with a 20k-file coverage.json/.xml pair")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/bench-coverage"))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--scale", default="5000,10000,20000", help="file counts for the scaling rows")
+    args = ap.parse_args()
+    big = args.big or generate(args.work / "big-20000", 20000)
+    jobs = two_jobs(big, args.work)
+    json_files = [str(j / "coverage.json") for j in jobs]
+    main_cases = {
+        "json.load, 2 × coverage.json (baseline)": [PY, "-c", JSON_LOAD, *json_files],
+        "read_job + summarize, 2 jobs (coverage.json)": [PY, "-c", READ_JOBS, *map(str, jobs)],
+        "ET.parse coverage.xml (baseline)": [PY, "-c", ET_PARSE, str(big / "coverage.xml")],
+        "read_report coverage.xml (defusedxml)": [PY, "-c", READ_ONE, str(big / "coverage.xml")],
+    }
+    results = bench_cli(main_cases, args.runs)
+    base = {"json": results[next(iter(main_cases))].median}
+    base["xml"] = results["ET.parse coverage.xml (baseline)"].median
+    rows = []
+    for label, res in results.items():
+        ratio = res.median / (base["xml"] if "xml" in label else base["json"])
+        rows.append(
+            (
+                label,
+                f"{res.median:.2f}",
+                f"{min(res.walls):.2f}",
+                f"{ratio:.2f}×",
+                f"{max(res.rss_mib):.0f}",
+            )
+        )
+    print(
+        f"Inputs: {big / 'coverage.json'} ({(big / 'coverage.json').stat().st_size:,} B), "
+        f"coverage.xml ({(big / 'coverage.xml').stat().st_size:,} B); {args.runs} runs, "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n"
+    )
+    print(table(rows, ("case", "median s", "min s", "vs baseline", "peak RSS MiB")))
+    scale_rows = []
+    for n in (int(x) for x in args.scale.split(",") if x):
+        src = big if n == 20000 and args.big else generate(args.work / f"big-{n}", n)
+        folders = two_jobs(src, args.work)
+        res = bench_cli({"r": [PY, "-c", READ_JOBS, *map(str, folders)]}, args.runs)["r"]
+        scale_rows.append(
+            (
+                f"{n:,}",
+                f"{2 * n:,}",
+                f"{res.median:.2f}",
+                f"{res.median / (2 * n) * 1e6:.0f}",
+                f"{max(res.rss_mib):.0f}",
+            )
+        )
+    print("\nScaling (read_job + summarize, 2 jobs of N files each):\n")
+    print(
+        table(
+            scale_rows, ("files per job", "files × jobs", "median s", "µs per file", "peak RSS MiB")
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
