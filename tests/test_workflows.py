@@ -41,7 +41,8 @@ def test_schema_valid(schema: str, files: list[Path]) -> None:
 
 
 def test_zizmor_offline_is_clean() -> None:
-    done = subprocess.run([tool("zizmor"), "--offline", "--no-progress", *relative(
+    done = subprocess.run([tool("zizmor"), "--offline", "--no-progress", "--config",
+                           ".github/zizmor.yml", *relative(
         WORKFLOWS + RECIPES + ACTIONS)], cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
