@@ -91,3 +91,13 @@ def test_topology_page_is_copied_for_our_own_workflows() -> None:
     assert (ROOT / ".github" / "workflows" / "README.md").read_text() == page
     for target in re.findall(r"\]\((/[^)#]+)", page):
         assert (ROOT / target.lstrip("/")).exists(), f"broken link {target}"
+
+
+def test_hardened_pull_request_target_recipe_takes_only_trusted_files() -> None:
+    workflow = yaml.safe_load((ROOT / "docs" / "recipes" / "pr-target-hardened.yml").read_text())
+    assert "pull_request_target" in workflow[True]  # PyYAML reads the key `on` as True
+    checkout = workflow["jobs"]["label"]["steps"][0]
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert checkout["with"] == {"persist-credentials": False,
+                                "sparse-checkout": ".github/agents.json",
+                                "sparse-checkout-cone-mode": False, "path": "trusted"}
