@@ -301,6 +301,15 @@ def test_duplicate_entries_are_refused(fake: Any, gh: Github, tmp_path: Path) ->
     assert "one path twice" in refused_zip(fake, gh, tmp_path, data)
 
 
+@pytest.mark.parametrize("entries", [
+    [("a", b"file"), ("a/b/c.txt", b"below a file")],  # mkdir meets a file: NotADirectoryError
+    [("a", b"file"), ("a/c.txt", b"below a file")],
+])
+def test_a_file_where_a_folder_is_needed_is_refused(fake: Any, gh: Github, tmp_path: Path,
+                                                    entries: list[tuple[str, bytes]]) -> None:
+    assert "one path twice" in refused_zip(fake, gh, tmp_path, zip_of(*entries))
+
+
 @pytest.fixture(scope="module")
 def bomb() -> bytes:
     return zip_of(("zeros.bin", bytes(50 * MiB)))  # about 50 KB of zip

@@ -255,9 +255,12 @@ def unpack(archive: Path, target: Path, max_bytes: int, *, name: str = "") -> No
         raise ArtifactError(name, f"the zip is corrupt ({_first_line(exc)}).") from None
     except (NotImplementedError, RuntimeError) as exc:  # unknown compression, encrypted entry
         raise ArtifactError(name, f"the zip cannot be read ({_first_line(exc)}).") from None
-    except FileExistsError:
+    except (FileExistsError, NotADirectoryError):  # "a" as a file, then "a/b" below it
         raise ArtifactError(name, "the zip holds one path twice (or a file where a folder "
                             "is); refused.") from None
+    except OSError as exc:  # a full disk, say: still this artifact's fault only, not the run's
+        raise ArtifactError(name, f"could not be unpacked ({exc.strerror or type(exc).__name__})"
+                            ".") from None
 
 
 def _entries(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
