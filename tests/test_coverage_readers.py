@@ -331,6 +331,9 @@ EXTERNAL = """<?xml version="1.0"?>
         ("coverage.json", b'{"meta": {}, "files": {"\xff": 1}}', "not UTF-8"),
         ("coverage.xml", b'<?xml version="1.0"?><coverage><packages><package>', "not valid XML"),
         ("coverage.xml", BILLION_LAUGHS.encode(), "refused unsafe XML"),
+        ("coverage.xml", b'<coverage><packages><package><classes><class filename="a.py">'
+         b'<lines><line number="x" hits="1"/></lines></class></classes></package></packages>'
+         b"</coverage>", "not a Cobertura report"),
         ("report.xml", EXTERNAL.encode(), "refused unsafe XML"),
         ("report.xml", b"<html><body/></html>", "unsupported format"),
         ("lcov.info", b"SF:a.py\nDA:x,1\nend_of_record\n", "not an LCOV tracefile"),

@@ -102,6 +102,19 @@ class _Collector:
 def read_cobertura(path: Path, job: str = "") -> JobReport:
     report = JobReport(job=job, source_path=str(path), format=FORMAT)
     collector = _Collector(report)
+    try:
+        root = _read_classes(path, collector)
+    except ValueError as exc:  # a line number that is not a number: the producer's fault
+        raise ReportError(path, f"not a Cobertura report ({exc})") from None
+    if root is None:
+        raise ReportError(path, "empty XML")
+    collector.flush()
+    _finish(report)
+    return report
+
+
+def _read_classes(path: Path, collector: _Collector) -> Element | None:
+    """Feed every <class> to the collector; the root element, or None for an empty file."""
     sources: list[str] = []
     root: Element | None = None
     for event, elem in iter_elements(path, events=("start", "end")):
@@ -123,11 +136,7 @@ def read_cobertura(path: Path, job: str = "") -> JobReport:
             root.clear()  # drop the emptied classes too
         elif tag == "source":
             sources.append((elem.text or "").strip())
-    if root is None:
-        raise ReportError(path, "empty XML")
-    collector.flush()
-    _finish(report)
-    return report
+    return root
 
 
 def _finish(report: JobReport) -> None:
