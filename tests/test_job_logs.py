@@ -185,6 +185,8 @@ def test_short_listing_warns_and_keeps_what_came(fake: Any, tmp_path: Path) -> N
     ({"summary": "maybe"}, "summary"),
     ({"run-id": "abc"}, "run-id"),
     ({"run-id": "-3"}, "run-id"),
+    ({"run-id": "0"}, "run-id"),
+    ({"run-id": "\u00b2"}, "run-id"),  # str.isdigit() says yes, int() says no
 ])
 def test_invalid_input_exits_2_before_any_request(fake: Any, tmp_path: Path,
                                                   inputs: dict[str, str], named: str) -> None:

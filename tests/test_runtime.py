@@ -6,10 +6,10 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import parse_outputs
 
 from ci_toolkit.markdown import SUMMARY_LIMIT
 from ci_toolkit.runtime import Context, Input, InputError, Inputs, Log, Outputs, Runtime, Summary
+from conftest import parse_outputs
 
 SPECS = (
     Input("issue-title", "Default title"),
@@ -18,6 +18,7 @@ SPECS = (
     Input("filter", "latest"),
     Input("allowed-skips"),
     Input("github-token", secret=True),
+    Input("run-id"),
 )
 
 
@@ -48,8 +49,16 @@ def test_booleans_false(value: str) -> None:
 
 
 def test_a_boolean_that_is_not_one_names_the_input() -> None:
-    with pytest.raises(InputError, match="'dry-run'.*true/false"):
+    with pytest.raises(InputError, match=r"'dry-run'.*true/false"):
         inputs(env={"INPUT_DRY-RUN": "maybe"}).flag("dry-run")
+
+
+def test_run_id_is_a_positive_ascii_number_or_empty() -> None:
+    assert inputs().run_id() is None
+    assert inputs(env={"INPUT_RUN-ID": " 77 "}).run_id() == 77
+    for bad in ("0", "-3", "abc", "\u00b2", "1.5"):
+        with pytest.raises(InputError, match=r"'run-id'.*positive number"):
+            inputs(env={"INPUT_RUN-ID": bad}).run_id()
 
 
 def test_empty_value_falls_back_to_the_default() -> None:

@@ -11,6 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from ci_toolkit import __version__
 from ci_toolkit.runtime import InputError, Runtime
@@ -48,7 +49,7 @@ def _command_parser(command: str, module: ModuleType) -> argparse.ArgumentParser
     parser = argparse.ArgumentParser(prog=f"ci-toolkit {command}", description=COMMANDS[command])
     for spec in module.INPUTS:
         default = "(secret)" if spec.secret else repr(spec.default)
-        extra = {"nargs": "?", "const": "true"} if spec.boolean else {}
+        extra: dict[str, Any] = {"nargs": "?", "const": "true"} if spec.boolean else {}
         parser.add_argument(f"--{spec.name}", dest=spec.name, metavar="VALUE",
                             help=f"default {default}", **extra)
     return parser

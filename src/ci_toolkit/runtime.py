@@ -95,6 +95,15 @@ class Inputs:
             raise InputError(name, f"expected a number from {minimum} to {maximum}, got {number}")
         return number
 
+    def run_id(self, name: str = "run-id") -> int | None:
+        """A workflow run id, or None when left empty (the caller then uses this run)."""
+        value = self.text(name)
+        if not value:
+            return None
+        if not (_is_whole_number(value) and int(value) > 0):
+            raise InputError(name, f"expected a workflow run id (a positive number), got {value!r}")
+        return int(value)
+
     def choice(self, name: str, choices: tuple[str, ...]) -> str:
         value = (self.text(name) or self._specs[name].default).lower()
         if value not in choices:
@@ -119,6 +128,11 @@ class Inputs:
         else:
             parts = re.split(r"[,\n]", value)
         return list(dict.fromkeys(p.strip() for p in parts if p.strip()))
+
+
+def _is_whole_number(value: str) -> bool:
+    # ASCII only: str.isdigit() also accepts "²", which int() refuses.
+    return value.isascii() and value.isdigit()
 
 
 class Log:
@@ -264,12 +278,12 @@ class Context:
     @property
     def run_id(self) -> int | None:
         value = self._get("GITHUB_RUN_ID")
-        return int(value) if value.isdigit() else None
+        return int(value) if _is_whole_number(value) else None
 
     @property
     def run_attempt(self) -> int:
         value = self._get("GITHUB_RUN_ATTEMPT")
-        return int(value) if value.isdigit() else 1
+        return int(value) if _is_whole_number(value) else 1
 
     @property
     def event_name(self) -> str:
@@ -304,8 +318,8 @@ class Context:
     def on_default_branch(self) -> bool:
         """True for push/dispatch/schedule runs on the default branch, never for pull requests."""
         branch = self.default_branch
-        return bool(branch) and self.ref == f"refs/heads/{branch}" and not self.event_name.startswith(
-            "pull_request")
+        return (bool(branch) and self.ref == f"refs/heads/{branch}"
+                and not self.event_name.startswith("pull_request"))
 
     def run_url(self, run_id: int | None = None) -> str | None:
         run = run_id or self.run_id

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ci_toolkit.joblist import Job, is_failed, is_pending, jobs_table
 from ci_toolkit.markdown import SUMMARY_LIMIT, escape
-from ci_toolkit.runtime import Input, InputError, Runtime
+from ci_toolkit.runtime import Input, Runtime
 
 INPUTS = (
     Input("github-token", secret=True),
@@ -57,15 +57,13 @@ def run(rt: Runtime) -> int:
 
 def _options(rt: Runtime) -> Options:
     """Every input, checked before any request: a typo is exit 2 even when GitHub is down."""
-    raw_run = rt.inputs.text("run-id")
-    if raw_run and not (raw_run.isdigit() and int(raw_run) > 0):
-        raise InputError("run-id", f"expected a run id (a positive number), got {raw_run!r}")
+    run_id = rt.inputs.run_id()
     return Options(
         title=rt.inputs.text("title"),
         attempts=rt.inputs.choice("filter", ("latest", "all")),
         exclude=rt.inputs.lines("exclude"),
         summary=rt.inputs.flag("summary"),
-        run_id=int(raw_run) if raw_run else rt.context.run_id,
+        run_id=run_id if run_id is not None else rt.context.run_id,
     )
 
 
