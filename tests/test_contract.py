@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, SHARED
 
 from ci_toolkit.cli import COMMANDS, load
+from conftest import ROOT, SHARED
 
 TOKEN_DEFAULT = "${{ github.token }}"
 DOCKER_ACTIONS = sorted(p.parent.name for p in ROOT.glob("*/action.yml")

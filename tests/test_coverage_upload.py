@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import ROOT, parse_outputs
 
 ACTION = yaml.safe_load((ROOT / "coverage-upload" / "action.yml").read_text())

@@ -17,6 +17,7 @@ import venv
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -60,9 +61,9 @@ def build_context(target: Path) -> None:
     patterns = [p.strip() for p in (ROOT / ".dockerignore").read_text().splitlines()
                 if p.strip() and not p.startswith("#")]
     for copy in instructions("COPY"):
-        *sources, dest = copy.split()
-        for source in sources:
-            for path in [ROOT / source] if (ROOT / source).is_file() else (ROOT / source).rglob("*"):
+        for source in copy.split()[:-1]:  # the last word is the destination
+            origin = ROOT / source
+            for path in [origin] if origin.is_file() else origin.rglob("*"):
                 relative = path.relative_to(ROOT).as_posix()
                 if path.is_file() and not ignored(relative, patterns):
                     out = target / relative

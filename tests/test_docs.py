@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import ROOT
 
 ACTIONS = sorted(p.parent.name for p in ROOT.glob("*/action.yml"))
@@ -26,7 +27,7 @@ def test_each_page_has_what_a_user_needs(action: str) -> None:
     assert re.search(r"(?i)fail|exit", page), "failure modes"
 
 
-@pytest.mark.parametrize("page", sorted((ROOT / "docs").rglob("*.md")) + [ROOT / "README.md"],
+@pytest.mark.parametrize("page", [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md"],
                          ids=lambda p: str(p.relative_to(ROOT)))
 def test_relative_links_resolve(page: object) -> None:
     path = ROOT / str(page)

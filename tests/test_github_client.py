@@ -10,8 +10,8 @@ from github import Github, GithubException
 
 from ci_toolkit.github import client
 from ci_toolkit.github.client import (
-    Waits,
     WaitBudgetExceeded,
+    Waits,
     connect,
     create_once,
     explain,

@@ -157,6 +157,18 @@ def test_forbidden_or_not_found_names_the_permission_and_stays_soft(
     assert fake.token not in "\n".join(shown) + result.stderr + result.summary
 
 
+def test_an_error_message_from_the_server_is_inert_in_the_summary(fake: Any,
+                                                                  tmp_path: Path) -> None:
+    fake.add_run(RUN, jobs=[{"name": "a"}])
+    fake.fail("GET", r"/actions/runs/\d+/jobs$", 403,
+              body={"message": "Denied <img src=x> for @admins\n## not a heading"})
+    result = run_action("job-logs", tmp_path=tmp_path, fake=fake)
+    assert result.rc == 0
+    assert "<img" not in result.summary and "@admins" not in result.summary
+    quoted = result.summary.split("[!WARNING]", 1)[1].strip().splitlines()
+    assert quoted and all(line.startswith(">") for line in quoted)  # nothing leaves the quote
+
+
 def test_server_error_on_a_page_is_retried(fake: Any, tmp_path: Path) -> None:
     fake.add_run(RUN, jobs=matrix_run(150))
     fake.fail("GET", r"/actions/runs/\d+/jobs$", 502, times=1)

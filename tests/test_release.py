@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
-
 from ci_toolkit import __version__
+from conftest import ROOT
 
 SCRIPT = ROOT / "scripts" / "release.py"
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import ROOT, run_action
 
 BIN = Path(sys.executable).parent
@@ -82,8 +83,9 @@ def test_gate_job_is_named_ci_and_runs_always() -> None:
     assert gate["if"] == "always()"
     assert set(gate["needs"]) == {"lint", "test", "coverage"}
     assert any(step.get("uses", "").startswith("./ci-gate") for step in gate["steps"])
-    uploads = [s for s in jobs["test"]["steps"] if s.get("uses", "").startswith("./coverage-upload")]
-    assert uploads and "--junitxml" in " ".join(s.get("run", "") for s in jobs["test"]["steps"])
+    steps = jobs["test"]["steps"]
+    assert any(s.get("uses", "").startswith("./coverage-upload") for s in steps)
+    assert "--junitxml" in " ".join(s.get("run", "") for s in steps)
 
 
 def test_topology_page_is_copied_for_our_own_workflows() -> None:

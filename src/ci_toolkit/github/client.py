@@ -127,10 +127,10 @@ def explain(exc: BaseException, doing: str, permission: str | None = None) -> st
         if exc.status == 403 and "rate limit" in message.lower():
             return f"Could not {doing}: rate limited by GitHub ({message})."
         if exc.status in (401, 403):
-            need = f" The token needs `{permission}`" if permission else " The token lacks a permission"
-            return (f"Could not {doing}: GitHub answered {exc.status} ({message}).{need} — "
-                    "add it under `permissions:`; pull requests from forks get a read-only "
-                    "token, for them use a `workflow_run` follow-up.")
+            need = f"`{permission}`" if permission else "a permission it lacks"
+            return (f"Could not {doing}: GitHub answered {exc.status} ({message}). The token "
+                    f"needs {need}: add it under `permissions:`. Pull requests from forks "
+                    "always get a read-only token.")
         if exc.status == 404:
             hint = f" or the token lacks `{permission}`" if permission else ""
             return f"Could not {doing}: not found (404){hint}."
