@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ci_toolkit.markdown import details, escape, link, percent, table, truncate
+from ci_toolkit.markdown import callout, details, escape, heading, link, percent, table, truncate
 
 HOSTILE = "a|b `c` <script>alert(1)</script>\nnext @someone *bold* [x](y) ~z~ \\"
 
@@ -57,3 +57,8 @@ def test_truncate_cuts_at_a_line_with_a_note(unit: str) -> None:
     assert cut.rstrip().endswith("Cut to fit.")
     body = cut.split("\n\n> [!NOTE]")[0]
     assert all(line.startswith("| row ") and line.endswith("|") for line in body.splitlines())
+
+
+def test_callout_quotes_every_line_and_heading_escapes() -> None:
+    assert callout("warning", "one\n\ntwo") == "> [!WARNING]\n> one\n>\n> two"
+    assert heading("CI | @team <b>") == "### CI \\| @\u200bteam &lt;b&gt;"

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ci_toolkit.markdown import escape, link, table, truncate
+from ci_toolkit.markdown import escape, heading, link, table, truncate
 
 DEFAULT_TITLE = "Logs for this run"
 
@@ -100,7 +100,7 @@ def jobs_table(jobs: Sequence[Job], *, title: str | None = None, limit: int | No
     With `limit` (in UTF-8 bytes, or characters with `unit="chars"`) whole rows are dropped from
     the end to fit, and a last line says how many jobs were left out.
     """
-    head = f"### {escape(title)}\n\n" if title else ""
+    head = f"{heading(title)}\n\n" if title else ""
     if not jobs:
         return head + "_No jobs._"
     several = len({job.attempt for job in jobs}) > 1

@@ -52,6 +52,20 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]], align: str =
     return "\n".join(lines)
 
 
+def heading(text: object, level: int = 3) -> str:
+    """A heading whose text is outside text (a title from a workflow input), escaped."""
+    return f"{'#' * level} {escape(text)}"
+
+
+def callout(kind: str, markdown: str) -> str:
+    """A GitHub alert (`note`, `warning`, …). Every line is quoted, so none can leave it.
+
+    `markdown` is already Markdown: escape outside text first (an error message included).
+    """
+    lines = markdown.splitlines() or [""]
+    return f"> [!{kind.upper()}]\n" + "\n".join(f"> {line}".rstrip() for line in lines)
+
+
 def details(summary: str, body: str) -> str:
     """A folded section; the blank lines let GitHub render Markdown inside it."""
     return f"<details>\n<summary>{summary}</summary>\n\n{body}\n\n</details>"
@@ -70,7 +84,7 @@ def truncate(text: str, limit: int, note: str, *, unit: str = "chars") -> str:
     size = len if unit == "chars" else _utf8_len
     if size(text) <= limit:
         return text
-    tail = f"\n\n> [!NOTE]\n> {note}\n"
+    tail = f"\n\n{callout('note', note)}\n"
     budget = limit - size(tail)
     if budget <= 0:
         return tail.strip()[:limit]

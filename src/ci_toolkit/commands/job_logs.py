@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from ci_toolkit.joblist import Job, is_failed, is_pending, jobs_table
-from ci_toolkit.markdown import SUMMARY_LIMIT, escape
+from ci_toolkit.joblist import DEFAULT_TITLE, Job, is_failed, is_pending, jobs_table
+from ci_toolkit.markdown import SUMMARY_LIMIT, callout, escape, heading
 from ci_toolkit.runtime import Input, Runtime
 
 INPUTS = (
     Input("github-token", secret=True),
-    Input("title", "Logs for this run"),
+    Input("title", DEFAULT_TITLE),
     Input("filter", "latest"),
     Input("exclude"),
     Input("summary", "true", boolean=True),
@@ -91,10 +91,11 @@ def _fetch(rt: Runtime, options: Options) -> list[Job] | None:
 
 def _give_up(rt: Runtime, message: str, options: Options) -> None:
     rt.log.warning(message)
-    title = f"### {escape(options.title)}\n\n" if options.title else ""
     rt.outputs.set("table", "")
     if options.summary:
-        rt.summary.write(f"{title}> [!WARNING]\n> {rt.log.scrub(message)}")
+        # The message may quote GitHub's answer (or a proxy's HTML page): outside text.
+        warning = callout("warning", escape(rt.log.scrub(message)))
+        rt.summary.write(f"{heading(options.title)}\n\n{warning}" if options.title else warning)
 
 
 def _jobs_json(rt: Runtime, jobs: list[Job]) -> str:
