@@ -61,7 +61,8 @@ def summarize(jobs: Sequence[JobReport], hotspots: int = 15) -> Summary:
     job_rows = tuple(JobSummary(j.job, j.format, j.source_path, j.totals, j.tests) for j in jobs)
     percents = [row.percent for row in job_rows]
     use_branches = _common_branch_kind(jobs)
-    union = {path: _union(files, use_branches) for path, files in _by_path(jobs).items()}
+    by_path = _by_path(jobs)
+    union = {path: _union(files, use_branches) for path, files in by_path.items()}
     line_data = bool(jobs) and all(j.has_line_data for j in jobs)
     combined_totals = sum(union.values(), Totals()) if line_data else None
     return Summary(
@@ -71,7 +72,8 @@ def summarize(jobs: Sequence[JobReport], hotspots: int = 15) -> Summary:
         combined=combined_totals.percent if combined_totals is not None else None,
         combined_totals=combined_totals,
         combined_branches=use_branches and line_data,
-        hotspots=_hotspots(union, _job_counts(jobs), hotspots),
+        hotspots=_hotspots(union, {path: len(files) for path, files in by_path.items()},
+                           hotspots),
     )
 
 
@@ -86,14 +88,6 @@ def _by_path(jobs: Iterable[JobReport]) -> dict[str, list[FileCoverage]]:
         for path, fc in job.files.items():
             grouped[path].append(fc)
     return grouped
-
-
-def _job_counts(jobs: Iterable[JobReport]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for job in jobs:
-        for path in job.files:
-            counts[path] += 1
-    return counts
 
 
 def _union(files: list[FileCoverage], use_branches: bool) -> Totals:

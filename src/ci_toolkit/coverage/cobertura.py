@@ -140,10 +140,7 @@ def _read_classes(path: Path, collector: _Collector) -> Element | None:
 
 
 def _finish(report: JobReport) -> None:
-    total = Totals()
-    for fc in report.files.values():
-        total += fc.totals
-    report.totals = total
+    report.totals = report.sum_files()
     branched = [f for f in report.files.values() if f.totals.branches]
     if branched and all(f.missing_branches is not None for f in branched):
         report.branch_kind = COBERTURA_ARC

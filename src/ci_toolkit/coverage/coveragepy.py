@@ -139,7 +139,7 @@ def _read(stream: _Stream, path: Path, job: str) -> JobReport:
         f.missing_branches is None and f.totals.branches for f in report.files.values()
     ):
         report.branch_kind = None
-    report.totals = _totals(totals, path) if totals is not None else _sum(report)
+    report.totals = _totals(totals, path) if totals is not None else report.sum_files()
     return report
 
 
@@ -175,10 +175,3 @@ def _totals(summary: Any, path: Path) -> Totals:
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise ReportError(path, "not a coverage.py JSON report (bad 'summary'/'totals')") from None
-
-
-def _sum(report: JobReport) -> Totals:
-    total = Totals()
-    for fc in report.files.values():
-        total += fc.totals
-    return total

@@ -92,12 +92,8 @@ def read_lcov(path: Path, job: str = "") -> JobReport:
     if not records:
         raise ReportError(path, "no SF records: empty or not an LCOV tracefile")
     report = JobReport(job=job, source_path=str(path), format=FORMAT)
-    total = Totals()
-    for name, record in records.items():
-        fc = record.coverage()
-        report.files[name] = fc
-        total += fc.totals
-    report.totals = total
+    report.files = {name: record.coverage() for name, record in records.items()}
+    report.totals = report.sum_files()
     if any(r.branches for r in records.values()):
         report.branch_kind = LCOV_BRDA
     return report

@@ -91,6 +91,13 @@ class JobReport:
     # ARC / LCOV_BRDA when every file with branches names them; None otherwise.
     branch_kind: str | None = None
 
+    def sum_files(self) -> Totals:
+        """The job's totals from its files, for reports that carry no totals of their own."""
+        total = Totals()
+        for fc in self.files.values():
+            total += fc.totals
+        return total
+
     @property
     def has_line_data(self) -> bool:
         return all(f.missing_lines is not None for f in self.files.values())
