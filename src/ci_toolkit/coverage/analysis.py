@@ -16,7 +16,7 @@ the same code. Rules where the data cannot say more:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from .model import FileCoverage, JobReport, TestCounts, Totals
@@ -93,25 +93,27 @@ def _by_path(jobs: Iterable[JobReport]) -> dict[str, list[FileCoverage]]:
 def _union(files: list[FileCoverage], use_branches: bool) -> Totals:
     """One file across jobs. Without per-line data: the best job's figures (a lower bound)."""
     statements = max(f.totals.statements for f in files)
-    executed = max(f.totals.executed for f in files)
-    lines = [f.missing_lines for f in files]
-    if len(files) > 1 and all(m is not None for m in lines):
-        common = set(lines[0] or ()).intersection(*lines[1:])  # type: ignore[arg-type]
-        executed = _between(statements - len(common), executed, statements)
+    executed = _covered_in_any(statements, max(f.totals.executed for f in files),
+                               [f.missing_lines for f in files])
     if not use_branches:
         return Totals(statements, executed)
     branches = max(f.totals.branches for f in files)
-    taken = max(f.totals.taken for f in files)
-    arcs = [f.missing_branches for f in files]
-    if len(files) > 1 and all(a is not None for a in arcs):
-        common_arcs = set(arcs[0] or ()).intersection(*arcs[1:])  # type: ignore[arg-type]
-        taken = _between(branches - len(common_arcs), taken, branches)
+    taken = _covered_in_any(branches, max(f.totals.taken for f in files),
+                            [f.missing_branches for f in files])
     return Totals(statements, executed, branches, taken)
 
 
-def _between(value: int, low: int, high: int) -> int:
-    """Never below the best single job, never above everything (reports may disagree)."""
-    return max(low, min(value, high))
+def _covered_in_any(total: int, best: int,
+                    missing: Sequence[Collection[int] | Collection[str] | None]) -> int:
+    """Lines (or branches) covered by any job: all but those every job missed.
+
+    Never below the best single job, never above the total: reports of one file may disagree.
+    """
+    known = [m for m in missing if m is not None]
+    if len(missing) < 2 or len(known) < len(missing):
+        return best
+    missed_by_all = set(known[0]).intersection(*known[1:])
+    return max(best, min(total - len(missed_by_all), total))
 
 
 def _hotspots(union: dict[str, Totals], jobs: dict[str, int], limit: int) -> tuple[Hotspot, ...]:
