@@ -159,3 +159,13 @@ def test_token_falls_back_to_environment_and_is_masked() -> None:
     runtime = Runtime.create(SPECS, {}, {"GITHUB_TOKEN": "ghp_local"})
     assert runtime.token() == "ghp_local"
     assert runtime.log.scrub("x ghp_local y") == "x *** y"
+
+
+def test_summary_room_counts_what_earlier_steps_wrote(tmp_path: Path) -> None:
+    path = tmp_path / "summary.md"
+    assert Summary(str(path)).room() == SUMMARY_LIMIT
+    path.write_text("é" * 10, encoding="utf-8")  # another step's 20 bytes
+    assert Summary(str(path)).room() == SUMMARY_LIMIT - 20
+    path.write_bytes(b"x" * (SUMMARY_LIMIT + 5))
+    assert Summary(str(path)).room() == 0
+    assert Summary(None).room() == SUMMARY_LIMIT

@@ -228,16 +228,20 @@ class Summary:
         self._path = path
         self.written: list[str] = []
 
+    def room(self) -> int:
+        """UTF-8 bytes still free in this step's summary (other steps' writes count too)."""
+        target = Path(self._path) if self._path else None
+        used = target.stat().st_size if target is not None and target.exists() else 0
+        return max(0, SUMMARY_LIMIT - used)
+
     def write(self, markdown: str) -> None:
         self.written.append(markdown)
         if not self._path:
             return
-        target = Path(self._path)
-        used = target.stat().st_size if target.exists() else 0
-        text = truncate(markdown.rstrip() + "\n\n", SUMMARY_LIMIT - used,
+        text = truncate(markdown.rstrip() + "\n\n", self.room(),
                         "The step summary is limited to 1 MiB; the rest was cut.", unit="bytes")
         if text:
-            with target.open("a", encoding="utf-8") as handle:
+            with Path(self._path).open("a", encoding="utf-8") as handle:
                 handle.write(text)
 
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from pathlib import Path
 
 from ci_toolkit.joblist import DEFAULT_TITLE, Job, is_failed, is_pending, jobs_table
-from ci_toolkit.markdown import SUMMARY_LIMIT, callout, escape, heading
+from ci_toolkit.markdown import callout, escape, heading
 from ci_toolkit.runtime import Input, Runtime
 
 INPUTS = (
@@ -27,6 +26,7 @@ PERMISSION = "actions: read"
 # GitHub allows 1 MB of outputs per job: the two big ones share half of it, leaving room for
 # the other steps' outputs.
 OUTPUT_LIMIT = 256 * 1024
+SUMMARY_SLACK = 1024  # bytes kept free in the summary for the blank lines Summary.write adds
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,9 @@ def run(rt: Runtime) -> int:
     rt.outputs.set("pending", sum(is_pending(job) for job in jobs))
     rt.outputs.set("total", len(jobs))
     if options.summary:
-        rt.summary.write(jobs_table(jobs, title=title, limit=_summary_room(rt)))
+        # Cut here, by whole rows with an "N more jobs" line, before Summary.write must cut.
+        room = max(0, rt.summary.room() - SUMMARY_SLACK)
+        rt.summary.write(jobs_table(jobs, title=title, limit=room))
     return 0
 
 
@@ -111,10 +113,3 @@ def _jobs_json(rt: Runtime, jobs: list[Job]) -> str:
         rt.log.warning(f"The `jobs` output holds the first {kept} of {len(items)} jobs: GitHub "
                        "limits a job's outputs to 1 MB.")
     return text
-
-
-def _summary_room(rt: Runtime) -> int:
-    """Bytes left in this step's summary (1 MiB in all), keeping room for a cut note."""
-    path = rt.context.env.get("GITHUB_STEP_SUMMARY")
-    used = Path(path).stat().st_size if path and Path(path).exists() else 0
-    return max(0, SUMMARY_LIMIT - used - 1024)
