@@ -18,7 +18,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, TypeVar
@@ -209,7 +209,7 @@ def _check_storage(resp: requests.Response, name: str) -> None:
                             "download link GitHub gave.")
 
 
-def _write_capped(chunks: Any, into: Path, name: str, limit: int) -> None:
+def _write_capped(chunks: Iterable[bytes], into: Path, name: str, limit: int) -> None:
     written = 0
     with into.open("wb") as out:
         for chunk in chunks:
