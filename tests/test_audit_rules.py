@@ -441,6 +441,27 @@ def test_unparsable_yaml_is_a_finding_with_a_line(text: str) -> None:
     assert finding.severity == "error" and finding.line >= 1
 
 
+def _alias_bomb(levels: int) -> str:
+    """Each anchor repeats the one before ten times: 10**levels scalars once expanded."""
+    lines = ["on: workflow_run", "x0: &a0 [" + ", ".join(["lol"] * 10) + "]"]
+    lines += [f"x{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]"
+              for i in range(1, levels + 1)]
+    lines += ["jobs:", "  j:", "    runs-on: x", f"    env: {{E: *a{levels}}}",
+              "    steps: [{run: 'git checkout ${{ env.E }}'}]"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("on: push\njobs: " + "[" * 3000 + "]" * 3000 + "\n", id="deep"),
+    pytest.param("on: workflow_run\njobs:\n  a: &a\n    runs-on: x\n    env: {E: *a}\n"
+                 "    steps:\n      - run: git checkout ${{ env.E }}\n", id="recursive-alias"),
+    pytest.param(_alias_bomb(6), id="alias-bomb"),
+])
+def test_hostile_yaml_is_a_finding_not_a_crash_or_a_hang(text: str) -> None:
+    finding = one(audit_text(text).findings, "unparsable-workflow")
+    assert finding.severity == "error" and finding.line >= 1
+
+
 def test_unknown_syntax_is_reported_and_parallel_is_understood() -> None:
     found = audit("""
         jobs:

@@ -13,6 +13,9 @@ import yaml
 
 # libyaml's parser when PyYAML was built with it: the same nodes and marks, ~5x faster.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Far beyond any real workflow, far below what recursion and memory can take.
+MAX_DEPTH = 100
+MAX_EXPANDED = 100_000  # nodes once every alias is expanded, as `flat()` expands them
 
 
 class YamlError(Exception):
@@ -34,6 +37,7 @@ class Node:
     key_lines: dict[str, int] = field(default_factory=dict)
     start: int = 0  # character offsets into the file text, for searching inside a value
     end: int = 0
+    size: int = 1  # nodes in this subtree with every alias expanded
 
     def get(self, key: str) -> Node | None:
         return self.mapping.get(key) if self.kind == "map" else None
@@ -60,32 +64,56 @@ def parse(text: str) -> Node | None:
         raise YamlError(str(exc.problem or exc), mark.line + 1 if mark else 1) from None
     except yaml.YAMLError as exc:
         raise YamlError(str(exc), 1) from None
-    return None if root is None else _convert(root, {})
+    except RecursionError:
+        raise YamlError(f"nested deeper than {MAX_DEPTH} levels", 1) from None
+    return None if root is None else _Converter().convert(root, 0)
 
 
-def _convert(node: yaml.Node, seen: dict[int, Node]) -> Node:
-    # Aliases compose to the very same node object: convert it once (anchors never loop here).
-    if id(node) in seen:
-        return seen[id(node)]
-    out = Node(kind="scalar", line=node.start_mark.line + 1, end_line=node.end_mark.line + 1,
-               start=node.start_mark.index, end=node.end_mark.index)
-    seen[id(node)] = out
-    if isinstance(node, yaml.ScalarNode):
-        out.value = str(node.value)
-    elif isinstance(node, yaml.SequenceNode):
-        out.kind = "seq"
-        out.items = [_convert(item, seen) for item in node.value]
-    elif isinstance(node, yaml.MappingNode):
-        out.kind = "map"
-        for key, value in node.value:
-            child = _convert(value, seen)
-            if key.tag == "tag:yaml.org,2002:merge" or key.value == "<<":
-                _merge(out, child)
-                continue
-            name = str(key.value) if isinstance(key, yaml.ScalarNode) else ""
-            out.mapping[name] = child
-            out.key_lines[name] = key.start_mark.line + 1
-    return out
+class _Converter:
+    """Aliases compose to the very same node object: each is converted once and shared.
+
+    A hostile file must not crash or hang the audit: an alias inside its own anchor would make
+    every walk loop, ten aliases of ten aliases expand exponentially in `flat()`, and deep
+    nesting exhausts Python's stack. Each is refused as a YAML error instead.
+    """
+
+    def __init__(self) -> None:
+        self.done: dict[int, Node] = {}
+        self.open: set[int] = set()  # nodes being converted: an alias to one is a cycle
+
+    def convert(self, node: yaml.Node, depth: int) -> Node:
+        key, line = id(node), node.start_mark.line + 1
+        if key in self.open:
+            raise YamlError("an alias refers to the node that contains it", line)
+        if key in self.done:
+            return self.done[key]
+        if depth > MAX_DEPTH:
+            raise YamlError(f"nested deeper than {MAX_DEPTH} levels", line)
+        self.open.add(key)
+        out = Node(kind="scalar", line=line, end_line=node.end_mark.line + 1,
+                   start=node.start_mark.index, end=node.end_mark.index)
+        if isinstance(node, yaml.ScalarNode):
+            out.value = str(node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            out.kind = "seq"
+            out.items = [self.convert(item, depth + 1) for item in node.value]
+        elif isinstance(node, yaml.MappingNode):
+            out.kind = "map"
+            for name_node, value in node.value:
+                child = self.convert(value, depth + 1)
+                if name_node.tag == "tag:yaml.org,2002:merge" or name_node.value == "<<":
+                    _merge(out, child)
+                    continue
+                name = str(name_node.value) if isinstance(name_node, yaml.ScalarNode) else ""
+                out.mapping[name] = child
+                out.key_lines[name] = name_node.start_mark.line + 1
+        children = out.items if out.kind == "seq" else out.mapping.values()
+        out.size = 1 + sum(child.size for child in children)
+        if out.size > MAX_EXPANDED:
+            raise YamlError(f"anchors and aliases expand to more than {MAX_EXPANDED} nodes", line)
+        self.open.discard(key)
+        self.done[key] = out
+        return out
 
 
 def _merge(target: Node, source: Node) -> None:
