@@ -54,3 +54,23 @@ def test_fingerprints_ignore_line_moves() -> None:
     moved = sarif(audit_text("\n\n" + body).findings)["runs"][0]["results"][0]
     assert first["partialFingerprints"] == moved["partialFingerprints"]
     assert first["locations"] != moved["locations"]
+
+
+def test_identical_findings_keep_distinct_fingerprints() -> None:
+    # Two alike checkouts give the same message once line numbers are left out: code scanning
+    # would fold them into one alert, so the second gets its occurrence number.
+    body = ("on: pull_request_target\npermissions: {}\njobs:\n  j:\n    runs-on: x\n"
+            "    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/checkout@v4\n")
+    results = sarif(audit_text(body).findings)["runs"][0]["results"]
+    prints = [r["partialFingerprints"]["primaryLocationLineHash"] for r in results]
+    assert len(prints) == 2 and len(set(prints)) == 2
+    moved = sarif(audit_text("\n" + body).findings)["runs"][0]["results"]
+    assert [r["partialFingerprints"] for r in moved] == [r["partialFingerprints"]
+                                                         for r in results]
+
+
+def test_file_paths_are_uri_references() -> None:
+    found = audit_text("on: [push\n", file=".github/workflows/my flow#1.yml").findings
+    uri = sarif(found)["runs"][0]["results"][0]["locations"][0]["physicalLocation"][
+        "artifactLocation"]["uri"]
+    assert uri == ".github/workflows/my%20flow%231.yml"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from typing import Any
+from urllib.parse import quote
 
 from ci_toolkit import __version__
 from ci_toolkit.audit.model import RULES, Finding
@@ -16,6 +18,13 @@ SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "note": "2.0"}
 
 def sarif(findings: list[Finding]) -> dict[str, Any]:
     ids = list(RULES)
+    seen: Counter[str] = Counter()
+    results = []
+    for finding in findings:
+        digest = _fingerprint(finding)
+        seen[digest] += 1
+        # `hash:occurrence`, as codeql-action writes it: alike findings in one file stay apart.
+        results.append(_result(finding, ids.index(finding.rule), f"{digest}:{seen[digest]}"))
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -26,7 +35,7 @@ def sarif(findings: list[Finding]) -> dict[str, Any]:
                 "informationUri": "https://github.com/ci-toolkit/ci-toolkit",
                 "rules": [_rule(rule_id) for rule_id in ids],
             }},
-            "results": [_result(f, ids.index(f.rule)) for f in findings],
+            "results": results,
         }],
     }
 
@@ -45,14 +54,14 @@ def _rule(rule_id: str) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, index: int) -> dict[str, Any]:
+def _result(finding: Finding, index: int, fingerprint: str) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index,
         "level": finding.severity,
         "message": {"text": f"{finding.message} Fix: {finding.fix}"},
         "locations": [_location(finding.file, finding.line)],
-        "partialFingerprints": {"primaryLocationLineHash": _fingerprint(finding)},
+        "partialFingerprints": {"primaryLocationLineHash": fingerprint},
     }
     if finding.related:
         result["relatedLocations"] = [
@@ -64,7 +73,8 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
 
 
 def _location(file: str, line: int) -> dict[str, Any]:
-    return {"physicalLocation": {"artifactLocation": {"uri": file},
+    # A URI reference: a space or `#` in a file name would otherwise cut or break the path.
+    return {"physicalLocation": {"artifactLocation": {"uri": quote(file)},
                                  "region": {"startLine": max(line, 1)}}}
 
 
