@@ -70,7 +70,8 @@ def test_pr_checkout_that_nothing_runs_is_data(run: str) -> None:
 
 @pytest.mark.parametrize("run", ["python scripts/x.py", "./build.sh", "bash ci/test.sh",
                                  "cargo fmt --all", "go run ./cmd/x", "pip install -e .",
-                                 "docker build -t x .", "make", ". venv/bin/activate"])
+                                 "docker build -t x .", "make", ". venv/bin/activate",
+                                 "bash -c 'make test'", "sh -ec './ci.sh'"])
 def test_many_ways_of_running_the_tree(run: str) -> None:
     found = audit(PR_CHECKOUT.format(ref="${{ github.event.pull_request.head.sha }}", run=run))
     assert "pr-code-execution" in rules(found, "error")
@@ -141,6 +142,28 @@ def test_git_fetch_alone_is_not_a_checkout_but_fetch_then_checkout_is() -> None:
     assert not rules(audit(body.replace("{extra}", "")), "error")
     fetched = audit(body.replace("{extra}", " && git checkout FETCH_HEAD"))
     assert "pr-code-execution" in rules(fetched)
+
+
+@pytest.mark.parametrize("fetch", [
+    "git fetch origin pull/${{ github.event.number }}/head:pr-branch",
+    'git fetch origin "+refs/pull/${{ github.event.number }}/head:refs/heads/pr-branch"',
+    "git fetch -f origin ${{ github.event.pull_request.head.ref }}:pr-branch",
+])
+def test_fetch_into_a_named_branch_then_checkout_of_that_branch(fetch: str) -> None:
+    found = audit(f"""
+        jobs:
+          j:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+                with: {{persist-credentials: false}}
+              - run: |
+                  {fetch}
+                  git checkout pr-branch
+              - run: make
+        """)
+    assert "pr-code-execution" in rules(found, "error")
+    assert one(found, "pr-code-execution").line == 10  # the step that checks the branch out
 
 
 def test_git_checkout_of_listed_paths_is_data_unless_run_there() -> None:

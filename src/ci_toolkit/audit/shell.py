@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterator
+from itertools import takewhile
 
-from ci_toolkit.audit.expressions import PR_REF
+from ci_toolkit.audit.expressions import EXPRESSION, PR_REF
 
 # Tools that run code or config from the directory they work in.
 BUILD_TOOLS = frozenset({
@@ -37,14 +38,28 @@ def logical_lines(script: str) -> list[str]:
 
 
 def commands(script: str) -> Iterator[list[str]]:
-    """Each simple command as words, wrappers (`sudo`, `VAR=x`) skipped."""
+    """Each simple command as words, wrappers (`sudo`, `VAR=x`) skipped.
+
+    A `${{ }}` expression stays one word, as it is one value once GitHub has replaced it:
+    its spaces, `||` and quotes neither split the command nor end a word.
+    """
     for line in logical_lines(script):
-        for part in SPLIT.split(line):
-            words = _words(part)
+        for part in SPLIT.split(EXPRESSION.sub(_hide, line)):
+            words = [word.translate(_SHOWN) for word in _words(part)]
             while words and (words[0] in WRAPPERS or ASSIGN.match(words[0])):
                 words = words[1:]
             if words:
                 yield words
+
+
+# Characters that the splitting above would act on, swapped out inside expressions and back.
+_HIDDEN = str.maketrans({"|": "\x01", "&": "\x02", ";": "\x03", "`": "\x04", "'": "\x05",
+                         '"': "\x06", "(": "\x07", "#": "\x08"})
+_SHOWN = {ord(hidden): chr(shown) for shown, hidden in _HIDDEN.items()}
+
+
+def _hide(match: re.Match[str]) -> str:
+    return "${{" + "".join(match.group(1).split()).translate(_HIDDEN) + "}}"
 
 
 def _words(text: str) -> list[str]:
@@ -67,7 +82,11 @@ def _runs_code(words: list[str]) -> bool:
     if head in BUILD_TOOLS:
         return not (rest and rest[0] in DATA_SUBCOMMANDS.get(head, set()))
     if head in SHELLS:
-        return bool(rest) and not rest[0].startswith("-")  # `bash script.sh`, not `bash -c`
+        options = list(takewhile(lambda arg: arg.startswith("-"), rest))
+        operands = rest[len(options):]
+        if any(not o.startswith("--") and "c" in o.lower() for o in options):
+            return bool(operands) and executes(operands[0])  # `bash -c 'make test'`
+        return bool(operands)  # `bash script.sh`
     if head in {"pip", "pip3"}:
         return any(arg in {"-r", "-e", "."} or arg.startswith((".", "/", "-r", "-e"))
                    for arg in rest)
@@ -92,7 +111,7 @@ def git_checkouts(script: str, pr_vars: set[str]) -> list[list[str]]:
     """PR code written into the working tree by git or gh: one entry per command, holding
     the paths limited to (`git checkout <sha> -- paths`), empty for the whole tree."""
     found: list[list[str]] = []
-    fetched_pr = False
+    fetched = set()  # what names the fetched PR commit: FETCH_HEAD, `src:dst` branches
     for words in commands(script):
         if words[:3] == ["gh", "pr", "checkout"]:
             found.append([])
@@ -100,13 +119,20 @@ def git_checkouts(script: str, pr_vars: set[str]) -> list[list[str]]:
         if words[0] != "git":
             continue
         sub, args = _git_subcommand(words[1:])
-        tainted = any(_is_pr_value(arg, pr_vars) for arg in args)
+        tainted = [arg for arg in args if _is_pr_value(arg, pr_vars)]
         if sub == "fetch" and tainted:
-            fetched_pr = True  # objects only: nothing on disk yet
+            # Objects and refs only, nothing on disk yet; a later checkout of them is.
+            fetched.add("FETCH_HEAD")
+            fetched.update(_local_branch(arg) for arg in tainted if ":" in arg)
         elif sub in {"checkout", "switch", "reset", "merge", "pull", "cherry-pick", "rebase",
-                     "restore"} and (tainted or (fetched_pr and "FETCH_HEAD" in args)):
+                     "restore"} and (tainted or fetched & {_local_branch(a) for a in args}):
             found.append(args[args.index("--") + 1:] if "--" in args else [])
     return found
+
+
+def _local_branch(ref: str) -> str:
+    """`pr` for `pull/1/head:pr`, `+refs/pull/1/head:refs/heads/pr`, `pr` or `refs/heads/pr`."""
+    return ref.rsplit(":", 1)[-1].removeprefix("refs/heads/")
 
 
 def _git_subcommand(args: list[str]) -> tuple[str, list[str]]:
