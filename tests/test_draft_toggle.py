@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -282,13 +279,9 @@ def test_invalid_inputs_exit_2_before_any_request(tmp_path: Path, gh: FakeGitHub
 # --- the recipe and the README
 
 
-def test_agent_kickoff_recipe_is_a_valid_workflow_and_is_the_readme_example() -> None:
+def test_agent_kickoff_recipe_is_the_readme_example() -> None:
+    # test_workflows.py checks every recipe against the workflow schema.
     recipe = ROOT / "docs" / "recipes" / "agent-kickoff.yml"
-    checker = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) or \
-        "check-jsonschema"
-    done = subprocess.run([checker, "--builtin-schema", "vendor.github-workflows", str(recipe)],
-                          capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
     text = recipe.read_text()
     readme = (ROOT / "draft-toggle" / "README.md").read_text()
     assert text in readme

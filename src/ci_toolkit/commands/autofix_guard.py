@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ci_toolkit.autofix import Identity, decide
+from ci_toolkit.markdown import escape
 from ci_toolkit.runtime import Input, InputError, Runtime
 
 INPUTS = (
@@ -51,7 +52,7 @@ def run(rt: Runtime) -> int:
 
         message = explain(exc, "read the triggering commit", "contents: read")
         rt.log.warning(f"{message} Not skipping.")
-        rt.summary.write(f"### autofix-guard\n\n> [!WARNING]\n> {message} Not skipping.")
+        rt.summary.write(f"### autofix-guard\n\n> [!WARNING]\n> {escape(message)} Not skipping.")
         return _finish(rt, False, f"the triggering commit could not be read ({message})")
     actors = [Identity("actor", rt.context.actor),
               Identity("triggering actor", rt.context.triggering_actor)]
@@ -59,7 +60,8 @@ def run(rt: Runtime) -> int:
                 f"{commit.message.splitlines()[0] if commit.message else ''!r}")
     skip, reason = decide(commit.message, prefix, bots, actors + commit.identities)
     if skip:
-        rt.summary.write(f"### autofix-guard\n\nSkipping: {reason} (commit `{commit.sha[:12]}`).")
+        rt.summary.write(f"### autofix-guard\n\nSkipping: {escape(reason)} "
+                         f"(commit `{commit.sha[:12]}`).")
     return _finish(rt, skip, reason)
 
 
