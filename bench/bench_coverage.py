@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ROOT.parent / "shared" / "coverage-corpus" / "make_big_coverage.py"
 PY = sys.executable
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+WORK = Path("/tmp/bench-coverage")  # the children's working directory (`--files` is relative)
 
 READ_JOBS = """\
 import sys
@@ -53,7 +54,8 @@ class Result:
 def run_once(cmd: Sequence[str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one child process."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            cwd=WORK)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -115,11 +117,17 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--scale", default="5000,10000,20000", help="file counts for the scaling rows")
     args = ap.parse_args()
+    global WORK
+    WORK = args.work
+    WORK.mkdir(parents=True, exist_ok=True)
     big = args.big or generate(args.work / "big-20000", 20000)
     jobs = two_jobs(big, args.work)
     json_files = [str(j / "coverage.json") for j in jobs]
+    files_input = "\n".join(f"{j.name}/coverage.json" for j in jobs)
+    cli = [PY, "-m", "ci_toolkit.cli", "coverage-soft-gate", "--dry-run", "--files", files_input]
     main_cases = {
         "json.load, 2 × coverage.json (baseline)": [PY, "-c", JSON_LOAD, *json_files],
+        "ci-toolkit coverage-soft-gate --files … --dry-run, 2 jobs": cli,
         "read_job + summarize, 2 jobs (coverage.json)": [PY, "-c", READ_JOBS, *map(str, jobs)],
         "ET.parse coverage.xml (baseline)": [PY, "-c", ET_PARSE, str(big / "coverage.xml")],
         "read_report coverage.xml (defusedxml)": [PY, "-c", READ_ONE, str(big / "coverage.xml")],
