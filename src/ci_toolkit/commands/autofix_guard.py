@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ci_toolkit.autofix import Identity, decide
-from ci_toolkit.markdown import escape
+from ci_toolkit.markdown import callout, escape
 from ci_toolkit.runtime import Input, InputError, Runtime
 
 INPUTS = (
@@ -52,7 +52,8 @@ def run(rt: Runtime) -> int:
 
         message = explain(exc, "read the triggering commit", "contents: read")
         rt.log.warning(f"{message} Not skipping.")
-        rt.summary.write(f"### autofix-guard\n\n> [!WARNING]\n> {escape(message)} Not skipping.")
+        rt.summary.write("### autofix-guard\n\n" +
+                         callout("warning", f"{escape(message)} Not skipping."))
         return _finish(rt, False, f"the triggering commit could not be read ({message})")
     actors = [Identity("actor", rt.context.actor),
               Identity("triggering actor", rt.context.triggering_actor)]

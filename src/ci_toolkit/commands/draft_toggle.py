@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ci_toolkit.markdown import ISSUE_BODY_LIMIT, escape, truncate
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT, callout, escape, truncate
 from ci_toolkit.runtime import Input, InputError, Runtime, parse_bool
 
 if TYPE_CHECKING:
@@ -327,5 +327,5 @@ def finish(rt: Runtime, outcome: Outcome, failed: str = "") -> None:
         return
     lines = [f"- {step}" for step in outcome.done] or ["- nothing was done"]
     if failed:
-        lines.append(f"\n> [!CAUTION]\n> {escape(failed)}")
+        lines.append("\n" + callout("caution", escape(failed)))
     rt.summary.write("### draft-toggle\n\n" + "\n".join(lines))
