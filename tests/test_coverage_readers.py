@@ -99,6 +99,15 @@ def test_read_job_falls_back_to_cobertura_then_lcov(corpus: Path, tmp_path: Path
     assert read_job(files, "j").format == "cobertura"
 
 
+def test_a_broken_junit_file_keeps_the_coverage(corpus: Path, tmp_path: Path) -> None:
+    shutil.copy(corpus / "attrs-py311" / "coverage.json", tmp_path / "coverage.json")
+    junit = (corpus / "attrs-py311" / "pytest-report.xml").read_text()
+    (tmp_path / "pytest-report.xml").write_text(junit[: len(junit) // 2])
+    report = read_job(tmp_path, "j")
+    assert report.tests is None and report.totals.statements == 1831
+    assert len(report.warnings) == 1 and "pytest-report.xml" in report.warnings[0]
+
+
 def test_read_job_without_coverage_report(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(ReportError, match="no coverage report"):

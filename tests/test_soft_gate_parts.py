@@ -11,6 +11,7 @@ from ci_toolkit.markdown import ISSUE_BODY_LIMIT
 from ci_toolkit.softgate import history, report, sources, trend
 from ci_toolkit.softgate.history import Point
 from ci_toolkit.softgate.report import Report, Run
+from conftest import shared
 
 
 def point(n: int, average: float = 80.0, combined: float | None = 85.0) -> Point:
@@ -120,3 +121,15 @@ def test_files_are_grouped_by_folder_with_junit_beside_them(tmp_path: Path) -> N
     assert [p.name for p in groups["py311"]] == ["coverage.json", "coverage.xml",
                                                  "pytest-report.xml"]
     assert [p.name for p in groups["."]] == ["coverage.json"]
+
+
+def test_a_job_with_a_broken_junit_file_is_counted_with_a_warning(tmp_path: Path) -> None:
+    corpus = shared("coverage-corpus", "attrs-py311")
+    (tmp_path / "leg").mkdir()
+    (tmp_path / "leg" / "coverage.json").write_bytes((corpus / "coverage.json").read_bytes())
+    (tmp_path / "leg" / "pytest-report.xml").write_text("<testsuites><testsuite>")
+    warnings: list[str] = []
+    jobs = sources.read_files(sources.find_reports(tmp_path, ["**/coverage.json"]),
+                              warnings.append)
+    assert [job.job for job in jobs] == ["leg"] and jobs[0].tests is None
+    assert len(warnings) == 1 and "test counts left out" in warnings[0]

@@ -65,9 +65,7 @@ def read_options(rt: Runtime) -> Options:
     title = rt.inputs.text("issue-title")
     if not title:
         raise InputError("issue-title", "must not be empty")
-    run_id = rt.inputs.text("run-id")
-    if run_id and not (run_id.isdigit() and int(run_id) > 0):
-        raise InputError("run-id", f"expected a workflow run id (a number), got {run_id!r}")
+    run_id = rt.inputs.run_id()
     return Options(
         token=rt.token(),
         pattern=rt.inputs.text("artifact-pattern") or "coverage-*",
@@ -78,7 +76,7 @@ def read_options(rt: Runtime) -> Options:
         comment=rt.inputs.flag("comment"),
         summary=rt.inputs.flag("summary"),
         dry_run=rt.inputs.flag("dry-run"),
-        run_id=int(run_id) if run_id else None,
+        run_id=run_id,
     )
 
 

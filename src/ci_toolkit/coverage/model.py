@@ -90,6 +90,8 @@ class JobReport:
     tests: TestCounts | None = None
     # ARC / LCOV_BRDA when every file with branches names them; None otherwise.
     branch_kind: str | None = None
+    # What was read around the report but could not be used (e.g. a broken JUnit file).
+    warnings: tuple[str, ...] = ()
 
     def sum_files(self) -> Totals:
         """The job's totals from its files, for reports that carry no totals of their own."""

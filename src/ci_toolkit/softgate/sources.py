@@ -65,7 +65,10 @@ def read_files(groups: dict[str, list[Path]], warn: Warn) -> list[JobReport]:
 def read_one(source: Path | list[Path], job: str, warn: Warn) -> JobReport | None:
     """One job, or None (with a warning naming the job and the cause)."""
     try:
-        return read_job(source, job)
+        report = read_job(source, job)
+        for problem in report.warnings:
+            warn(f"Job '{job}': {problem}.")
+        return report
     except ReportError as exc:
         found = _why_unreadable(source) or exc
         warn(f"Job '{job}' was left out: {_where(found.path)}{found.reason}.")
