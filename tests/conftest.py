@@ -127,6 +127,8 @@ def run_action(command: str, inputs: Mapping[str, str] | None = None, *, tmp_pat
             value = value.replace("${{ github.token }}", token)
         environ["INPUT_" + name.upper().replace(" ", "_")] = value
     assert not given, f"inputs not declared in {command}/action.yml: {sorted(given)}"
+    # Not the runner's: lets coverage measure the entry point when the suite runs under it.
+    environ.update({k: v for k, v in os.environ.items() if k.startswith("COVERAGE_")})
     environ.update(env or {})
     argv = [CLI, *(action_yml(command)["runs"].get("args") or []), *(args or [])]
     done = subprocess.run(argv, env=environ, cwd=workspace, capture_output=True, text=True,
