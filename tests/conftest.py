@@ -143,6 +143,12 @@ def run_action(command: str, inputs: Mapping[str, str] | None = None, *, tmp_pat
     )
 
 
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """../shared/coverage-corpus: real reports of real test suites."""
+    return shared("coverage-corpus")
+
+
 @pytest.fixture
 def fake() -> Iterator[Any]:
     from fake_github import FakeGitHub

@@ -16,16 +16,6 @@ from coverage.results import Numbers
 from ci_toolkit.coverage import FileCoverage, JobReport, Totals, read_job, read_report, summarize
 from ci_toolkit.coverage.model import ARC
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CORPUS = SHARED / "coverage-corpus"
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Path:
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/coverage-corpus is absent")
-    return CORPUS
-
 
 @pytest.mark.parametrize(
     "counts", [(0, 0, 0, 0), (10, 7, 0, 0), (21, 14, 10, 5), (6331, 5745, 2092, 1721), (5, 0, 2, 0)]

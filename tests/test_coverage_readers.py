@@ -22,18 +22,11 @@ from ci_toolkit.coverage import (
     read_report,
 )
 from ci_toolkit.coverage.model import ARC, COBERTURA_ARC, LCOV_BRDA, normalise_path
+from conftest import SHARED
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CORPUS = SHARED / "coverage-corpus"
-SAMPLES = CORPUS / "format-samples"
+SAMPLES = SHARED / "coverage-corpus" / "format-samples"
 VERSIONS = SAMPLES / "coveragepy-versions"
 
-
-@pytest.fixture(scope="module")
-def corpus() -> Path:
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/coverage-corpus is absent")
-    return CORPUS
 
 
 # MANIFEST "Totals per file type": statements, executed, branches, taken, percent_covered
@@ -157,7 +150,7 @@ def _generate(tmp_path: Path, *args: str) -> tuple[Path, float]:
     proc = subprocess.run(
         [
             sys.executable,
-            str(CORPUS / "make_big_coverage.py"),
+            str(SHARED / "coverage-corpus" / "make_big_coverage.py"),
             "--files",
             "40",
             "--out-dir",
