@@ -540,6 +540,19 @@ def test_suppression_needs_a_reason() -> None:
     assert one(found, "suppression-without-reason").line == 8
 
 
+def test_suppression_of_an_unknown_rule_is_reported() -> None:
+    found = audit("""
+        jobs:
+          j:
+            runs-on: ubuntu-latest
+            steps:
+              # ci-toolkit: ignore[persisted-credential] a typo of the rule id
+              - uses: actions/checkout@v4
+        """)
+    assert rules(found) == {"persisted-credentials", "suppression-unknown-rule"}
+    assert "persisted-credential" in one(found, "suppression-unknown-rule").message
+
+
 def test_suppression_only_covers_its_rule_and_line() -> None:
     found = audit("""
         jobs:

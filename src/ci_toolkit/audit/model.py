@@ -90,4 +90,7 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in (
          "A ci-toolkit ignore comment without a reason",
          "Write why the finding does not apply: `# ci-toolkit: ignore[<rule>] <reason>`. "
          "Without a reason the comment suppresses nothing."),
+    Rule("suppression-unknown-rule", "warning",
+         "A ci-toolkit ignore comment names a rule the audit does not have",
+         "A misspelt rule id suppresses nothing. Use the id shown with the finding."),
 )}

@@ -2,6 +2,8 @@
 
 A suppression must say why: one without a reason suppresses nothing and is itself a finding
 (`suppression-without-reason`), so an ignore comment can never silently hide a regression.
+One naming a rule that does not exist (a typo) is reported too (`suppression-unknown-rule`):
+it would otherwise silently suppress nothing.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ci_toolkit.audit.model import Finding
+from ci_toolkit.audit.model import RULES, Finding
 
 COMMENT = re.compile(r"#\s*ci-toolkit:\s*ignore\[([^\]]*)\](.*)$")
 
@@ -49,4 +51,9 @@ def apply(findings: list[Finding], text: str, file: str) -> tuple[list[Finding],
         "suppresses nothing.",
         "Write the reason after the bracket: `# ci-toolkit: ignore[rule] why it is safe`.")
         for c in comments if not c.reason)
+    kept.extend(Finding(
+        "suppression-unknown-rule", "warning", file, c.line,
+        f"`ci-toolkit: ignore[...]` names no rule of the audit: {', '.join(sorted(unknown))}.",
+        "Use a rule id from the audit's findings (docs/workflow-audit.md lists them).")
+        for c in comments if (unknown := c.rules - RULES.keys()))
     return kept, suppressed
