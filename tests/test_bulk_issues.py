@@ -11,10 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
-from github import GithubException
 
 from ci_toolkit.commands import bulk_issues
-from ci_toolkit.commands.bulk_issues import rate_limit_wait
 from ci_toolkit.github.issues import marker
 from ci_toolkit.markdown import ISSUE_BODY_LIMIT
 from conftest import ROOT, run_action
@@ -211,6 +209,14 @@ def test_rate_limited_create_is_waited_out(tmp_path: Path, fake: Any) -> None:
     assert fake.count("POST", ISSUES) == 5
 
 
+def test_rate_limited_label_create_is_waited_out(tmp_path: Path, fake: Any) -> None:
+    fake.fail("POST", r"/labels$", 403, body=SECONDARY, headers={"Retry-After": "30"})
+    result = bulk(tmp_path, fake, spec=THREE)
+    assert result.rc == 0, result.stdout + result.stderr
+    assert "a" in fake.labels and len(fake.issues) == 3
+    assert fake.count("POST", LABELS) == 2
+
+
 def test_rate_limit_past_the_wait_budget_fails_the_rest(tmp_path: Path, fake: Any) -> None:
     fake.fail("POST", r"/issues$", 403, body=SECONDARY, headers={"Retry-After": "120"}, times=9)
     result = run_action("bulk-issues", {"spec": THREE}, tmp_path=tmp_path, fake=fake,
@@ -274,7 +280,8 @@ def test_writes_are_paced_by_the_configured_interval(fake: Any, monkeypatch: pyt
 
     slept: list[float] = []
     monkeypatch.setattr(Requester, "time", SimpleNamespace(sleep=slept.append))
-    for name, value in (("write_interval", 30.0), ("scale", 1.0), ("budget", 0.0)):
+    for name, value in (("write_interval", 30.0), ("scale", 1.0), ("budget", 0.0),
+                        ("budget_set", False)):
         monkeypatch.setattr(client.WAITS, name, value)
     for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "CI_TOOLKIT_MAX_WAIT"):
         monkeypatch.delenv(name, raising=False)
@@ -285,20 +292,6 @@ def test_writes_are_paced_by_the_configured_interval(fake: Any, monkeypatch: pyt
     assert fake.count("POST", ISSUES) == 3
     assert len(slept) == 2 and all(15 < seconds <= 30 for seconds in slept)
     assert client.WAITS.budget == bulk_issues.OPERATION_WAIT  # an operation may wait longer
-
-
-@pytest.mark.parametrize("status, headers, message, expected", [
-    (403, {"Retry-After": "42"}, "secondary rate limit", 42.0),
-    (429, {}, "", 60.0),
-    (403, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1100"}, "API rate limit", 101.0),
-    (403, {}, "You have exceeded a secondary rate limit", 60.0),
-    (403, {}, "Resource not accessible by integration", None),
-    (422, {"Retry-After": "5"}, "Validation Failed", None),
-])
-def test_rate_limit_wait(status: int, headers: dict[str, str], message: str,
-                         expected: float | None) -> None:
-    exc = GithubException(status, {"message": message}, headers)
-    assert rate_limit_wait(exc, now=1000.0) == expected
 
 
 def test_recipe_is_a_valid_workflow_passing_inputs_safely() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -15,7 +16,9 @@ from ci_toolkit.github.client import (
     connect,
     create_once,
     explain,
+    rate_limit_wait,
     repository,
+    retry_rate_limited,
 )
 from ci_toolkit.github.issues import (
     MissingLabels,
@@ -164,3 +167,44 @@ def test_budget_is_shared_and_scaled() -> None:
     with pytest.raises(WaitBudgetExceeded):
         waits.sleep(6)
     assert waits.spent == 6
+
+
+@pytest.mark.parametrize("status, headers, message, expected", [
+    (403, {"Retry-After": "42"}, "secondary rate limit", 42.0),
+    (429, {}, "", 60.0),
+    (403, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1100"}, "API rate limit", 101.0),
+    (403, {}, "You have exceeded a secondary rate limit", 60.0),
+    (403, {}, "Resource not accessible by integration", None),
+    (422, {"Retry-After": "5"}, "Validation Failed", None),
+])
+def test_rate_limit_wait(status: int, headers: dict[str, str], message: str,
+                         expected: float | None) -> None:
+    exc = GithubException(status, {"message": message}, headers)
+    assert rate_limit_wait(exc, now=1000.0) == expected
+
+
+def test_an_operation_may_wait_longer_unless_the_user_set_the_budget() -> None:
+    default = Waits({})
+    default.allow_operation_wait(600)
+    assert default.budget == 600
+    chosen = Waits({"CI_TOOLKIT_MAX_WAIT": "5"})
+    chosen.allow_operation_wait(600)
+    assert chosen.budget == 5
+
+
+def test_a_rate_limited_write_is_waited_out_then_done(fake: Any, waits: Waits) -> None:
+    fake.fail("POST", r"/labels$", 403, body=SECONDARY, headers={"Retry-After": "4"})
+    repo = repository(gh_for(fake, waits), fake.repo_full_name)
+    retry_rate_limited(lambda: repo.create_label(name="x", color="ededed"))
+    assert "x" in fake.labels and waits.spent == 4
+
+
+def test_a_primary_limit_far_from_reset_is_refused_at_once(fake: Any, waits: Waits) -> None:
+    """Soft actions never sleep toward an hourly reset: the wait is refused before any sleep."""
+    reset = str(int(time.time()) + 3000)
+    fake.fail("POST", r"/labels$", 403, body={"message": "API rate limit exceeded"},
+              headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
+    repo = repository(gh_for(fake, waits), fake.repo_full_name)
+    with pytest.raises(WaitBudgetExceeded):
+        retry_rate_limited(lambda: repo.create_label(name="x", color="ededed"))
+    assert waits.spent == 0 and fake.count("POST") == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,23 @@ def test_rate_limit_waits_past_the_budget_degrade_to_a_warning(tmp_path: Path, f
     one_warning(result, "rate limit", "comment")
     still_soft(result, 1)
     assert fake.comments[1] == [] and fake.count("POST") == 1  # no blind retry
+
+
+def test_primary_rate_limit_degrades_at_once_instead_of_waiting_a_minute(
+        tmp_path: Path, fake: Any) -> None:
+    """The hourly limit resets far beyond the budget: no sleep toward it, no second try."""
+    fake.add_issue(TITLE, f"{MARK}\nold", [LABEL])
+    add_run(fake, {"coverage-good": corpus(GOOD)})
+    reset = str(int(time.time()) + 3000)
+    fake.fail("POST", r"/comments$", 403,
+              body={"message": "API rate limit exceeded for installation ID 1."},
+              headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
+
+    result = run_gate(tmp_path, fake, env={"CI_TOOLKIT_MAX_WAIT": "60"})
+
+    one_warning(result, "rate limit", "comment")
+    still_soft(result, 1)
+    assert fake.comments[1] == [] and fake.count("POST") == 1
 
 
 # ------------------------------------------------------------------ unreadable reports

@@ -8,11 +8,9 @@ create without an answer is looked for before it is retried (`create_once`).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import requests
 from github import GithubException
@@ -21,8 +19,15 @@ from github.Issue import Issue
 from github.Repository import Repository
 
 from ci_toolkit import markdown
-from ci_toolkit.github import client
-from ci_toolkit.github.client import WaitBudgetExceeded, connect, create_once, explain, repository
+from ci_toolkit.github.client import (
+    WAITS,
+    WaitBudgetExceeded,
+    connect,
+    create_once,
+    explain,
+    repository,
+    retry_rate_limited,
+)
 from ci_toolkit.github.issues import MissingLabels, ensure_labels, marker, open_issues, with_marker
 from ci_toolkit.issue_spec import FORMAT, PlannedIssue, SpecError, parse, unique_labels
 from ci_toolkit.runtime import Input, InputError, Runtime
@@ -47,8 +52,6 @@ OPERATION_WAIT = 600.0
 RATE_LIMIT_TRIES = 5
 CUT_NOTE = "This body was longer than the 65,536 characters GitHub accepts; the rest was cut."
 GITHUB_ERRORS = (GithubException, requests.RequestException, WaitBudgetExceeded)
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,7 @@ def run(rt: Runtime) -> int:
     create_labels = rt.inputs.flag("create-labels")
     if rt.inputs.flag("dry-run"):
         return _dry_run(rt, plan, on_existing, create_labels)
-    if "CI_TOOLKIT_MAX_WAIT" not in rt.context.env:
-        client.WAITS.budget = max(client.WAITS.budget, OPERATION_WAIT)
+    WAITS.allow_operation_wait(OPERATION_WAIT)
     token = rt.token()
     if not token:
         raise InputError("github-token", "is empty; this action needs a token with "
@@ -229,12 +231,14 @@ def _one(repo: Repository, item: Planned, found: Issue | None, on_existing: str,
     action = decide(found, item, on_existing)
     try:
         if action == "create":
-            issue = create_once(lambda: _paced(lambda: _create(repo, item)),
-                                lambda: _find_created(repo, item.title, known))
+            issue = create_once(
+                lambda: retry_rate_limited(lambda: _create(repo, item), RATE_LIMIT_TRIES),
+                lambda: _find_created(repo, item.title, known))
             return Outcome(item.title, "created", issue.number, issue.html_url)
         assert found is not None
         if action == "update":
-            _paced(lambda: found.edit(body=item.body, labels=merged_labels(found, item)))
+            labels = merged_labels(found, item)
+            retry_rate_limited(lambda: found.edit(body=item.body, labels=labels), RATE_LIMIT_TRIES)
             return Outcome(item.title, "updated", found.number, found.html_url)
     except GITHUB_ERRORS as exc:
         doing = f"{'create' if action == 'create' else 'update'} issue {item.title!r}"
@@ -253,36 +257,6 @@ def _find_created(repo: Repository, title: str, known: set[int]) -> Issue | None
     marked = with_marker(open_issues(repo), marker(KIND, title))
     fresh = [issue for issue in marked if issue.number not in known]
     return fresh[0] if fresh else None
-
-
-def _paced(write: Callable[[], T]) -> T:
-    """A write whose rate-limit answers are waited out: such an answer means nothing was done."""
-    for _ in range(RATE_LIMIT_TRIES - 1):
-        try:
-            return write()
-        except GithubException as exc:
-            seconds = rate_limit_wait(exc)
-            if seconds is None:
-                raise
-            client.WAITS.sleep(seconds, "a rate limit")
-    return write()
-
-
-def rate_limit_wait(exc: GithubException, now: float | None = None) -> float | None:
-    """Seconds GitHub asks us to wait, or None when the answer is not a rate limit."""
-    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
-    message = str(exc.data.get("message", "")) if isinstance(exc.data, dict) else ""
-    limited = exc.status == 429 or (exc.status == 403 and (
-        "retry-after" in headers or headers.get("x-ratelimit-remaining") == "0"
-        or "rate limit" in message.lower()))
-    if not limited:
-        return None
-    if headers.get("retry-after", "").isdigit():
-        return max(float(headers["retry-after"]), 1.0)
-    reset = headers.get("x-ratelimit-reset", "")
-    if headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
-        return max(float(reset) - (time.time() if now is None else now), 0.0) + 1.0
-    return 60.0  # GitHub: wait at least a minute when it says nothing more
 
 
 def _fatal(exc: BaseException) -> bool:

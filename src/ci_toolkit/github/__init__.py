@@ -9,7 +9,9 @@ from ci_toolkit.github.client import (
     create_once,
     explain,
     is_transient,
+    rate_limit_wait,
     repository,
+    retry_rate_limited,
 )
 
 __all__ = [
@@ -21,5 +23,7 @@ __all__ = [
     "create_once",
     "explain",
     "is_transient",
+    "rate_limit_wait",
     "repository",
+    "retry_rate_limited",
 ]

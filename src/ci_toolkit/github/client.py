@@ -37,6 +37,7 @@ class Waits:
         env = os.environ if env is None else env
         self.scale = float(env.get("CI_TOOLKIT_WAIT_SCALE", "1") or 1)
         self.budget = float(env.get("CI_TOOLKIT_MAX_WAIT", "60") or 60)
+        self.budget_set = bool(env.get("CI_TOOLKIT_MAX_WAIT"))  # by the user: never overridden
         self.write_interval = float(env.get("CI_TOOLKIT_WRITE_INTERVAL", "1") or 1)
         self.timeout = float(env.get("CI_TOOLKIT_HTTP_TIMEOUT", "15") or 15)
         self.spent = 0.0
@@ -49,6 +50,17 @@ class Waits:
         self.spent += seconds
         if seconds > 0 and self.scale > 0:
             time.sleep(seconds * self.scale)
+
+    def allow_operation_wait(self, seconds: float) -> None:
+        """Let an explicit operation (not a soft action) wait up to `seconds` in all.
+
+        A user waiting for bulk-issues would rather it wait out a secondary rate limit twice
+        than fail half-way; soft actions keep the one-minute default. A budget set through
+        `CI_TOOLKIT_MAX_WAIT` is kept. Call it before `connect`, which hands the budget to
+        PyGithub's retry.
+        """
+        if not self.budget_set:
+            self.budget = max(self.budget, seconds)
 
 
 WAITS = Waits()
@@ -114,6 +126,50 @@ def create_once(create: Callable[[], T], find: Callable[[], T | None], *,
                 return found
             waits.sleep(2 ** (attempt - 1), "a retried create")
     raise AssertionError("unreachable")
+
+
+UNSPECIFIED_WAIT = 60.0  # GitHub: a limit answer without Retry-After means "wait a minute or more"
+
+
+def rate_limit_wait(exc: GithubException, now: float | None = None) -> float | None:
+    """Seconds GitHub asks us to wait, or None when the answer is not a rate limit.
+
+    Retry-After (secondary limits) first; else the primary limit's reset time, which may be
+    most of an hour away: the budget then refuses the wait at once instead of sleeping a
+    minute and trying again against a limit that has not reset.
+    """
+    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    message = str(exc.data.get("message", "")) if isinstance(exc.data, dict) else ""
+    exhausted = headers.get("x-ratelimit-remaining") == "0"
+    limited = exc.status == 429 or (exc.status == 403 and (
+        "retry-after" in headers or exhausted or "rate limit" in message.lower()))
+    if not limited:
+        return None
+    if headers.get("retry-after", "").isdigit():
+        return max(float(headers["retry-after"]), 1.0)
+    reset = headers.get("x-ratelimit-reset", "")
+    if exhausted and reset.isdigit():
+        return max(float(reset) - (time.time() if now is None else now), 0.0) + 1.0
+    return UNSPECIFIED_WAIT
+
+
+def retry_rate_limited(write: Callable[[], T], attempts: int = 3,
+                       waits: Waits | None = None) -> T:
+    """A write whose rate-limit answers are waited out and retried.
+
+    PyGithub never retries POST/PATCH (a blind retry can duplicate). A rate-limit answer is the
+    one clear "not done", so this retries on it alone; every wait comes out of the shared
+    budget, and past it `WaitBudgetExceeded` ends the write.
+    """
+    for _ in range(attempts - 1):
+        try:
+            return write()
+        except GithubException as exc:
+            seconds = rate_limit_wait(exc)
+            if seconds is None:
+                raise
+            (waits or WAITS).sleep(seconds, "a rate limit")
+    return write()
 
 
 def explain(exc: BaseException, doing: str, permission: str | None = None) -> str:

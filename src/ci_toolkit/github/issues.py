@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from functools import partial
 
 from github import GithubException
 from github.Issue import Issue
 from github.Repository import Repository
+
+from ci_toolkit.github.client import retry_rate_limited
 
 DEFAULT_LABEL_COLOR = "ededed"
 
@@ -45,7 +48,8 @@ def ensure_labels(repo: Repository, names: Iterable[str], *, create: bool = True
     """Make sure every label exists; return the ones created.
 
     One listing (all pages) instead of one request per label; a label created meanwhile by
-    someone else (422 `already_exists`) is fine.
+    someone else (422 `already_exists`) is fine; a rate-limit answer is waited out and the
+    create tried again.
     """
     wanted = list(dict.fromkeys(n for n in names if n))
     if not wanted:
@@ -57,7 +61,7 @@ def ensure_labels(repo: Repository, names: Iterable[str], *, create: bool = True
     created = []
     for name in missing:
         try:
-            repo.create_label(name=name, color=DEFAULT_LABEL_COLOR)
+            retry_rate_limited(partial(repo.create_label, name=name, color=DEFAULT_LABEL_COLOR))
             created.append(name)
         except GithubException as exc:
             if not _already_exists(exc):

@@ -12,20 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
 
 from github import GithubException
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 from github.Repository import Repository
 
-from ci_toolkit.github import WAITS, create_once, explain
+from ci_toolkit.github import create_once, explain, retry_rate_limited
 from ci_toolkit.github.issues import ensure_labels, open_issues, with_marker
 
-T = TypeVar("T")
 Warn = Callable[[str], None]
 WRITE = "issues: write"
-UNSPECIFIED_WAIT = 60  # GitHub: no Retry-After on a secondary limit means "wait at least a minute"
 
 
 @dataclass
@@ -59,7 +56,8 @@ def ensure(repo: Repository, *, title: str, label: str, mark: str, body: str,
         again = find(repo, mark, label)
         return again[0] if again else None
 
-    issue = create_once(lambda: paced(lambda: _create(repo, title, body, label, warn)), look)
+    issue = create_once(
+        lambda: retry_rate_limited(lambda: _create(repo, title, body, label, warn)), look)
     after = find(repo, mark, label)
     everyone = sorted({i.number: i for i in [*after, issue]}.values(), key=lambda i: i.number)
     keeper = everyone[0]
@@ -103,8 +101,8 @@ def close_duplicates(keeper: Issue, others: list[Issue], warn: Warn) -> list[int
 def _close(keeper: Issue, other: Issue) -> None:
     note = (f"Closing in favour of #{keeper.number}, the one tracking issue of this soft gate "
             f"({keeper.html_url}). Two runs created an issue at the same time.")
-    paced(lambda: other.create_comment(note))
-    paced(lambda: other.edit(state="closed", state_reason="not_planned"))
+    retry_rate_limited(lambda: other.create_comment(note))
+    retry_rate_limited(lambda: other.edit(state="closed", state_reason="not_planned"))
 
 
 def post_comment(issue: Issue, body: str, mark: str, since: datetime) -> IssueComment:
@@ -112,39 +110,9 @@ def post_comment(issue: Issue, body: str, mark: str, since: datetime) -> IssueCo
     def look() -> IssueComment | None:
         return next((c for c in issue.get_comments(since=since) if mark in (c.body or "")), None)
 
-    return create_once(lambda: paced(lambda: issue.create_comment(body)), look)
+    return create_once(lambda: retry_rate_limited(lambda: issue.create_comment(body)), look)
 
 
 def replace_body(issue: Issue, body: str) -> None:
     """Replace the body; repeating the same edit is harmless, so it may be retried."""
-    create_once(lambda: paced(lambda: issue.edit(body=body)), lambda: None)
-
-
-def paced(call: Callable[[], T], attempts: int = 3) -> T:
-    """A write; a rate-limit answer is a clear "not done", so it is waited out and retried.
-
-    PyGithub never retries POST/PATCH itself (a retried create can duplicate); this does, only
-    on that clear answer, and every wait comes out of the step's shared budget.
-    """
-    for attempt in range(1, attempts + 1):
-        try:
-            return call()
-        except GithubException as exc:
-            wait = retry_after(exc)
-            if wait is None or attempt == attempts:
-                raise
-            WAITS.sleep(wait, "a secondary rate limit")
-    raise AssertionError("unreachable")
-
-
-def retry_after(exc: GithubException) -> float | None:
-    """Seconds GitHub asks us to wait, or None when the answer is not a rate limit."""
-    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
-    message = str((exc.data or {}).get("message", "") if isinstance(exc.data, dict) else "")
-    limited = exc.status == 429 or (exc.status == 403 and "rate limit" in message.lower())
-    if not limited:
-        return None
-    try:
-        return max(0.0, float(headers["retry-after"]))
-    except (KeyError, ValueError):
-        return UNSPECIFIED_WAIT
+    create_once(lambda: retry_rate_limited(lambda: issue.edit(body=body)), lambda: None)
