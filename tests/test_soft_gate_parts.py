@@ -104,10 +104,19 @@ def test_body_over_the_limit_keeps_marker_chart_and_history() -> None:
 
 
 def test_pull_request_comment_says_the_body_is_not_replaced() -> None:
-    text = report.comment("## report\n", [point(1), point(2, 90)], default_branch=False)
-    assert text.startswith("Trend: ▁█ average 80.00% → 90.00%")
+    text = report.comment("<!-- m -->", "## report\n", [point(1), point(2, 90)],
+                          default_branch=False)
+    assert text.startswith("<!-- m -->\n\nTrend: ▁█ average 80.00% → 90.00%")
     assert "Not a default-branch run" in text
-    assert "Not a default" not in report.comment("## r\n", [point(1)], default_branch=True)
+    assert "Not a default" not in report.comment("<!-- m -->", "## r\n", [point(1)],
+                                                 default_branch=True)
+
+
+def test_comment_over_the_limit_keeps_its_marker_and_one_cut_note() -> None:
+    visible = "\n".join(f"| row {n} | {'x' * 90} |" for n in range(2000))
+    text = report.comment("<!-- m -->", visible, [point(1)], default_branch=True)
+    assert len(text) <= ISSUE_BODY_LIMIT and text.startswith("<!-- m -->")
+    assert text.count("cut to GitHub's limit") == 1
 
 
 def test_files_are_grouped_by_folder_with_junit_beside_them(tmp_path: Path) -> None:

@@ -290,7 +290,7 @@ def _report(rt: Runtime, outcomes: list[Outcome]) -> None:
     rt.log.info(f"bulk-issues: {headline}")
     rows = [(markdown.link(f"#{o.number}", o.url) if o.number else "—", markdown.escape(o.title),
              o.action, markdown.escape(o.note)) for o in outcomes]
-    rt.summary.write(f"### bulk-issues: {headline}\n\n"
+    rt.summary.write(markdown.heading(f"bulk-issues: {headline}") + "\n\n"
                      + markdown.table(("Issue", "Title", "Action", "Note"), rows))
 
 
@@ -314,7 +314,8 @@ def _dry_run(rt: Runtime, plan: list[Planned], on_existing: str, create_labels: 
              _size(item), markdown.escape(o.action)
              + (f" {markdown.link(f'#{o.number}', o.url)}" if o.number else ""))
             for item, o in zip(plan, outcomes, strict=True)]
-    rt.summary.write(f"### bulk-issues dry run: {len(plan)} issues, nothing written\n\n"
+    title = f"bulk-issues dry run: {len(plan)} issues, nothing written"
+    rt.summary.write(markdown.heading(title) + "\n\n"
                      + markdown.table(("Title", "Labels", "Body size", "What would happen"),
                                       rows, "llrl"))
     return 0

@@ -242,7 +242,7 @@ class Gate:
         mark = marker(KIND, self.opts.title)
         point = self.point(summary, origin)
         first = [point] if origin.default_branch else []
-        initial = report.body(mark, visible, first) if first else self.placeholder(mark)
+        initial = report.body(mark, visible, first) if first else report.placeholder(mark)
         repo = repository(self.gh, self.rt.context.repository)
         found = tracking.ensure(repo, title=self.opts.title, label=self.opts.label, mark=mark,
                                 body=initial, warn=self.warn)
@@ -265,23 +265,16 @@ class Gate:
 
         mark = marker(f"{KIND}-run",
                       f"{self.opts.title}:{origin.run_id}:{self.rt.context.run_attempt}")
-        text = mark + "\n" + report.comment(visible, points,
-                                            default_branch=origin.default_branch)
+        text = report.comment(mark, visible, points, default_branch=origin.default_branch)
         since = self.started - timedelta(minutes=5)  # the server's clock may differ a little
         try:
-            tracking.post_comment(issue, report.fit(text, 0), mark, since)
+            tracking.post_comment(issue, text, mark, since)
         except Exception as exc:
             self.warn(explain(exc, f"comment on issue #{issue.number}", ISSUES))
 
     def point(self, summary: Summary, origin: Run) -> Point:
         return Point(origin.run_id or 0, origin.sha[:12].lower(), self.started.date().isoformat(),
                      summary.average or 0.0, summary.worst or 0.0, summary.combined)
-
-    def placeholder(self, mark: str) -> str:
-        """The body of an issue first created by a run that is not on the default branch."""
-        return (f"{mark}\n## Coverage soft gate\n\n_The figures appear here after the first run "
-                f"on the default branch; every run adds a comment below._\n\n"
-                f"{history.render([])}\n")
 
     # ------------------------------------------------------------------ the end
 

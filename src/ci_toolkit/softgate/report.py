@@ -12,10 +12,20 @@ from dataclasses import dataclass, field
 
 from ci_toolkit.coverage import Hotspot, JobSummary, Summary, Totals
 from ci_toolkit.joblist import DEFAULT_TITLE, Job, jobs_table
-from ci_toolkit.markdown import ISSUE_BODY_LIMIT, escape, link, percent, table, truncate
+from ci_toolkit.markdown import (
+    ISSUE_BODY_LIMIT,
+    callout,
+    escape,
+    heading,
+    link,
+    percent,
+    table,
+    truncate,
+)
 from ci_toolkit.softgate import history, trend
 from ci_toolkit.softgate.history import Point
 
+TITLE = "Coverage soft gate"
 CUT_NOTE = ("This report was cut to GitHub's limit of 65,536 characters; the full report is in "
             "the step summary of the run.")
 
@@ -78,7 +88,7 @@ def jobs_section(jobs: Sequence[JobSummary]) -> str:
     junit = any(j.tests is not None for j in jobs)
     headers = ["Job", "Total", "Statements", "Branches"] + (["Tests", "Failed"] if junit else [])
     rows = [_job_row(j, junit) for j in sorted(jobs, key=lambda j: j.job)]
-    return "### Jobs\n\n" + table(headers, rows, "lrrr" + ("rr" if junit else ""))
+    return heading("Jobs") + "\n\n" + table(headers, rows, "lrrr" + ("rr" if junit else ""))
 
 
 def _job_row(job: JobSummary, junit: bool) -> list[str]:
@@ -98,27 +108,27 @@ def hotspots_section(hotspots: Sequence[Hotspot]) -> str:
     rows = [[escape(h.path), percent(h.percent), _number(h.totals.missed_statements),
              _number(h.totals.statements), _counts(h.totals.taken, h.totals.branches)]
             for h in hotspots]
-    return (f"### Hotspots: the {len(hotspots)} least covered files\n\n" +
+    return (heading(f"Hotspots: the {len(hotspots)} least covered files") + "\n\n" +
             table(["File", "Coverage", "Missed", "Statements", "Branches"], rows, "lrrrr"))
 
 
 def logs_section(report: Report) -> str:
     if report.jobs is None:
-        return f"### {DEFAULT_TITLE}\n\n_{escape(report.jobs_note or 'Not listed.')}_"
+        return f"{heading(DEFAULT_TITLE)}\n\n_{escape(report.jobs_note or 'Not listed.')}_"
     return jobs_table(report.jobs, title=DEFAULT_TITLE)
 
 
 def problems_section(problems: Sequence[str]) -> str:
     if not problems:
         return ""
-    lines = "\n".join(f"> - {escape(p)}" for p in problems)
-    return f"> [!WARNING]\n> Some of this run could not be read or written:\n{lines}"
+    items = "\n".join(f"- {escape(p)}" for p in problems)
+    return callout("warning", f"Some of this run could not be read or written:\n{items}")
 
 
 def render(report: Report) -> str:
     """The visible report, as the step summary, the comment and the issue body show it."""
     parts = [
-        "## Coverage soft gate",
+        heading(TITLE, 2),
         headline(report) + "  \n" + origin(report.run),
         problems_section(report.problems),
         jobs_section(report.summary.jobs),
@@ -140,17 +150,25 @@ def body(mark: str, visible: str, points: list[Point]) -> str:
     carries the trend forward.
     """
     chart = trend.chart(points)
-    shown = "\n### Trend\n\n" + chart + "\n" if chart else ""
+    shown = f"\n{heading('Trend')}\n\n{chart}\n" if chart else ""
     tail = shown + "\n" + history.render(points) + "\n"
     head = mark + "\n"
     return head + fit(visible, len(head) + len(tail)) + tail
 
 
-def comment(visible: str, points: list[Point], *, default_branch: bool) -> str:
-    """One run's comment: the sparkline line first (e-mails show raw text), then the report."""
-    lines = [trend.headline(points)]
+def comment(mark: str, visible: str, points: list[Point], *, default_branch: bool) -> str:
+    """One run's comment: its marker, the sparkline line first (e-mails show raw text), then
+    the report, cut so that the whole comment fits."""
+    lines = [mark, trend.headline(points)]
     if not default_branch:
         lines.append("_Not a default-branch run: the issue body keeps the default branch's "
                      "figures; this comment records this run._")
     head = "\n\n".join(line for line in lines if line) + "\n\n"
     return head + fit(visible, len(head))
+
+
+def placeholder(mark: str) -> str:
+    """The body of an issue first created by a run that is not on the default branch."""
+    return (f"{mark}\n{heading(TITLE, 2)}\n\n_The figures appear here after the first run "
+            f"on the default branch; every run adds a comment below._\n\n"
+            f"{history.render([])}\n")
