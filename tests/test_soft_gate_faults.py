@@ -252,6 +252,23 @@ def test_no_artifact_matches(tmp_path: Path, fake: Any) -> None:
     assert fake.count("POST") == 0 and fake.count("PATCH") == 0
 
 
+def test_a_run_that_read_nothing_still_comments_and_keeps_the_figures(
+        tmp_path: Path, fake: Any) -> None:
+    body = f"{MARK}\nthe figures of the default branch"
+    issue = fake.add_issue(TITLE, body, labels=[LABEL])
+    add_run(fake, {"test-results": b"{}"})
+
+    result = run_gate(tmp_path, fake)
+
+    one_warning(result, "no artifact", "coverage-*")
+    still_soft(result, 0)
+    assert result.outputs["issue-number"] == str(issue["number"])
+    assert fake.issues[issue["number"]]["body"] == body
+    comments = fake.comments[issue["number"]]
+    assert len(comments) == 1 and "No coverage report could be read" in comments[0]["body"]
+    assert len(tracking_issues(fake)) == 1
+
+
 def test_no_file_matches(tmp_path: Path, fake: Any) -> None:
     result = run_gate(tmp_path, fake, {"files": "nowhere/**/coverage.json"})
     one_warning(result, "no file matches", "nowhere/**/coverage.json")

@@ -219,9 +219,6 @@ class Gate:
     # ------------------------------------------------------------------ the tracking issue
 
     def track(self, summary: Summary, origin: Run, visible: str) -> None:
-        if not summary.jobs:
-            self.warn("No coverage was read, so the tracking issue was left as it is.")
-            return
         if self.gh is None:
             self.warn("No token: nothing was written to GitHub. Set `github-token` (with "
                       f"`{ISSUES}`).")
@@ -229,9 +226,31 @@ class Gate:
         from ci_toolkit.github import explain
 
         try:
-            self._track(summary, origin, visible)
+            if summary.jobs:
+                self._track(summary, origin, visible)
+            else:
+                self._record_nothing_read(origin, visible)
         except Exception as exc:
             self.warn(explain(exc, "find or create the tracking issue", ISSUES))
+
+    def _record_nothing_read(self, origin: Run, visible: str) -> None:
+        """Every run comments; one that read no coverage leaves the figures as they are and
+        creates no issue (a misconfigured run must not start or wipe the record)."""
+        from ci_toolkit.github import repository
+        from ci_toolkit.github.issues import marker
+        from ci_toolkit.softgate import tracking
+
+        assert self.gh is not None
+        self.warn("No coverage was read, so the tracking issue's figures were left as they are.")
+        repo = repository(self.gh, self.rt.context.repository)
+        found = tracking.find(repo, marker(KIND, self.opts.title), self.opts.label)
+        if not found:
+            return
+        issue = found[0]
+        self.rt.outputs.set("issue-number", issue.number)
+        self.rt.outputs.set("issue-url", issue.html_url)
+        if self.opts.comment:
+            self.comment(issue, visible, history.parse(issue.body), origin)
 
     def _track(self, summary: Summary, origin: Run, visible: str) -> None:
         from ci_toolkit.github import explain, repository
