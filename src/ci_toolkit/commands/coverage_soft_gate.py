@@ -182,11 +182,14 @@ class Gate:
         ctx = self.rt.context
         if self.opts.run_id is None:
             branch = ctx.env.get("GITHUB_HEAD_REF") or ctx.ref.removeprefix("refs/heads/")
-            return Run(ctx.run_id, ctx.run_url(), ctx.sha, branch, ctx.on_default_branch)
+            return Run(ctx.run_id, ctx.run_url(), ctx.sha, branch, ctx.on_default_branch,
+                       ctx.run_attempt)
         upstream = self.upstream()
+        attempt = upstream.get("run_attempt")
         return Run(
             self.opts.run_id, ctx.run_url(self.opts.run_id), str(upstream.get("head_sha") or ""),
-            str(upstream.get("head_branch") or ""), self.upstream_on_default(upstream))
+            str(upstream.get("head_branch") or ""), self.upstream_on_default(upstream),
+            attempt if isinstance(attempt, int) and attempt > 0 else 1)
 
     def upstream(self) -> dict[str, Any]:
         """The run named by `run-id`: from the workflow_run payload, else one GET."""
@@ -283,7 +286,7 @@ class Gate:
         from ci_toolkit.softgate import tracking
 
         mark = marker(f"{KIND}-run",
-                      f"{self.opts.title}:{origin.run_id}:{self.rt.context.run_attempt}")
+                      f"{self.opts.title}:{origin.run_id}:{origin.attempt}")
         text = report.comment(mark, visible, points, default_branch=origin.default_branch)
         since = self.started - timedelta(minutes=5)  # the server's clock may differ a little
         try:

@@ -39,6 +39,7 @@ class Run:
     sha: str = ""
     branch: str = ""
     default_branch: bool = False
+    attempt: int = 1  # a re-run of the same run gets its own comment
 
 
 @dataclass
