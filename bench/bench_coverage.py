@@ -28,7 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ROOT.parent / "shared" / "coverage-corpus" / "make_big_coverage.py"
 PY = sys.executable
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-WORK = Path("/tmp/bench-coverage")  # the children's working directory (`--files` is relative)
 
 READ_JOBS = """\
 import sys
@@ -51,11 +50,11 @@ class Result:
         return statistics.median(self.walls)
 
 
-def run_once(cmd: Sequence[str]) -> tuple[float, float]:
+def run_once(cmd: Sequence[str], cwd: Path | None = None) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one child process."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            cwd=WORK)
+                            cwd=cwd)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -65,12 +64,13 @@ def run_once(cmd: Sequence[str]) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1024
 
 
-def bench_cli(cases: Mapping[str, Sequence[str]], runs: int = 3) -> dict[str, Result]:
-    """Time several commands alternately (one warm-up round, then `runs` rounds)."""
+def bench_cli(cases: Mapping[str, Sequence[str]], runs: int = 3,
+              cwd: Path | None = None) -> dict[str, Result]:
+    """Time several commands alternately (one warm-up round, then `runs` rounds) in `cwd`."""
     results = {label: Result(label, [], []) for label in cases}
     for round_no in range(runs + 1):
         for label, cmd in cases.items():
-            wall, rss = run_once(cmd)
+            wall, rss = run_once(cmd, cwd)
             if round_no:
                 results[label].walls.append(wall)
                 results[label].rss_mib.append(rss)
@@ -117,9 +117,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--scale", default="5000,10000,20000", help="file counts for the scaling rows")
     args = ap.parse_args()
-    global WORK
-    WORK = args.work
-    WORK.mkdir(parents=True, exist_ok=True)
+    args.work.mkdir(parents=True, exist_ok=True)
     big = args.big or generate(args.work / "big-20000", 20000)
     jobs = two_jobs(big, args.work)
     json_files = [str(j / "coverage.json") for j in jobs]
@@ -132,7 +130,7 @@ def main() -> None:
         "ET.parse coverage.xml (baseline)": [PY, "-c", ET_PARSE, str(big / "coverage.xml")],
         "read_report coverage.xml (defusedxml)": [PY, "-c", READ_ONE, str(big / "coverage.xml")],
     }
-    results = bench_cli(main_cases, args.runs)
+    results = bench_cli(main_cases, args.runs, cwd=args.work)  # `--files` is relative
     base = {"json": results[next(iter(main_cases))].median}
     base["xml"] = results["ET.parse coverage.xml (baseline)"].median
     rows = []
