@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ci_toolkit.markdown import escape, heading, link, table, truncate
+from ci_toolkit.markdown import escape, heading, lines_that_fit, link, size, table, truncate
 
 DEFAULT_TITLE = "Logs for this run"
 
@@ -108,7 +108,7 @@ def jobs_table(jobs: Sequence[Job], *, title: str | None = None, limit: int | No
     lines = table(headers, [_row(job, several) for job in jobs],
                   "llc" + ("r" if several else "")).split("\n")
     text = head + "\n".join(lines)
-    if limit is None or _size(text, unit) <= limit:
+    if limit is None or size(text, unit) <= limit:
         return text
     return _cut(head, lines, limit, unit)
 
@@ -125,18 +125,8 @@ def _more(count: int) -> str:
 def _cut(head: str, lines: list[str], limit: int, unit: str) -> str:
     """Keep the header and as many whole rows as fit beside the "N more jobs" line."""
     rows = len(lines) - 2
-    budget = limit - _size(head, unit) - _size(_more(rows), unit)  # the longest note possible
-    used, kept = -1, 0  # -1: no newline before the first line
-    for line in lines:
-        cost = _size(line, unit) + 1
-        if used + cost > budget:
-            break
-        used += cost
-        kept += 1
+    budget = limit - size(head, unit) - size(_more(rows), unit)  # the longest note possible
+    kept = lines_that_fit(lines, budget, unit)
     if kept < 2:  # not even the header fits
         return truncate(head + _more(rows).strip(), limit, "Cut to the size limit.", unit=unit)
     return head + "\n".join(lines[:kept]) + _more(rows - (kept - 2))
-
-
-def _size(text: str, unit: str) -> int:
-    return len(text) if unit == "chars" else len(text.encode("utf-8"))

@@ -81,23 +81,27 @@ def truncate(text: str, limit: int, note: str, *, unit: str = "chars") -> str:
 
     Cutting at a line keeps every table row that survives whole; the note says what was cut.
     """
-    size = len if unit == "chars" else _utf8_len
-    if size(text) <= limit:
+    if size(text, unit) <= limit:
         return text
     tail = f"\n\n{callout('note', note)}\n"
-    budget = limit - size(tail)
+    budget = limit - size(tail, unit)
     if budget <= 0:
         return tail.strip()[:limit]
-    kept: list[str] = []
-    used = 0
-    for line in text.split("\n"):
-        cost = size(line) + 1
-        if used + cost > budget:
+    lines = text.split("\n")
+    return "\n".join(lines[:lines_that_fit(lines, budget, unit)]).rstrip() + tail
+
+
+def size(text: str, unit: str = "chars") -> int:
+    """Length in characters (GitHub's body limit) or UTF-8 bytes (the summary's)."""
+    return len(text) if unit == "chars" else len(text.encode("utf-8"))
+
+
+def lines_that_fit(lines: Sequence[str], budget: int, unit: str = "chars") -> int:
+    """How many of `lines`, from the first, fit in `budget` once joined by newlines."""
+    used, kept = -1, 0  # -1: no newline before the first line
+    for line in lines:
+        used += size(line, unit) + 1
+        if used > budget:
             break
-        kept.append(line)
-        used += cost
-    return "\n".join(kept).rstrip() + tail
-
-
-def _utf8_len(text: str) -> int:
-    return len(text.encode("utf-8"))
+        kept += 1
+    return kept

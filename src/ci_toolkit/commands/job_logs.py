@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from ci_toolkit.joblist import DEFAULT_TITLE, Job, is_failed, is_pending, jobs_table
-from ci_toolkit.markdown import callout, escape, heading
+from ci_toolkit.markdown import callout, escape, heading, size
 from ci_toolkit.runtime import Input, Runtime
 
 INPUTS = (
@@ -106,7 +106,7 @@ def _jobs_json(rt: Runtime, jobs: list[Job]) -> str:
               "attempt": j.attempt} for j in jobs]
     text = json.dumps(items, ensure_ascii=False)
     kept = len(items)
-    while len(text.encode("utf-8")) > OUTPUT_LIMIT and kept > 0:
+    while size(text, "bytes") > OUTPUT_LIMIT and kept > 0:
         kept = kept * 3 // 4  # a few rounds at most, even for very long job names
         text = json.dumps(items[:kept], ensure_ascii=False)
     if kept < len(items):
