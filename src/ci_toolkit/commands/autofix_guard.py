@@ -103,9 +103,9 @@ def _from_push(event: dict[str, Any]) -> Commit:
 
 
 def _from_api(rt: Runtime, sha: str, source: str) -> Commit:
-    from ci_toolkit.github import connect, repository  # PyGithub only when the API is needed
+    from ci_toolkit.github import connect_repository  # PyGithub only when the API is needed
 
-    repo = repository(connect(rt.token(), rt.context.api_url), rt.context.repository)
+    repo = connect_repository(rt)
     found = repo.get_commit(sha)  # GET /repos/{o}/{r}/commits/{sha}: the only request
     git = found.commit
     identities = [

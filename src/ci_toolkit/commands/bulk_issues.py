@@ -22,10 +22,9 @@ from ci_toolkit import markdown
 from ci_toolkit.github.client import (
     WAITS,
     WaitBudgetExceeded,
-    connect,
+    connect_repository,
     create_once,
     explain,
-    repository,
     retry_rate_limited,
 )
 from ci_toolkit.github.issues import MissingLabels, ensure_labels, marker, open_issues, with_marker
@@ -89,13 +88,12 @@ def run(rt: Runtime) -> int:
     if rt.inputs.flag("dry-run"):
         return _dry_run(rt, plan, on_existing, create_labels)
     WAITS.allow_operation_wait(OPERATION_WAIT)
-    token = rt.token()
-    if not token:
+    if not rt.token():
         raise InputError("github-token", "is empty; this action needs a token with "
                                          f"`{PERMISSION}` (the default `${{{{ github.token }}}}` "
                                          "has it when the job grants it under `permissions:`).")
     try:
-        outcomes = _apply(rt, _repository(rt, token), plan, on_existing, create_labels)
+        outcomes = _apply(rt, _repository(rt), plan, on_existing, create_labels)
     except Stop as exc:
         rt.log.error(str(exc))
         outcomes = [Outcome(p.title, "failed", note=str(exc)) for p in plan]
@@ -181,11 +179,10 @@ def decide(found: Issue | None, item: Planned, on_existing: str) -> str:
 
 # --- doing ----------------------------------------------------------------------------------
 
-def _repository(rt: Runtime, token: str) -> Repository:
-    name = rt.context.repository
-    if not name:
+def _repository(rt: Runtime) -> Repository:
+    if not rt.context.repository:
         raise Stop("GITHUB_REPOSITORY is not set; when running by hand, set it to owner/name.")
-    return repository(connect(token, rt.context.api_url), name)
+    return connect_repository(rt)
 
 
 def _apply(rt: Runtime, repo: Repository, plan: list[Planned], on_existing: str,
@@ -337,11 +334,10 @@ def _plain_table(plan: list[Planned], outcomes: list[Outcome]) -> list[str]:
 
 def _read_existing(rt: Runtime, plan: list[Planned], create_labels: bool) -> list[Issue] | None:
     """Open issues (and a label check) when a token allows reading; None when nothing is known."""
-    token, name = rt.token(), rt.context.repository
-    if not (token and name):
+    if not (rt.token() and rt.context.repository):
         rt.log.info("No token or repository: every issue is shown as `would create`.")
         return None
-    repo = repository(connect(token, rt.context.api_url), name)
+    repo = connect_repository(rt)
     try:
         issues = open_issues(repo)
         existing = {label.name.lower() for label in repo.get_labels()}

@@ -148,11 +148,10 @@ class Kickoff:
         self.base = ""
 
     def run(self) -> None:
-        from ci_toolkit.github import connect, repository
+        from ci_toolkit.github import connect_repository
 
-        gh = connect(self.rt.token(), self.rt.context.api_url)
         self.out.step(f"read issue #{self.number}", "issues: read")
-        self.repo = repository(gh, self.rt.context.repository)
+        self.repo = connect_repository(self.rt)
         issue = self.repo.get_issue(self.number)
         if issue.state != "open":
             raise Skip(f"issue #{self.number} is {issue.state}; nothing was opened for it")

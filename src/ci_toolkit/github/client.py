@@ -13,13 +13,16 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.Repository import Repository
 from urllib3.util.retry import Retry
+
+if TYPE_CHECKING:
+    from ci_toolkit.runtime import Runtime
 
 T = TypeVar("T")
 
@@ -102,6 +105,11 @@ def connect(token: str, api_url: str, *, waits: Waits | None = None) -> Github:
 def repository(gh: Github, full_name: str) -> Repository:
     """The repository object without the GET that `get_repo` makes: requests are the budget."""
     return gh.withLazy(True).get_repo(full_name)
+
+
+def connect_repository(rt: Runtime) -> Repository:
+    """This run's repository (`GITHUB_REPOSITORY`), through a client with the step's token."""
+    return repository(connect(rt.token(), rt.context.api_url), rt.context.repository)
 
 
 def is_transient(exc: BaseException) -> bool:
