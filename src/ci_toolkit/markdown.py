@@ -15,6 +15,7 @@ SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops a step summary above 1 MiB
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 _WS = re.compile(r"[\r\n\t]+")
+_TICKS = re.compile(r"`+")
 
 
 def escape(text: object) -> str:
@@ -27,6 +28,21 @@ def escape(text: object) -> str:
     value = _SPECIAL.sub(r"\\\1", value)
     value = value.replace("<", "&lt;").replace(">", "&gt;")
     return _MENTION.sub("@\u200b", value)
+
+
+def code(text: object) -> str:
+    """Outside text as a code span: shown exactly as given, never markup, a link or a mention.
+
+    The fence is one backtick longer than the longest run inside, padded where the text starts
+    or ends with a backtick or a space (CommonMark strips one space each side). `|` is escaped,
+    as GFM requires inside a table cell, so the span is safe in a table and out of one.
+    """
+    value = _WS.sub(" ", str(text)).replace("|", "\\|")
+    if not value:
+        return ""
+    fence = "`" * (max((len(run) for run in _TICKS.findall(value)), default=0) + 1)
+    pad = " " if value[:1] in "` " or value[-1:] in "` " else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
 
 
 def link(text: object, url: str | None) -> str:
