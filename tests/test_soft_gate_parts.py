@@ -10,7 +10,8 @@ from ci_toolkit.coverage import Summary, read_job, summarize
 from ci_toolkit.markdown import ISSUE_BODY_LIMIT
 from ci_toolkit.softgate import history, report, sources, trend
 from ci_toolkit.softgate.history import Point
-from ci_toolkit.softgate.report import Report, Run
+from ci_toolkit.softgate.origin import Run
+from ci_toolkit.softgate.report import Report
 from conftest import shared
 
 

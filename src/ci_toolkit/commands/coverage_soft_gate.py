@@ -11,21 +11,25 @@ fast and needs no token.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ci_toolkit.coverage import JobReport, Summary, summarize
 from ci_toolkit.joblist import Job
 from ci_toolkit.runtime import Input, InputError, Runtime
-from ci_toolkit.softgate import history, report, sources
+from ci_toolkit.softgate import history, origin, report, sources
 from ci_toolkit.softgate.history import Point
-from ci_toolkit.softgate.report import Report, Run
+from ci_toolkit.softgate.origin import Run
+from ci_toolkit.softgate.report import Report
 
 if TYPE_CHECKING:
-    from github import Github
+    from github.Issue import Issue
+
+    from ci_toolkit.softgate.remote import Remote
 
 INPUTS = (
     Input("github-token", secret=True),
@@ -81,11 +85,11 @@ def read_options(rt: Runtime) -> Options:
 
 
 def run(rt: Runtime) -> int:
-    return Gate(rt, read_options(rt)).run()
+    return SoftGate(rt, read_options(rt)).run()
 
 
 @dataclass
-class Gate:
+class SoftGate:
     rt: Runtime
     opts: Options
     problems: list[str] = field(default_factory=list)
@@ -101,12 +105,14 @@ class Gate:
         return self.opts.dry_run and bool(self.opts.files)
 
     @cached_property
-    def gh(self) -> Github | None:
+    def remote(self) -> Remote | None:
+        """The GitHub side, imported only when GitHub is contacted."""
         if self.offline or not self.opts.token:
             return None
-        from ci_toolkit.github import connect
+        from ci_toolkit.softgate.remote import Remote
 
-        return connect(self.opts.token, self.rt.context.api_url)
+        ctx = self.rt.context
+        return Remote.connect(self.opts.token, ctx.api_url, ctx.repository, self.warn)
 
     @property
     def run_id(self) -> int | None:
@@ -117,13 +123,13 @@ class Gate:
     def run(self) -> int:
         summary = summarize(self.collect(), self.opts.hotspots)
         self.set_figures(summary)
-        origin = self.describe_run()
-        rep = Report(summary, origin, problems=list(self.problems))
+        where = self.describe_run()
+        rep = Report(summary, where, problems=list(self.problems))
         rep.jobs, rep.jobs_note = self.list_jobs()
         visible = report.render(rep)
         self.rt.outputs.set("report", report.fit(visible, 0))
         if not self.opts.dry_run:
-            self.track(summary, origin, visible)
+            self.track(summary, where, visible)
         self.finish(visible, len(rep.problems))
         return 0
 
@@ -134,19 +140,12 @@ class Gate:
                 self.warn(f"No file matches `files` ({', '.join(self.opts.files)}) under "
                           f"{self.rt.context.workspace}.")
             return sources.read_files(groups, self.warn)
-        if self.gh is None or self.run_id is None:
+        if self.remote is None or self.run_id is None:
             self.warn("No token or no run to read artifacts from: set `github-token` (with "
                       f"`{ACTIONS}`), or give the reports on disk with `files`.")
             return []
-        temp = Path(self.rt.context.env.get("RUNNER_TEMP") or self._tempdir())
-        return sources.read_artifacts(self.gh, self.rt.context.repository, self.run_id,
-                                      self.opts.pattern, temp, self.warn)
-
-    @staticmethod
-    def _tempdir() -> str:
-        import tempfile
-
-        return tempfile.gettempdir()
+        temp = Path(self.rt.context.env.get("RUNNER_TEMP") or tempfile.gettempdir())
+        return self.remote.reports(self.run_id, self.opts.pattern, temp)
 
     def set_figures(self, summary: Summary) -> None:
         """The outputs that need only the reports: set before GitHub can fail."""
@@ -160,142 +159,92 @@ class Gate:
 
     def list_jobs(self) -> tuple[list[Job] | None, str]:
         """The run's jobs for the logs table, or why there is none."""
-        if self.gh is None or self.run_id is None:
+        if self.remote is None or self.run_id is None:
             why = "dry run on files" if self.offline else "no token" if not self.opts.token \
                 else "no run"
             return None, f"Left out: {why}, so the run's jobs were not listed."
-        from ci_toolkit.github import explain
-        from ci_toolkit.github.jobs import IncompleteJobs, fetch_jobs
-
-        try:
-            return fetch_jobs(self.gh, self.rt.context.repository, self.run_id), ""
-        except IncompleteJobs as exc:
-            self.warn(str(exc))
-            return exc.jobs, ""
-        except Exception as exc:
-            self.warn(explain(exc, f"list the jobs of run {self.run_id}", ACTIONS))
+        jobs = self.remote.jobs(self.run_id)
+        if jobs is None:
             return None, "Left out: the run's jobs could not be listed (see the warnings)."
+        return jobs, ""
 
     # ------------------------------------------------------------------ which run, which branch
 
-    def describe_run(self) -> Run:
+    @property
+    def here(self) -> origin.Here:
         ctx = self.rt.context
-        if self.opts.run_id is None:
-            branch = ctx.env.get("GITHUB_HEAD_REF") or ctx.ref.removeprefix("refs/heads/")
-            return Run(ctx.run_id, ctx.run_url(), ctx.sha, branch, ctx.on_default_branch,
-                       ctx.run_attempt)
-        upstream = self.upstream()
-        attempt = upstream.get("run_attempt")
-        return Run(
-            self.opts.run_id, ctx.run_url(self.opts.run_id), str(upstream.get("head_sha") or ""),
-            str(upstream.get("head_branch") or ""), self.upstream_on_default(upstream),
-            attempt if isinstance(attempt, int) and attempt > 0 else 1)
+        return origin.Here(
+            repository=ctx.repository, run_id=ctx.run_id, run_url=ctx.run_url(), sha=ctx.sha,
+            ref=ctx.ref, head_ref=ctx.env.get("GITHUB_HEAD_REF", ""),
+            event_name=ctx.event_name, default_branch=ctx.default_branch,
+            attempt=ctx.run_attempt)
 
-    def upstream(self) -> dict[str, Any]:
+    def describe_run(self) -> Run:
+        if self.opts.run_id is None:
+            return origin.own_run(self.here)
+        return origin.upstream_run(self.here, self.opts.run_id,
+                                   self.rt.context.run_url(self.opts.run_id), self.upstream())
+
+    def upstream(self) -> dict[str, object]:
         """The run named by `run-id`: from the workflow_run payload, else one GET."""
         payload = self.rt.context.event.get("workflow_run")
         if isinstance(payload, dict) and payload.get("id") == self.opts.run_id:
             return payload
-        if self.gh is None:
+        if self.remote is None or self.opts.run_id is None:
             return {}
-        from ci_toolkit.github import explain
-
-        try:
-            _, data = self.gh.requester.requestJsonAndCheck(
-                "GET", f"/repos/{self.rt.context.repository}/actions/runs/{self.opts.run_id}")
-            return data if isinstance(data, dict) else {}
-        except Exception as exc:
-            self.warn(explain(exc, f"read run {self.opts.run_id}", ACTIONS) +
-                      " It is treated as not on the default branch.")
-            return {}
-
-    def upstream_on_default(self, upstream: dict[str, Any]) -> bool:
-        """A push-like run of this repository's default branch; never a pull request's."""
-        default = self.rt.context.default_branch or str(
-            (upstream.get("repository") or {}).get("default_branch") or "")
-        head_repo = (upstream.get("head_repository") or {}).get("full_name")
-        same_repo = head_repo is None or str(head_repo).lower() == \
-            self.rt.context.repository.lower()
-        return (bool(default) and upstream.get("head_branch") == default and same_repo
-                and not str(upstream.get("event") or "").startswith("pull_request"))
+        return self.remote.run(self.opts.run_id)
 
     # ------------------------------------------------------------------ the tracking issue
 
-    def track(self, summary: Summary, origin: Run, visible: str) -> None:
-        if self.gh is None:
+    def track(self, summary: Summary, where: Run, visible: str) -> None:
+        if self.remote is None:
             self.warn("No token: nothing was written to GitHub. Set `github-token` (with "
                       f"`{ISSUES}`).")
             return
-        from ci_toolkit.github import explain
+        mark = self.remote.issue_mark(KIND, self.opts.title)
+        if not summary.jobs:
+            self._record_nothing_read(self.remote, mark, where, visible)
+            return
+        point = self.point(summary, where)
+        first = [point] if where.default_branch else []
+        initial = report.body(mark, visible, first) if first else report.placeholder(mark)
+        found = self.remote.ensure_issue(title=self.opts.title, label=self.opts.label,
+                                         mark=mark, body=initial)
+        if found is None:
+            return
+        issue = found.issue
+        self.set_issue(issue)
+        points = history.add(history.parse(issue.body), point)
+        if where.default_branch and not found.created:
+            self.remote.replace_body(issue, report.body(mark, visible, points))
+        if self.opts.comment:
+            self.comment(self.remote, issue, visible, points, where)
 
-        try:
-            if summary.jobs:
-                self._track(summary, origin, visible)
-            else:
-                self._record_nothing_read(origin, visible)
-        except Exception as exc:
-            self.warn(explain(exc, "find or create the tracking issue", ISSUES))
-
-    def _record_nothing_read(self, origin: Run, visible: str) -> None:
+    def _record_nothing_read(self, remote: Remote, mark: str, where: Run, visible: str) -> None:
         """Every run comments; one that read no coverage leaves the figures as they are and
         creates no issue (a misconfigured run must not start or wipe the record)."""
-        from ci_toolkit.github import repository
-        from ci_toolkit.github.issues import marker
-        from ci_toolkit.softgate import tracking
-
-        assert self.gh is not None
         self.warn("No coverage was read, so the tracking issue's figures were left as they are.")
-        repo = repository(self.gh, self.rt.context.repository)
-        found = tracking.find(repo, marker(KIND, self.opts.title), self.opts.label)
-        if not found:
+        issue = remote.find_issue(mark, self.opts.label)
+        if issue is None:
             return
-        issue = found[0]
+        self.set_issue(issue)
+        if self.opts.comment:
+            self.comment(remote, issue, visible, history.parse(issue.body), where)
+
+    def set_issue(self, issue: Issue) -> None:
         self.rt.outputs.set("issue-number", issue.number)
         self.rt.outputs.set("issue-url", issue.html_url)
-        if self.opts.comment:
-            self.comment(issue, visible, history.parse(issue.body), origin)
 
-    def _track(self, summary: Summary, origin: Run, visible: str) -> None:
-        from ci_toolkit.github import explain, repository
-        from ci_toolkit.github.issues import marker
-        from ci_toolkit.softgate import tracking
-
-        assert self.gh is not None
-        mark = marker(KIND, self.opts.title)
-        point = self.point(summary, origin)
-        first = [point] if origin.default_branch else []
-        initial = report.body(mark, visible, first) if first else report.placeholder(mark)
-        repo = repository(self.gh, self.rt.context.repository)
-        found = tracking.ensure(repo, title=self.opts.title, label=self.opts.label, mark=mark,
-                                body=initial, warn=self.warn)
-        issue = found.issue
-        self.rt.outputs.set("issue-number", issue.number)
-        self.rt.outputs.set("issue-url", issue.html_url)
-        points = history.add(history.parse(issue.body), point)
-        if origin.default_branch and not found.created:
-            try:
-                tracking.replace_body(issue, report.body(mark, visible, points))
-            except Exception as exc:
-                self.warn(explain(exc, f"update the body of issue #{issue.number}", ISSUES))
-        if self.opts.comment:
-            self.comment(issue, visible, points, origin)
-
-    def comment(self, issue: Any, visible: str, points: list[Point], origin: Run) -> None:
-        from ci_toolkit.github import explain
-        from ci_toolkit.github.issues import marker
-        from ci_toolkit.softgate import tracking
-
-        mark = marker(f"{KIND}-run",
-                      f"{self.opts.title}:{origin.run_id}:{origin.attempt}")
-        text = report.comment(mark, visible, points, default_branch=origin.default_branch)
+    def comment(self, remote: Remote, issue: Issue, visible: str, points: list[Point],
+                where: Run) -> None:
+        mark = remote.issue_mark(f"{KIND}-run",
+                                 f"{self.opts.title}:{where.run_id}:{where.attempt}")
+        text = report.comment(mark, visible, points, default_branch=where.default_branch)
         since = self.started - timedelta(minutes=5)  # the server's clock may differ a little
-        try:
-            tracking.post_comment(issue, text, mark, since)
-        except Exception as exc:
-            self.warn(explain(exc, f"comment on issue #{issue.number}", ISSUES))
+        remote.comment(issue, text, mark, since)
 
-    def point(self, summary: Summary, origin: Run) -> Point:
-        return Point(origin.run_id or 0, origin.sha[:12].lower(), self.started.date().isoformat(),
+    def point(self, summary: Summary, where: Run) -> Point:
+        return Point(where.run_id or 0, where.sha[:12].lower(), self.started.date().isoformat(),
                      summary.average or 0.0, summary.worst or 0.0, summary.combined)
 
     # ------------------------------------------------------------------ the end

@@ -24,22 +24,11 @@ from ci_toolkit.markdown import (
 )
 from ci_toolkit.softgate import history, trend
 from ci_toolkit.softgate.history import Point
+from ci_toolkit.softgate.origin import Run
 
 TITLE = "Coverage soft gate"
 CUT_NOTE = ("This report was cut to GitHub's limit of 65,536 characters; the full report is in "
             "the step summary of the run.")
-
-
-@dataclass
-class Run:
-    """Where the figures come from."""
-
-    run_id: int | None = None
-    url: str | None = None
-    sha: str = ""
-    branch: str = ""
-    default_branch: bool = False
-    attempt: int = 1  # a re-run of the same run gets its own comment
 
 
 @dataclass
