@@ -1104,8 +1104,18 @@ class FakeGitHub:
         items = [c for c in self.comments.get(issue["number"], []) if c["updated_at"] >= since]
         return self._paginate(rec, items)
 
+    @staticmethod
+    def _check_unlocked(issue: dict) -> None:
+        if issue.get("locked"):  # GitHub's answer to a token that is not a collaborator
+            raise ApiError(
+                403,
+                "Unable to create comment because issue is locked.",
+                doc="https://help.github.com/articles/locking-conversations/",
+            )
+
     def create_comment(self, rec: Recorded, number: str) -> Response:
         issue, data = self._get_issue(number), rec.body if isinstance(rec.body, dict) else {}
+        self._check_unlocked(issue)
         if not isinstance(data.get("body"), str) or not data["body"]:
             raise validation_failed(
                 {"resource": "IssueComment", "field": "body", "code": "missing_field"}
@@ -1127,6 +1137,7 @@ class FakeGitHub:
 
     def update_comment(self, rec: Recorded, cid: str) -> Response:
         comment, data = self._get_comment(cid), rec.body or {}
+        self._check_unlocked(self.issues[int(comment["issue_url"].rsplit("/", 1)[1])])
         if not isinstance(data.get("body"), str):
             raise validation_failed(
                 {"resource": "IssueComment", "field": "body", "code": "missing_field"}

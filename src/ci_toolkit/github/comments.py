@@ -1,0 +1,115 @@
+"""THE one comment of ours on a pull request: found by its hidden marker, edited in place.
+
+The soft gate and job-logs each keep ONE comment on a pull request (issue and pull-request
+comments are the same API). `upsert_comment` finds it over every page of the conversation,
+edits it in place (GitHub sends no notification for an edit), and otherwise creates it once: a
+create that failed without an answer is retried only after looking again for the marker, never
+blindly. Every failure comes back as `CommentError`, one line that names the cause (a read-only
+token, a locked conversation, a pull request that is not there), for the caller's warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from github import GithubException
+from github.IssueComment import IssueComment
+from github.Repository import Repository
+
+from ci_toolkit.github.client import create_once, explain, retry_rate_limited
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT, truncate
+
+# GitHub's description of the comment endpoints accepts either permission: grant both.
+PERMISSIONS = "`pull-requests: write` and `issues: write`"
+_CUT = "Cut to GitHub's 65,536-character limit for a comment."
+
+
+@dataclass(frozen=True)
+class PostedComment:
+    id: int
+    url: str  # the comment's page (html_url)
+    created: bool  # False: an earlier run's comment was edited in place
+
+
+class CommentError(Exception):
+    """The comment could not be read or written; the message names the cause, no secrets."""
+
+
+def pull_request_number(event: Mapping[str, Any]) -> int | None:
+    """The pull request this run's event is about, from the payload; None when there is none.
+
+    `pull_request*` events carry `pull_request`; an `issue_comment` on a pull request carries
+    an `issue` with a `pull_request` key. (A `workflow_run` follow-up finds its pull request
+    through the API: forks leave `workflow_run.pull_requests` empty.)
+    """
+    pull = event.get("pull_request")
+    if isinstance(pull, Mapping) and _whole(pull.get("number")):
+        return int(pull["number"])
+    issue = event.get("issue")
+    if isinstance(issue, Mapping) and issue.get("pull_request") and _whole(issue.get("number")):
+        return int(issue["number"])
+    return None
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def find_comment(repo: Repository, number: int, mark: str) -> IssueComment | None:
+    """Our comment on issue or pull request `number`: the oldest carrying `mark` (all pages)."""
+    comments = repo.get_issue(number).get_comments()
+    return next((c for c in comments if mark in (c.body or "")), None)
+
+
+def upsert_comment(repo: Repository, number: int, mark: str, body: str) -> PostedComment:
+    """Edit our marked comment on `number` to `body`, or create it once; raise CommentError.
+
+    `body` gets `mark` first when it does not carry it, and is cut (with a visible note) to
+    GitHub's 65,536 characters, so a long report never makes the write fail.
+    """
+    text = body if mark in body else f"{mark}\n{body}"
+    text = truncate(text, ISSUE_BODY_LIMIT, _CUT)
+    doing = f"read the comments of pull request #{number}"
+    try:
+        found = find_comment(repo, number, mark)
+        if found is not None:
+            doing = f"edit our comment on pull request #{number}"
+            _edit(found, text)
+            return PostedComment(found.id, found.html_url, created=False)
+        doing = f"comment on pull request #{number}"
+        posted = _create(repo, number, mark, text)
+    except Exception as exc:
+        raise CommentError(explain_comment_error(exc, doing)) from exc
+    return PostedComment(posted.id, posted.html_url, created=True)
+
+
+def _edit(comment: IssueComment, text: str) -> None:
+    if comment.body == text:
+        return  # nothing changed: no write, no request
+    # The same edit twice is harmless, so one without an answer may simply be sent again.
+    create_once(lambda: retry_rate_limited(lambda: comment.edit(text)), lambda: None)
+
+
+def _create(repo: Repository, number: int, mark: str, text: str) -> IssueComment:
+    issue = repo.get_issue(number)  # lazy: no request of its own
+    return create_once(lambda: retry_rate_limited(lambda: issue.create_comment(text)),
+                       lambda: find_comment(repo, number, mark))
+
+
+def explain_comment_error(exc: BaseException, doing: str) -> str:
+    """One line for a failed comment request: permissions, a lock, a missing pull request."""
+    if isinstance(exc, GithubException):
+        message = str(exc.data.get("message", "")) if isinstance(exc.data, dict) else ""
+        if exc.status == 403 and "locked" in message.lower():
+            return (f"Could not {doing}: the conversation is locked ({message}); only "
+                    "collaborators can comment until it is unlocked.")
+        if exc.status == 404:
+            return (f"Could not {doing}: not found (404). The pull request may not exist in "
+                    "this repository, or the token cannot see it.")
+        if exc.status in (401, 403) and "rate limit" not in message.lower():
+            return (f"Could not {doing}: GitHub answered {exc.status} ({message or 'Forbidden'})."
+                    f" The token needs {PERMISSIONS}: add them under `permissions:`. Pull "
+                    "requests from forks always get a read-only token.")
+    return explain(exc, doing)
