@@ -50,7 +50,7 @@ def test_vulnerable_workflow_fails_with_annotations_outputs_and_summary(tmp_path
     assert result.errors[0].startswith(
         "::error file=.github/workflows/pr.yml,line=8,title=pr-code-execution::")
     assert "line 11" in result.errors[0]
-    assert "| error | `pr-code-execution` | .github/workflows/pr.yml | 8, 11 |" in result.summary
+    assert "| error | `pr-code-execution` | `.github/workflows/pr.yml` | 8, 11 |" in result.summary
     assert "`persisted-credentials`" in result.summary and "`no-sparse-checkout`" in result.summary
 
 

@@ -270,7 +270,7 @@ def test_gate_is_named_but_keeps_the_error() -> None:
         """)
     finding = one(found, "pr-code-execution")
     assert finding.severity == "error" and finding.gate == "label, environment"
-    assert "does not remove it" in finding.message
+    assert "does not remove it" in finding.text
 
 
 def test_pull_request_workflows_are_not_privileged() -> None:
@@ -550,7 +550,7 @@ def test_suppression_of_an_unknown_rule_is_reported() -> None:
               - uses: actions/checkout@v4
         """)
     assert rules(found) == {"persisted-credentials", "suppression-unknown-rule"}
-    assert "persisted-credential" in one(found, "suppression-unknown-rule").message
+    assert "persisted-credential" in one(found, "suppression-unknown-rule").text
 
 
 def test_suppression_only_covers_its_rule_and_line() -> None:

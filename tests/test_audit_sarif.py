@@ -29,7 +29,7 @@ def assert_valid(log: dict[str, Any]) -> None:
 def test_corpus_sarif_is_valid_and_complete() -> None:
     files = sorted(shared("workflow-corpus", "cases").iterdir())
     report = audit_files(files, lambda p: f".github/workflows/{Path(p).name}")
-    log = sarif(report.findings)
+    log = sarif(report.findings, RULES)
     assert_valid(json.loads(json.dumps(log)))
     run = log["runs"][0]
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == list(RULES)
@@ -41,17 +41,17 @@ def test_corpus_sarif_is_valid_and_complete() -> None:
 
 
 def test_empty_and_unparsable_logs_are_valid() -> None:
-    assert_valid(sarif([]))
+    assert_valid(sarif([], RULES))
     broken = audit_text("on: [push\n", file="bad.yml").findings
-    assert_valid(sarif(broken))
-    assert sarif(broken)["runs"][0]["results"][0]["level"] == "error"
+    assert_valid(sarif(broken, RULES))
+    assert sarif(broken, RULES)["runs"][0]["results"][0]["level"] == "error"
 
 
 def test_fingerprints_ignore_line_moves() -> None:
     body = ("on: pull_request_target\npermissions: {}\njobs:\n  j:\n    runs-on: x\n"
             "    steps:\n      - uses: actions/checkout@v4\n")
-    first = sarif(audit_text(body).findings)["runs"][0]["results"][0]
-    moved = sarif(audit_text("\n\n" + body).findings)["runs"][0]["results"][0]
+    first = sarif(audit_text(body).findings, RULES)["runs"][0]["results"][0]
+    moved = sarif(audit_text("\n\n" + body).findings, RULES)["runs"][0]["results"][0]
     assert first["partialFingerprints"] == moved["partialFingerprints"]
     assert first["locations"] != moved["locations"]
 
@@ -61,16 +61,16 @@ def test_identical_findings_keep_distinct_fingerprints() -> None:
     # would fold them into one alert, so the second gets its occurrence number.
     body = ("on: pull_request_target\npermissions: {}\njobs:\n  j:\n    runs-on: x\n"
             "    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/checkout@v4\n")
-    results = sarif(audit_text(body).findings)["runs"][0]["results"]
+    results = sarif(audit_text(body).findings, RULES)["runs"][0]["results"]
     prints = [r["partialFingerprints"]["primaryLocationLineHash"] for r in results]
     assert len(prints) == 2 and len(set(prints)) == 2
-    moved = sarif(audit_text("\n" + body).findings)["runs"][0]["results"]
+    moved = sarif(audit_text("\n" + body).findings, RULES)["runs"][0]["results"]
     assert [r["partialFingerprints"] for r in moved] == [r["partialFingerprints"]
                                                          for r in results]
 
 
 def test_file_paths_are_uri_references() -> None:
     found = audit_text("on: [push\n", file=".github/workflows/my flow#1.yml").findings
-    uri = sarif(found)["runs"][0]["results"][0]["locations"][0]["physicalLocation"][
+    uri = sarif(found, RULES)["runs"][0]["results"][0]["locations"][0]["physicalLocation"][
         "artifactLocation"]["uri"]
     assert uri == ".github/workflows/my%20flow%231.yml"

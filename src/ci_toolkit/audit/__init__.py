@@ -11,12 +11,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ci_toolkit.audit import checkout, hygiene, injection, suppress
-from ci_toolkit.audit.model import RULES, Finding, Rule
+from ci_toolkit.audit.model import Finding, Piece, Quoted, Rule
 from ci_toolkit.audit.trust import Trust
 from ci_toolkit.audit.workflow import Workflow, build
 from ci_toolkit.audit.yamlnodes import YamlError, parse
 
 __all__ = ["RULES", "Finding", "Report", "Rule", "audit_files", "audit_text"]
+
+UNPARSABLE_WORKFLOW = Rule(
+    "unparsable-workflow", "error",
+    "The workflow is not valid YAML",
+    "GitHub will not run it either. Fix the YAML.",
+    "Fix the file; GitHub cannot run it either.")
+# Every rule, in the order SARIF lists them: each is declared beside the code that emits it.
+RULES: dict[str, Rule] = {rule.id: rule for rule in (
+    *checkout.RULES, *injection.RULES, *hygiene.RULES, UNPARSABLE_WORKFLOW, *suppress.RULES)}
 
 
 @dataclass
@@ -54,7 +63,8 @@ def audit_texts(texts: dict[str, str | OSError]) -> Report:
         flow = by_name.get(name)
         if flow is not None:
             found = found + _rules(flow, flows)
-        kept, suppressed = suppress.apply(found, text if isinstance(text, str) else "", name)
+        kept, suppressed = suppress.apply(found, text if isinstance(text, str) else "", name,
+                                          RULES)
         report.findings.extend(kept)
         report.suppressed += suppressed
     report.findings.sort(key=Finding.sort_key)
@@ -70,19 +80,18 @@ def _read(path: Path) -> str | OSError:
 
 def _load(name: str, text: str | OSError) -> tuple[Workflow | None, list[Finding]]:
     if isinstance(text, OSError):
-        return None, [_unparsable(name, 1, f"cannot be read: {text}")]
+        return None, [_unparsable(name, 1, "cannot be read: ", Quoted(str(text)))]
     try:
         root = parse(text)
     except YamlError as exc:
-        return None, [_unparsable(name, exc.line, f"is not valid YAML: {exc}")]
+        return None, [_unparsable(name, exc.line, "is not valid YAML: ", Quoted(str(exc)))]
     if root is None:
         return None, [_unparsable(name, 1, "is empty")]
     return build(name, text, root), []
 
 
-def _unparsable(name: str, line: int, what: str) -> Finding:
-    return Finding("unparsable-workflow", "error", name, line, f"The workflow {what}.",
-                   "Fix the file; GitHub cannot run it either.")
+def _unparsable(name: str, line: int, *what: Piece) -> Finding:
+    return UNPARSABLE_WORKFLOW.finding(name, line, "The workflow ", what, ".")
 
 
 def _rules(flow: Workflow, flows: list[Workflow]) -> list[Finding]:

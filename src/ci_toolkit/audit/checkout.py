@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ci_toolkit.audit import shell
 from ci_toolkit.audit.expressions import gates, requires_merged
-from ci_toolkit.audit.model import Finding, Related
+from ci_toolkit.audit.model import Finding, Piece, Quoted, Related, Rule
 from ci_toolkit.audit.trust import NO, YES, Trust
 from ci_toolkit.audit.workflow import Job, Step, Workflow
 
@@ -23,6 +23,56 @@ RUNS_TREE = ("jdx/mise-action", "jfrog/frogbot", "docker/build-push-action", "ru
              "actions-rs/cargo", "borales/actions-yarn", "github/codeql-action/autobuild")
 ARTIFACT_ACTIONS = ("actions/download-artifact", "dawidd6/action-download-artifact")
 DOWNLOADS = ("downloadArtifact", "archive_download_url", "/artifacts", "gh run download")
+
+PR_CODE_EXECUTION = Rule(
+    "pr-code-execution", "error",
+    "A privileged job runs code from the pull request",
+    "A pull_request_target/workflow_run/issue_comment job puts pull-request code on disk "
+    "and a later step runs it (a script, a build tool, a local action, a tool that executes "
+    "repository config). That code runs with the job's token and secrets. Build and test "
+    "pull requests in a `pull_request` workflow without secrets; hand results over as "
+    "artifacts and treat them as data.",
+    "Move the build/test to a `pull_request` workflow without secrets and pass results as "
+    "artifacts; here, only read data (sparse checkout into a subfolder, or extract artifacts "
+    "to $RUNNER_TEMP) with trusted code.")
+PR_ARTIFACT_EXECUTION = Rule(
+    "pr-artifact-execution", "error",
+    "Artifacts from a pull-request run are unpacked where trusted code then runs",
+    "An artifact of a pull-request run is extracted into the workspace and a later step "
+    "executes code there: the artifact can overwrite scripts, a virtualenv or config. "
+    "Extract into $RUNNER_TEMP, reject links, and read it as data with trusted scripts.",
+    PR_CODE_EXECUTION.fix)
+PR_CHECKOUT_DATA = Rule(
+    "pr-checkout-data", "warning",
+    "A privileged job puts pull-request files on disk; nothing found runs them",
+    "The files are data as long as nothing executes them. Keep it so: check out only the "
+    "paths you read (sparse checkout, cone mode off) into a subfolder, and never run a "
+    "tool in that tree.",
+    "Keep it data: sparse-checkout only the paths you read, into a subfolder, and never run "
+    "a tool there.")
+PERSISTED_CREDENTIALS = Rule(
+    "persisted-credentials", "warning",
+    "actions/checkout keeps the token on disk in a privileged job",
+    "Without `persist-credentials: false` the job's token is written to the git config, "
+    "where any later step or tool can read it. Set `persist-credentials: false`; an "
+    "explicit `true` needs a suppression with its reason.",
+    "Add `persist-credentials: false`.")
+CHECKOUT_TOKEN = Rule(
+    "checkout-token", "warning",
+    "actions/checkout is given a token in a privileged job",
+    "A personal or App token passed to checkout is kept in the git config unless "
+    "`persist-credentials: false`, and usually has more rights than GITHUB_TOKEN.",
+    "Prefer the job's GITHUB_TOKEN with least `permissions:`; if a token is needed to push, "
+    "create it only in the step that pushes.")
+NO_SPARSE_CHECKOUT = Rule(
+    "no-sparse-checkout", "note",
+    "Pull-request files are checked out without a sparse checkout of trusted paths",
+    "The safe shape is `path: <subfolder>`, `sparse-checkout: <data paths>`, "
+    "`sparse-checkout-cone-mode: false`: cone mode also brings every top-level file.",
+    "Check out only the data paths: `path: pr`, `sparse-checkout: docs`, "
+    "`sparse-checkout-cone-mode: false`.")
+RULES = (PR_CODE_EXECUTION, PR_ARTIFACT_EXECUTION, PR_CHECKOUT_DATA, PERSISTED_CREDENTIALS,
+         CHECKOUT_TOKEN, NO_SPARSE_CHECKOUT)
 
 
 @dataclass
@@ -141,40 +191,45 @@ def _report(flow: Workflow, job: Job, landing: Landing) -> Finding:
     gate = ", ".join(gates(job.condition + "\n" + landing.step.condition) +
                      (["environment"] if job.node.get("environment") else []))
     what = "an artifact of a pull-request run" if landing.artifact else "pull-request code"
-    where = ", ".join(p or "the workspace" for p in landing.paths)
+    where = _where(landing.paths)
     doubt = "" if landing.trust == YES else (
         " The upstream run may not be a pull-request run: it is not among the audited "
         "workflows, so this is reported lower.")
     if not landing.runners:
-        return Finding("pr-checkout-data", "warning" if landing.whole_tree else "note",
-                       flow.file, landing.step.line,
-                       f"Job `{job.id}` puts {what} in {where} ({landing.step.label()}); "
-                       f"nothing found executes it, so it is data.{doubt}",
-                       "Keep it data: sparse-checkout only the paths you read, into a "
-                       "subfolder, and never run a tool there.", gate=gate) \
-            if not landing.artifact else _artifact_data(flow, job, landing)
+        if landing.artifact:
+            return _artifact_data(flow, job, landing)
+        return PR_CHECKOUT_DATA.finding(
+            flow.file, landing.step.line, "Job ", Quoted(job.id), f" puts {what} in ", where,
+            " (", landing.step.label(), f"); nothing found executes it, so it is data.{doubt}",
+            severity="warning" if landing.whole_tree else "note", gate=gate)
     runners = landing.runners[:3]
-    rule = "pr-artifact-execution" if landing.artifact else "pr-code-execution"
-    ran = "; ".join(s.label() for s in runners)
+    rule = PR_ARTIFACT_EXECUTION if landing.artifact else PR_CODE_EXECUTION
+    ran: list[Piece] = []
+    for step in runners:
+        ran += [*(["; "] if ran else []), *step.label()]
     gated = f" Gated by {gate}: that lowers the risk, it does not remove it." if gate else ""
-    return Finding(
-        rule, "error" if landing.trust == YES else "warning", flow.file, landing.step.line,
-        f"Job `{job.id}` puts {what} in {where} ({landing.step.label()}) and runs it at "
-        f"{ran}.{gated}{doubt}",
-        "Move the build/test to a `pull_request` workflow without secrets and pass results "
-        "as artifacts; here, only read data (sparse checkout into a subfolder, or extract "
-        "artifacts to $RUNNER_TEMP) with trusted code.",
+    return rule.finding(
+        flow.file, landing.step.line, "Job ", Quoted(job.id), f" puts {what} in ", where, " (",
+        landing.step.label(), ") and runs it at ", ran, f".{gated}{doubt}",
+        severity="error" if landing.trust == YES else "warning",
         related=[Related(s.line, f"runs the code put on disk at line {landing.step.line}")
                  for s in runners], gate=gate)
 
 
+def _where(paths: list[str]) -> list[Piece]:
+    where: list[Piece] = []
+    for path in paths:
+        where += [*([", "] if where else []), Quoted(path) if path else "the workspace"]
+    return where
+
+
 def _artifact_data(flow: Workflow, job: Job, landing: Landing) -> Finding:
-    return Finding("pr-checkout-data", "note", flow.file, landing.step.line,
-                   f"Job `{job.id}` unpacks an artifact of a pull-request run into "
-                   f"{landing.paths[0] or 'the workspace'} ({landing.step.label()}); nothing "
-                   "found executes it.",
-                   "Extract into $RUNNER_TEMP and reject links, so it can never replace "
-                   "scripts or tools in the workspace.")
+    return PR_CHECKOUT_DATA.finding(
+        flow.file, landing.step.line, "Job ", Quoted(job.id), " unpacks an artifact of a "
+        "pull-request run into ", _where(landing.paths[:1]), " (", landing.step.label(),
+        "); nothing found executes it.", severity="note",
+        fix="Extract into $RUNNER_TEMP and reject links, so it can never replace scripts or "
+            "tools in the workspace.")
 
 
 def _credentials(flow: Workflow, step: Step) -> list[Finding]:
@@ -185,22 +240,19 @@ def _credentials(flow: Workflow, step: Step) -> list[Finding]:
     token = step.input("token").strip()
     if persist != "false":
         explicit = persist == "true"
-        found.append(Finding(
-            "persisted-credentials", "warning", flow.file, step.line,
-            f"{step.label()}: actions/checkout "
+        found.append(PERSISTED_CREDENTIALS.finding(
+            flow.file, step.line, step.label(), ": actions/checkout "
             f"{'is told to keep' if explicit else 'keeps'} the "
             f"{'given token' if token else 'job token'} in the git config of a "
             f"{'/'.join(sorted(flow.privileged))} job, where every later step can read it.",
-            "Add `persist-credentials: false`" + (
+            fix="Add `persist-credentials: false`" + (
                 "; if a later step must push, suppress this with the reason."
                 if explicit else ".")))
     if token:
-        found.append(Finding(
-            "checkout-token", "warning" if persist != "false" else "note", flow.file,
-            step.line, f"{step.label()}: actions/checkout is given `token: {token}` in a "
-            "privileged job.",
-            "Prefer the job's GITHUB_TOKEN with least `permissions:`; if a token is needed "
-            "to push, create it only in the step that pushes."))
+        found.append(CHECKOUT_TOKEN.finding(
+            flow.file, step.line, step.label(), ": actions/checkout is given `token: ",
+            Quoted(token), "` in a privileged job.",
+            severity="warning" if persist != "false" else "note"))
     return found
 
 
@@ -213,11 +265,9 @@ def _sparse_hint(flow: Workflow, step: Step) -> list[Finding]:
     missing = [what for what, ok in (("a sparse-checkout", bool(sparse)),
                                      ("cone mode off", cone_off),
                                      ("a subfolder `path:`", bool(path))) if not ok]
-    return [Finding("no-sparse-checkout", "note", flow.file, step.line,
-                    f"{step.label()}: pull-request files are checked out without "
-                    f"{' and '.join(missing)}.",
-                    "Check out only the data paths: `path: pr`, `sparse-checkout: docs`, "
-                    "`sparse-checkout-cone-mode: false`.")]
+    return [NO_SPARSE_CHECKOUT.finding(
+        flow.file, step.line, step.label(), ": pull-request files are checked out without "
+        f"{' and '.join(missing)}.")]
 
 
 def _workdir(step: Step, job: Job) -> str:

@@ -1,11 +1,48 @@
-"""What the audit reports: findings with a rule id, a severity, a place and a fix hint."""
+"""What the audit reports: findings built from rules, with a place and a fix hint.
+
+Each rule (`Rule`) is declared in the module that looks for it, next to the code that emits
+it, and a finding is only ever made by its rule (`Rule.finding`), so the id, the usual
+severity and the help text are written once. A finding's message keeps the audit's own words
+apart from the text it quotes from the workflow (`Quoted`: a job id, a step name, an
+expression): renderers show the audit's words as written and the quoted text as code, so
+that no workflow can inject markup into a report.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
-SEVERITIES = ("error", "warning", "note")
-RANK = {name: index for index, name in enumerate(SEVERITIES)}
+Severity = Literal["error", "warning", "note"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
+RANK: dict[Severity, int] = {name: index for index, name in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """Text taken from the audited workflow: shown exactly, never read as markup."""
+
+    text: str
+
+
+Piece = str | Quoted  # the audit's own words (Markdown it wrote) or quoted workflow text
+Part = Piece | Sequence[Piece]
+
+
+def quoted_list(items: Iterable[str], separator: str = ", ") -> tuple[Piece, ...]:
+    """`a`, `b`, `c`: each item quoted, joined by our own separator."""
+    pieces: list[Piece] = []
+    for item in items:
+        if pieces:
+            pieces.append(separator)
+        pieces.append(Quoted(item))
+    return tuple(pieces)
+
+
+def plain(message: Sequence[Piece]) -> str:
+    """The message as one line of text (annotations, SARIF, the console): quotes in backticks."""
+    return "".join(p if isinstance(p, str) else f"`{p.text}`" for p in message)
 
 
 @dataclass(frozen=True)
@@ -19,13 +56,17 @@ class Related:
 @dataclass
 class Finding:
     rule: str
-    severity: str  # error, warning or note
+    severity: Severity
     file: str
     line: int
-    message: str
-    fix: str
+    message: tuple[Piece, ...]
+    fix: str  # the audit's own words (Markdown)
     related: list[Related] = field(default_factory=list)
     gate: str = ""  # label, environment, actor...: lowers the risk, does not clear the finding
+
+    @property
+    def text(self) -> str:
+        return plain(self.message)
 
     def sort_key(self) -> tuple[int, str, int, str]:
         return RANK[self.severity], self.file, self.line, self.rule
@@ -34,63 +75,23 @@ class Finding:
 @dataclass(frozen=True)
 class Rule:
     id: str
-    severity: str  # the usual severity; a few rules report lower when less is certain
+    severity: Severity  # the usual severity; a few rules report lower when less is certain
     title: str
     help: str
+    fix: str  # the usual fix hint, shown with each finding
+
+    def finding(self, file: str, line: int, *message: Part, severity: Severity | None = None,
+                fix: str = "", related: Sequence[Related] = (), gate: str = "") -> Finding:
+        """A finding of this rule; `message` is pieces of our words and `Quoted` text."""
+        return Finding(self.id, severity or self.severity, file, line, _flatten(message),
+                       fix or self.fix, list(related), gate)
 
 
-RULES: dict[str, Rule] = {rule.id: rule for rule in (
-    Rule("pr-code-execution", "error",
-         "A privileged job runs code from the pull request",
-         "A pull_request_target/workflow_run/issue_comment job puts pull-request code on disk "
-         "and a later step runs it (a script, a build tool, a local action, a tool that executes "
-         "repository config). That code runs with the job's token and secrets. Build and test "
-         "pull requests in a `pull_request` workflow without secrets; hand results over as "
-         "artifacts and treat them as data."),
-    Rule("pr-artifact-execution", "error",
-         "Artifacts from a pull-request run are unpacked where trusted code then runs",
-         "An artifact of a pull-request run is extracted into the workspace and a later step "
-         "executes code there: the artifact can overwrite scripts, a virtualenv or config. "
-         "Extract into $RUNNER_TEMP, reject links, and read it as data with trusted scripts."),
-    Rule("untrusted-input-injection", "error",
-         "Text an outsider controls is expanded inside a script",
-         "`${{ }}` is replaced before the shell or github-script parses the script, so a pull "
-         "request title, a branch name or a comment body becomes code. Pass it through `env:` "
-         "and use the variable (\"$TITLE\") instead."),
-    Rule("pr-checkout-data", "warning",
-         "A privileged job puts pull-request files on disk; nothing found runs them",
-         "The files are data as long as nothing executes them. Keep it so: check out only the "
-         "paths you read (sparse checkout, cone mode off) into a subfolder, and never run a "
-         "tool in that tree."),
-    Rule("persisted-credentials", "warning",
-         "actions/checkout keeps the token on disk in a privileged job",
-         "Without `persist-credentials: false` the job's token is written to the git config, "
-         "where any later step or tool can read it. Set `persist-credentials: false`; an "
-         "explicit `true` needs a suppression with its reason."),
-    Rule("checkout-token", "warning",
-         "actions/checkout is given a token in a privileged job",
-         "A personal or App token passed to checkout is kept in the git config unless "
-         "`persist-credentials: false`, and usually has more rights than GITHUB_TOKEN."),
-    Rule("no-sparse-checkout", "note",
-         "Pull-request files are checked out without a sparse checkout of trusted paths",
-         "The safe shape is `path: <subfolder>`, `sparse-checkout: <data paths>`, "
-         "`sparse-checkout-cone-mode: false`: cone mode also brings every top-level file."),
-    Rule("missing-permissions", "warning",
-         "No top-level `permissions:`",
-         "Without it every job without its own `permissions:` gets the repository's default "
-         "token rights. Add `permissions: {}` at the top and grant each job what it needs."),
-    Rule("unparsable-workflow", "error",
-         "The workflow is not valid YAML",
-         "GitHub will not run it either. Fix the YAML."),
-    Rule("unknown-syntax", "warning",
-         "Workflow syntax the audit does not know",
-         "The audit skipped what it could not read; findings there may be missing. Check the "
-         "spelling, or report the new syntax."),
-    Rule("suppression-without-reason", "warning",
-         "A ci-toolkit ignore comment without a reason",
-         "Write why the finding does not apply: `# ci-toolkit: ignore[<rule>] <reason>`. "
-         "Without a reason the comment suppresses nothing."),
-    Rule("suppression-unknown-rule", "warning",
-         "A ci-toolkit ignore comment names a rule the audit does not have",
-         "A misspelt rule id suppresses nothing. Use the id shown with the finding."),
-)}
+def _flatten(parts: Sequence[Part]) -> tuple[Piece, ...]:
+    pieces: list[Piece] = []
+    for part in parts:
+        if isinstance(part, str | Quoted):
+            pieces.append(part)
+        else:
+            pieces.extend(part)
+    return tuple(pieces)

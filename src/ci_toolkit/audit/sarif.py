@@ -9,15 +9,16 @@ from typing import Any
 from urllib.parse import quote
 
 from ci_toolkit import __version__
-from ci_toolkit.audit.model import RULES, Finding
+from ci_toolkit.audit.model import Finding, Rule
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 # GitHub code scanning ranks security results by this property (0-10).
 SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "note": "2.0"}
 
 
-def sarif(findings: list[Finding]) -> dict[str, Any]:
-    ids = list(RULES)
+def sarif(findings: list[Finding], rules: dict[str, Rule]) -> dict[str, Any]:
+    """The log of `findings`; `rules` are every rule of the audit (`ci_toolkit.audit.RULES`)."""
+    ids = list(rules)
     seen: Counter[str] = Counter()
     results = []
     for finding in findings:
@@ -33,15 +34,14 @@ def sarif(findings: list[Finding]) -> dict[str, Any]:
                 "name": "ci-toolkit workflow-audit",
                 "version": __version__,
                 "informationUri": "https://github.com/ci-toolkit/ci-toolkit",
-                "rules": [_rule(rule_id) for rule_id in ids],
+                "rules": [_rule(rule) for rule in rules.values()],
             }},
             "results": results,
         }],
     }
 
 
-def _rule(rule_id: str) -> dict[str, Any]:
-    rule = RULES[rule_id]
+def _rule(rule: Rule) -> dict[str, Any]:
     return {
         "id": rule.id,
         "name": "".join(part.title() for part in rule.id.split("-")),
@@ -59,7 +59,7 @@ def _result(finding: Finding, index: int, fingerprint: str) -> dict[str, Any]:
         "ruleId": finding.rule,
         "ruleIndex": index,
         "level": finding.severity,
-        "message": {"text": f"{finding.message} Fix: {finding.fix}"},
+        "message": {"text": f"{finding.text} Fix: {finding.fix}"},
         "locations": [_location(finding.file, finding.line)],
         "partialFingerprints": {"primaryLocationLineHash": fingerprint},
     }
@@ -80,6 +80,6 @@ def _location(file: str, line: int) -> dict[str, Any]:
 
 def _fingerprint(finding: Finding) -> str:
     """Stable across unrelated edits: rule, file and message with its line numbers left out."""
-    message = re.sub(r"\d+", "", finding.message)
+    message = re.sub(r"\d+", "", finding.text)
     digest = hashlib.sha256(f"{finding.rule}\0{finding.file}\0{message}".encode())
     return digest.hexdigest()[:32]

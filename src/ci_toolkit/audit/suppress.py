@@ -9,11 +9,25 @@ it would otherwise silently suppress nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from ci_toolkit.audit.model import RULES, Finding
+from ci_toolkit.audit.model import Finding, Rule, quoted_list
 
 COMMENT = re.compile(r"#\s*ci-toolkit:\s*ignore\[([^\]]*)\](.*)$")
+
+SUPPRESSION_WITHOUT_REASON = Rule(
+    "suppression-without-reason", "warning",
+    "A ci-toolkit ignore comment without a reason",
+    "Write why the finding does not apply: `# ci-toolkit: ignore[<rule>] <reason>`. "
+    "Without a reason the comment suppresses nothing.",
+    "Write the reason after the bracket: `# ci-toolkit: ignore[rule] why it is safe`.")
+SUPPRESSION_UNKNOWN_RULE = Rule(
+    "suppression-unknown-rule", "warning",
+    "A ci-toolkit ignore comment names a rule the audit does not have",
+    "A misspelt rule id suppresses nothing. Use the id shown with the finding.",
+    "Use a rule id from the audit's findings (docs/workflow-audit.md lists them).")
+RULES = (SUPPRESSION_WITHOUT_REASON, SUPPRESSION_UNKNOWN_RULE)
 
 
 @dataclass(frozen=True)
@@ -33,8 +47,10 @@ def suppressions(text: str) -> list[Suppression]:
     return found
 
 
-def apply(findings: list[Finding], text: str, file: str) -> tuple[list[Finding], int]:
-    """The findings left, plus one per reasonless comment; and how many were suppressed."""
+def apply(findings: list[Finding], text: str, file: str,
+          known: Collection[str]) -> tuple[list[Finding], int]:
+    """The findings left, plus one per reasonless comment or unknown rule id (`known` holds
+    the audit's rule ids); and how many were suppressed."""
     comments = suppressions(text)
     kept: list[Finding] = []
     suppressed = 0
@@ -45,15 +61,12 @@ def apply(findings: list[Finding], text: str, file: str) -> tuple[list[Finding],
             suppressed += 1
         else:
             kept.append(finding)
-    kept.extend(Finding(
-        "suppression-without-reason", "warning", file, c.line,
-        f"`ci-toolkit: ignore[{', '.join(sorted(c.rules))}]` gives no reason, so it "
-        "suppresses nothing.",
-        "Write the reason after the bracket: `# ci-toolkit: ignore[rule] why it is safe`.")
+    kept.extend(SUPPRESSION_WITHOUT_REASON.finding(
+        file, c.line, "`ci-toolkit: ignore[...]` of ", quoted_list(sorted(c.rules)),
+        " gives no reason, so it suppresses nothing.")
         for c in comments if not c.reason)
-    kept.extend(Finding(
-        "suppression-unknown-rule", "warning", file, c.line,
-        f"`ci-toolkit: ignore[...]` names no rule of the audit: {', '.join(sorted(unknown))}.",
-        "Use a rule id from the audit's findings (docs/workflow-audit.md lists them).")
-        for c in comments if (unknown := c.rules - RULES.keys()))
+    kept.extend(SUPPRESSION_UNKNOWN_RULE.finding(
+        file, c.line, "`ci-toolkit: ignore[...]` names no rule of the audit: ",
+        quoted_list(sorted(unknown)), ".")
+        for c in comments if (unknown := c.rules - set(known)))
     return kept, suppressed

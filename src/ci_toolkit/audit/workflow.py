@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ci_toolkit.audit.model import Piece, Quoted
 from ci_toolkit.audit.yamlnodes import Node
 
 # Triggers whose runs hold the base repository's token and secrets while reacting to outsiders.
@@ -60,8 +61,9 @@ class Step:
     def condition(self) -> str:
         return self.node.text("if")
 
-    def label(self) -> str:
-        return f"line {self.line} ({self.name})"
+    def label(self) -> tuple[Piece, ...]:
+        """`line 8 (name)`, the name quoted from the workflow."""
+        return (f"line {self.line} (", Quoted(self.name), ")")
 
 
 @dataclass
@@ -94,7 +96,7 @@ class Workflow:
     triggers: dict[str, Node | None] = field(default_factory=dict)
     trigger_line: int = 1
     jobs: list[Job] = field(default_factory=list)
-    unknown: list[tuple[int, str]] = field(default_factory=list)  # (line, what)
+    unknown: list[tuple[int, tuple[Piece, ...]]] = field(default_factory=list)  # (line, what)
 
     @property
     def name(self) -> str:
@@ -114,16 +116,16 @@ class Workflow:
 def build(file: str, text: str, root: Node) -> Workflow:
     flow = Workflow(file=file, text=text, root=root)
     if root.kind != "map":
-        flow.unknown.append((root.line, "the document is not a mapping of workflow keys"))
+        flow.unknown.append((root.line, ("the document is not a mapping of workflow keys",)))
         return flow
     _read_triggers(flow, root)
     jobs = root.get("jobs")
     if jobs is None or jobs.kind != "map":
-        flow.unknown.append((jobs.line if jobs else 1, "no `jobs:` mapping"))
+        flow.unknown.append((jobs.line if jobs else 1, ("no `jobs:` mapping",)))
         return flow
     for job_id, node in jobs.mapping.items():
         if node.kind != "map":
-            flow.unknown.append((node.line, f"job `{job_id}` is not a mapping"))
+            flow.unknown.append((node.line, ("job ", Quoted(job_id), " is not a mapping")))
             continue
         flow.jobs.append(_read_job(flow, job_id, node))
     return flow
@@ -132,7 +134,7 @@ def build(file: str, text: str, root: Node) -> Workflow:
 def _read_triggers(flow: Workflow, root: Node) -> None:
     on = root.get("on")
     if on is None:
-        flow.unknown.append((1, "no `on:` triggers"))
+        flow.unknown.append((1, ("no `on:` triggers",)))
         return
     flow.trigger_line = root.key_lines.get("on", on.line)
     if on.kind == "scalar":
@@ -147,11 +149,12 @@ def _read_job(flow: Workflow, job_id: str, node: Node) -> Job:
     job = Job(id=job_id, node=node)
     for key in node.mapping:
         if key not in JOB_KEYS:
-            flow.unknown.append((node.key_lines[key], f"job key `{key}`"))
+            flow.unknown.append((node.key_lines[key], ("job key ", Quoted(key))))
     steps = node.get("steps")
     if steps is not None:
         if steps.kind != "seq":
-            flow.unknown.append((steps.line, f"`steps:` of job `{job_id}` is not a list"))
+            flow.unknown.append((steps.line,
+                                 ("`steps:` of job ", Quoted(job_id), " is not a list")))
         else:
             _read_steps(flow, job, steps.items)
     return job
@@ -160,11 +163,11 @@ def _read_job(flow: Workflow, job_id: str, node: Node) -> Job:
 def _read_steps(flow: Workflow, job: Job, items: list[Node]) -> None:
     for item in items:
         if item.kind != "map":
-            flow.unknown.append((item.line, "a step that is not a mapping"))
+            flow.unknown.append((item.line, ("a step that is not a mapping",)))
             continue
         for key in item.mapping:
             if key not in STEP_KEYS:
-                flow.unknown.append((item.key_lines[key], f"step key `{key}`"))
+                flow.unknown.append((item.key_lines[key], ("step key ", Quoted(key))))
         group = item.get("parallel")
         if group is not None and group.kind == "seq":
             _read_steps(flow, job, group.items)  # parallel members run like steps here

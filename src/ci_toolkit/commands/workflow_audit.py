@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, cast
 
-from ci_toolkit.audit import Report, audit_files
-from ci_toolkit.audit.model import RANK, Finding
+from ci_toolkit.audit import RULES, Report, audit_files
+from ci_toolkit.audit.model import RANK, Finding, Piece, Severity
 from ci_toolkit.audit.sarif import sarif
-from ci_toolkit.markdown import escape, table
+from ci_toolkit.markdown import code, table
 from ci_toolkit.runtime import Input, InputError, Runtime
 
 INPUTS = (
@@ -22,27 +25,43 @@ INPUTS = (
     Input("sarif", ""),
 )
 SOFT = False
-FAIL_ON = ("error", "warning", "never")
+FailOn = Literal["error", "warning", "never"]
+FAIL_ON: tuple[FailOn, ...] = ("error", "warning", "never")
 ANNOTATION_CAP = 10  # GitHub keeps 10 error and 10 warning annotations per step
-LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
+LEVELS: dict[Severity, str] = {"error": "error", "warning": "warning", "note": "notice"}
+
+
+@dataclass(frozen=True)
+class Options:
+    files: list[Path]  # the workflow files to audit
+    fail_on: FailOn
+    sarif: Path | None  # where to write SARIF, if asked
+
+
+def read_options(rt: Runtime, workspace: Path) -> Options:
+    """Every input, checked before anything else happens (a bad one is exit 2)."""
+    fail_on = cast(FailOn, rt.inputs.choice("fail-on", FAIL_ON))
+    files = _workflow_files(rt.inputs.lines("path") or [".github/workflows"], workspace)
+    target = rt.inputs.text("sarif")
+    return Options(files, fail_on, workspace / target if target else None)
 
 
 def run(rt: Runtime) -> int:
-    fail_on = rt.inputs.choice("fail-on", FAIL_ON)
     workspace = rt.context.workspace.resolve()
-    files = _workflow_files(rt.inputs.lines("path") or [".github/workflows"], workspace)
+    options = read_options(rt, workspace)
+    files = options.files
     report = audit_files(files, lambda p: _relative(p, workspace))
     hidden = _annotate(rt, report.findings)
     rt.summary.write(render(report, hidden))
-    if target := rt.inputs.text("sarif"):
-        _write_sarif(workspace / target, report.findings)
+    if options.sarif is not None:
+        _write_sarif(options.sarif, report.findings)
     rt.outputs.set("findings", len(report.findings))
     rt.outputs.set("errors", report.count("error"))
     rt.outputs.set("warnings", report.count("warning"))
     rt.log.info(f"workflow-audit: {len(files)} file(s), {report.count('error')} error(s), "
                 f"{report.count('warning')} warning(s), {report.count('note')} note(s), "
                 f"{report.suppressed} suppressed")
-    return 1 if _fails(report, fail_on) else 0
+    return 1 if _fails(report, options.fail_on) else 0
 
 
 def _workflow_files(entries: list[str], workspace: Path) -> list[Path]:
@@ -71,7 +90,7 @@ def _relative(path: Path, workspace: Path) -> str:
             else resolved.as_posix()
 
 
-def _annotate(rt: Runtime, findings: list[Finding]) -> dict[str, int]:
+def _annotate(rt: Runtime, findings: list[Finding]) -> dict[Severity, int]:
     """Annotations, most severe first; on the runner at most 10 per level. Returns how many
     of each level were left out."""
     shown = {level: 0 for level in LEVELS}
@@ -81,12 +100,12 @@ def _annotate(rt: Runtime, findings: list[Finding]) -> dict[str, int]:
             hidden[finding.severity] += 1
             continue
         shown[finding.severity] += 1
-        rt.log.annotate(LEVELS[finding.severity], f"{finding.message} Fix: {finding.fix}",
+        rt.log.annotate(LEVELS[finding.severity], f"{finding.text} Fix: {finding.fix}",
                         file=finding.file, line=finding.line, title=finding.rule)
     return hidden
 
 
-def render(report: Report, hidden: dict[str, int]) -> str:
+def render(report: Report, hidden: dict[Severity, int]) -> str:
     counts = ", ".join(f"{report.count(s)} {s}{'s' if report.count(s) != 1 else ''}"
                        for s in RANK)
     lines = [f"## Workflow audit\n\n{report.files} workflow file(s): {counts}"
@@ -98,11 +117,16 @@ def render(report: Report, hidden: dict[str, int]) -> str:
     if report.findings:
         lines.append(table(
             ("severity", "rule", "file", "line", "finding", "fix"),
-            ((f.severity, f"`{f.rule}`", escape(f.file), _lines(f), escape(f.message),
-              escape(f.fix)) for f in report.findings), align="llllll"))
+            ((f.severity, f"`{f.rule}`", code(f.file), _lines(f), _markdown(f.message),
+              f.fix) for f in report.findings), align="llllll"))
     else:
         lines.append("No findings.")
     return "\n\n".join(lines)
+
+
+def _markdown(message: Sequence[Piece]) -> str:
+    """Our own words as the Markdown they are; text quoted from a workflow as code."""
+    return "".join(p if isinstance(p, str) else code(p.text) for p in message)
 
 
 def _lines(finding: Finding) -> str:
@@ -111,10 +135,10 @@ def _lines(finding: Finding) -> str:
 
 def _write_sarif(path: Path, findings: list[Finding]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(sarif(findings), indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(sarif(findings, RULES), indent=2) + "\n", encoding="utf-8")
 
 
-def _fails(report: Report, fail_on: str) -> bool:
+def _fails(report: Report, fail_on: FailOn) -> bool:
     if fail_on == "never":
         return False
     limit = RANK[fail_on]
