@@ -130,7 +130,8 @@ def run_action(command: str, inputs: Mapping[str, str] | None = None, *, tmp_pat
     # Not the runner's: lets coverage measure the entry point when the suite runs under it.
     environ.update({k: v for k, v in os.environ.items() if k.startswith("COVERAGE_")})
     environ.update(env or {})
-    argv = [CLI, *(action_yml(command)["runs"].get("args") or []), *(args or [])]
+    # A composite action (ci-gate) has no `args:`; its step runs the same command.
+    argv = [CLI, *(action_yml(command)["runs"].get("args") or [command]), *(args or [])]
     done = subprocess.run(argv, env=environ, cwd=workspace, capture_output=True, text=True,
                           timeout=timeout, check=False)
     out_file, summary_file = files / "set_output", files / "step_summary"

@@ -37,7 +37,8 @@ def test_release_commit_names_one_image_everywhere(tmp_path: Path) -> None:
     images = {path.relative_to(root).as_posix(): re.search(r"image:\s*(\S+)", path.read_text())
               for path in root.rglob("action.yml")}
     docker = {name: m.group(1) for name, m in images.items() if m}
-    assert len(docker) >= 8  # the root action and every Docker sub-action
+    assert len(docker) >= 7  # the root action and every Docker sub-action
+    assert "ci-gate/action.yml" not in docker  # composite: runs from its own folder, no image
     assert set(docker.values()) == {"docker://ghcr.io/octo-org/ci-toolkit:9.8.7"}
     assert "uses: actions/upload-artifact@" in (root / "coverage-upload/action.yml").read_text()
     assert run("--check", "9.8.7", "--root", str(root)).returncode == 0
@@ -46,10 +47,10 @@ def test_release_commit_names_one_image_everywhere(tmp_path: Path) -> None:
 def test_check_names_the_file_that_is_off(tmp_path: Path) -> None:
     root = copy_tree(tmp_path)
     run("1.2.3", "--root", str(root))
-    gate = root / "ci-gate" / "action.yml"
-    gate.write_text(gate.read_text().replace(":1.2.3", ":1.2.2"))
+    logs = root / "job-logs" / "action.yml"
+    logs.write_text(logs.read_text().replace(":1.2.3", ":1.2.2"))
     done = run("--check", "1.2.3", "--root", str(root))
-    assert done.returncode == 1 and "ci-gate/action.yml" in done.stdout
+    assert done.returncode == 1 and "job-logs/action.yml" in done.stdout
 
 
 def test_bad_version_is_refused() -> None:
