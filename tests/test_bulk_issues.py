@@ -246,7 +246,7 @@ def test_dry_run_without_a_token_plans_creates_and_sends_nothing(tmp_path: Path,
         "would create              55  a       One",  # the body as sent: with its marker
         "would create              56  -       Two",
         "would create              55  -       Three"]
-    assert "| One | a |" in result.summary and "would create" in result.summary
+    assert "| One | `a` |" in result.summary and "would create" in result.summary
     assert [i["action"] for i in json.loads(result.outputs["issues"])] == ["would create"] * 3
     assert result.outputs["created"] == "0"
 

@@ -18,6 +18,7 @@ from ci_toolkit.gate import Policy
 from ci_toolkit.markdown import escape
 from composite import INPUT_EXPRESSION, action, bare_python, can_import, run_composite
 from conftest import ROOT, Result, run_action
+from rendered import HOSTILE, render
 
 # result × policy → does the job pass its policy? The full table, written out, not computed.
 CASES = [
@@ -142,11 +143,15 @@ def test_failure_exits_1_with_a_table_of_job_result_policy_verdict(run_gate: Run
     assert result.rc == 1
     assert result.outputs["result"] == "failure"
     assert json.loads(result.outputs["failed"]) == ["test", "lint"]
-    assert "| Job | Result | Policy | Verdict |" in result.summary
-    assert "| test | failure | must succeed | ❌ fails the gate |" in result.summary
-    assert "| docs | failure | may fail | ✅ ok |" in result.summary
-    assert "| e2e | skipped | may be skipped | ✅ ok |" in result.summary
-    assert "| lint | cancelled | may be skipped | ❌ fails the gate |" in result.summary
+    page = render(result.summary)
+    assert page.tables[0][0] == ["Job", "Result", "Policy", "Verdict"]
+    assert sorted(page.rows()) == [
+        ["build", "success", "must succeed", "✅ ok"],
+        ["docs", "failure", "may fail", "✅ ok"],
+        ["e2e", "skipped", "may be skipped", "✅ ok"],
+        ["lint", "cancelled", "may be skipped", "❌ fails the gate"],
+        ["test", "failure", "must succeed", "❌ fails the gate"],
+    ]
     assert any("test, lint" in line for line in result.errors)
 
 
@@ -181,13 +186,14 @@ def test_missing_or_malformed_needs_is_an_input_error(run_gate: Runner, tmp_path
     assert any("needs" in line for line in result.errors)
 
 
-def test_job_ids_from_outside_are_escaped_in_the_summary(run_gate: Runner,
-                                                         tmp_path: Path) -> None:
-    result = run_gate({"needs": needs(**{"a|b": "failure", "@team": "success"})},
-                      tmp_path=tmp_path)
-    assert result.rc == 1
-    assert r"| a\|b | failure |" in result.summary
-    assert "@team" not in result.summary
+def test_job_ids_from_outside_show_exactly_as_given(run_gate: Runner, tmp_path: Path) -> None:
+    names = [name for name in HOSTILE if "\n" not in name and name == name.strip()]
+    result = run_gate({"needs": needs(**dict.fromkeys(names, "success"))}, tmp_path=tmp_path)
+    assert result.rc == 0
+    page = render(result.summary)
+    assert page.column(0) == names
+    assert all(len(row) == 4 for row in page.rows())
+    assert page.links == [] and "script" not in page.elements and "b" not in page.elements
 
 
 # --- the composite step: the runner's own Python, nothing installed ---------------------------
@@ -211,7 +217,7 @@ def test_composite_decides_the_whole_case_table(bare: Path, tmp_path: Path, resu
     assert got.outputs == {"result": "success" if ok else "failure",
                            "failed": "[]" if ok else '["job"]'}
     verdict = "✅ ok" if ok else "❌ fails the gate"
-    row = f"| job | {escape(result or '(none)')} | {rule.value} | {verdict} |"
+    row = f"| `job` | {escape(result or '(none)')} | {rule.value} | {verdict} |"
     assert row in got.summary.splitlines()
 
 

@@ -11,6 +11,7 @@ import pytest
 from ci_toolkit.github import connect
 from ci_toolkit.github.jobs import IncompleteJobs, fetch_jobs
 from conftest import run_action
+from rendered import render
 
 RUN = 1001  # GITHUB_RUN_ID as run_action sets it
 JOBS = f"/repos/octo-org/octo-repo/actions/runs/{RUN}/jobs"
@@ -71,7 +72,7 @@ def test_failed_counts_timed_out_and_unknown_but_not_skipped(fake: Any, tmp_path
     ])
     result = run_action("job-logs", tmp_path=tmp_path, fake=fake)
     assert (result.outputs["failed"], result.outputs["pending"]) == ("3", "0")
-    assert "| f | ❓ mystery |" in result.summary
+    assert "| `f` | ❓ mystery |" in result.summary
 
 
 def test_150_jobs_take_2_requests(fake: Any, tmp_path: Path) -> None:
@@ -81,17 +82,20 @@ def test_150_jobs_take_2_requests(fake: Any, tmp_path: Path) -> None:
     assert jobs_requests(fake) == 2
 
 
-def test_names_are_escaped_and_nobody_is_pinged(fake: Any, tmp_path: Path) -> None:
+def test_names_show_exactly_as_given_and_nobody_is_pinged(fake: Any, tmp_path: Path) -> None:
     fake.add_run(RUN, jobs=matrix_run(20))
     result = run_action("job-logs", tmp_path=tmp_path, fake=fake)
-    summary = result.summary
-    assert "<script>" not in summary and "&lt;script&gt;" in summary
-    assert "@someone" not in summary and "@\u200bsomeone" in summary
-    assert r"| lint \| format | ❌ failure |" in summary
-    assert r"| \`whoami\` | ⏭️ skipped |" in summary
-    assert "| first second | ⏱️ timed out |" in summary
-    assert "| job-logs | 🏃 running |" in summary
-    assert "| deploy | 🕒 queued |" in summary
+    page = render(result.summary)
+    results = {row[0]: row[1] for row in page.rows()}  # rendered: as a reader sees them
+    assert results[NASTY["pipe"]] == "❌ failure"
+    assert results[NASTY["backticks"]] == "⏭️ skipped"
+    assert results["first second"] == "⏱️ timed out"
+    assert results[NASTY["script"]] == "🚫 cancelled"
+    assert results[NASTY["mention"]] == "❓ brand_new_conclusion"
+    assert results["job-logs"] == "🏃 running" and results["deploy"] == "🕒 queued"
+    assert all(len(row) == 3 for row in page.rows())
+    assert "script" not in page.elements  # names are code spans: no mention, no tag
+    assert set(page.codes) == set(results)
     # the JSON output keeps the real names
     names = {j["name"] for j in json.loads(result.outputs["jobs"])}
     assert set(NASTY.values()) <= names
@@ -140,7 +144,7 @@ def test_summary_false_writes_outputs_only(fake: Any, tmp_path: Path) -> None:
     fake.add_run(RUN, jobs=[{"name": "a"}])
     result = run_action("job-logs", {"summary": "false"}, tmp_path=tmp_path, fake=fake)
     assert result.summary == ""
-    assert "| a | ✅ success |" in result.outputs["table"]
+    assert "| `a` | ✅ success |" in result.outputs["table"]
 
 
 @pytest.mark.parametrize(("status", "said"), [(403, "actions: read"), (404, "actions: read")])

@@ -46,7 +46,7 @@ def test_two_artifacts_three_jobs_existing_issue_within_eight_requests(
     assert result.outputs["issue-number"] == "1"
     assert result.outputs["issue-url"].endswith("/issues/1")
     body = fake.issues[1]["body"]
-    assert body.startswith(MARK) and "| coverage-py311 | 88.64% |" in body
+    assert body.startswith(MARK) and "| `coverage-py311` | 88.64% |" in body
     assert "src/jinja2/bccache.py" in body  # the lowest-covered file leads the hotspots
     assert len(fake.comments[1]) == 1
     logs = result.summary.split("### Logs for this run", 1)[1]
@@ -183,7 +183,7 @@ def test_dry_run_on_files_needs_no_token_and_writes_nothing(tmp_path: Path, fake
 
     assert fake.requests == []
     assert result.outputs["jobs"] == "2"  # three formats in one folder are one job
-    assert "| jinja2-py311 | 88.64% |" in result.stdout
+    assert "| `jinja2-py311` | 88.64% |" in result.stdout
     assert "| 909 | 0 |" in result.stdout  # JUnit beside the reports
     assert "Left out: dry run on files" in result.stdout
     assert result.summary.startswith("## Coverage soft gate")
@@ -224,7 +224,7 @@ def test_dry_run_on_files_imports_no_pygithub(tmp_path: Path) -> None:
          "sys.exit(main(['coverage-soft-gate', '--files', '*/coverage.json', '--dry-run']))"],
         cwd=tmp_path, capture_output=True, text=True, check=False,
         env={"PATH": "", "HOME": str(tmp_path)})
-    assert done.returncode == 0 and "| py311 | 88.64% |" in done.stdout, done.stderr[-2000:]
+    assert done.returncode == 0 and "| `py311` | 88.64% |" in done.stdout, done.stderr[-2000:]
     imported = [line.split("|")[-1].strip() for line in done.stderr.splitlines()
                 if line.startswith("import time:")]
     assert "ci_toolkit.coverage" in imported

@@ -87,7 +87,7 @@ def jinja() -> Summary:
 def test_report_has_headline_jobs_hotspots_and_logs_note() -> None:
     text = report.render(Report(jinja(), Run(), jobs=None, jobs_note="Left out: no run."))
     assert "**Average 88.63%** · worst 88.63% (jinja2-py312) · combined 88.64% · 2 jobs" in text
-    assert "| jinja2-py311 | 88.64% | 5,745 / 6,331 | 1,721 / 2,092 | 909 | 0 |" in text
+    assert "| `jinja2-py311` | 88.64% | 5,745 / 6,331 | 1,721 / 2,092 | 909 | 0 |" in text
     assert text.index("src/jinja2/bccache.py") < text.index("src/jinja2/sandbox.py")
     assert "### Logs for this run\n\n_Left out: no run._" in text
 

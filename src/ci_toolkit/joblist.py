@@ -13,7 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ci_toolkit.markdown import escape, heading, lines_that_fit, link, size, table, truncate
+from ci_toolkit.markdown import (
+    Unit,
+    code,
+    escape,
+    heading,
+    lines_that_fit,
+    link,
+    size,
+    table,
+    truncate,
+)
 
 DEFAULT_TITLE = "Logs for this run"
 
@@ -94,7 +104,7 @@ def result_cell(job: Job) -> str:
 
 
 def jobs_table(jobs: Sequence[Job], *, title: str | None = None, limit: int | None = None,
-               unit: str = "bytes") -> str:
+               unit: Unit = "bytes") -> str:
     """The Markdown table of `jobs`: name, result, log link (and attempt, when several).
 
     With `limit` (in UTF-8 bytes, or characters with `unit="chars"`) whole rows are dropped from
@@ -115,14 +125,14 @@ def jobs_table(jobs: Sequence[Job], *, title: str | None = None, limit: int | No
 
 def _row(job: Job, several: bool) -> list[str]:
     log = link("log", job.url) if job.url else "—"
-    return [escape(job.name), result_cell(job), log] + ([str(job.attempt)] if several else [])
+    return [code(job.name), result_cell(job), log] + ([str(job.attempt)] if several else [])
 
 
 def _more(count: int) -> str:
     return f"\n\n_… and {count} more jobs, left out to stay within the size limit._"
 
 
-def _cut(head: str, lines: list[str], limit: int, unit: str) -> str:
+def _cut(head: str, lines: list[str], limit: int, unit: Unit) -> str:
     """Keep the header and as many whole rows as fit beside the "N more jobs" line."""
     rows = len(lines) - 2
     budget = limit - size(head, unit) - size(_more(rows), unit)  # the longest note possible

@@ -1,48 +1,90 @@
 """Markdown for reports: escaping, tables, links, folding and size budgets.
 
 Every piece of text that comes from outside (file paths, job names, titles) goes through
-`escape` before it reaches a table, an issue or a summary. No command formats Markdown by hand.
+`escape` (prose) or `code` (a name shown exactly, as in every table) before it reaches a table,
+an issue or a summary; a sentence of our own Markdown with outside parts in it is a `Message`.
+No command formats Markdown by hand. GitHub's renderer (cmark-gfm) is the judge: rendered, an
+outside text shows exactly as given, with no element, link or mention it did not ask for.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Literal
+
+Unit = Literal["chars", "bytes"]
+Kind = Literal["note", "tip", "important", "warning", "caution"]  # GitHub's five alerts
 
 ISSUE_BODY_LIMIT = 65_536  # characters: GitHub answers 422 "body is too long" above this
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops a step summary above 1 MiB
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+# Autolinks (GFM's extension) lose their power when the `:` of `://` or the `.` of `www.` is
+# escaped; a line that starts with these is a block (heading, list item, setext underline).
+_SCHEME = re.compile(r"(?<=[A-Za-z0-9]):(?=//)")
+_WWW = re.compile(r"(www)\.", re.IGNORECASE)
+_BLOCK_START = re.compile(r"^( *)(?:([#+=-])|(\d{1,9})([.)]))")
 _WS = re.compile(r"[\r\n\t]+")
 _TICKS = re.compile(r"`+")
 
 
 def escape(text: object) -> str:
-    """Make outside text inert: one line, no markup, no HTML, and no one pinged.
+    """Make outside text inert prose: one line, no markup, no HTML, no link, no one pinged.
 
-    A zero-width space after `@` keeps GitHub from turning `@team` into a mention, both in the
-    rendered page and in the raw text of notification e-mails.
+    Rendered, it shows exactly as given (line breaks and tabs become spaces), except that a
+    zero-width space after `@` keeps GitHub from turning `@team` into a mention, both in the
+    page and in the raw text of notification e-mails. `&` is escaped too, so an entity such as
+    `&#64;` or `&lt;b&gt;` shows as typed instead of becoming an `@` or a tag.
     """
-    value = _WS.sub(" ", str(text))
-    value = _SPECIAL.sub(r"\\\1", value)
-    value = value.replace("<", "&lt;").replace(">", "&gt;")
+    value = _SPECIAL.sub(r"\\\1", _WS.sub(" ", str(text)))
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = _WWW.sub(r"\1\\.", _SCHEME.sub(r"\\:", value))
+    value = _BLOCK_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[2] else f"{m[1]}{m[3]}\\{m[4]}",
+                             value)
     return _MENTION.sub("@\u200b", value)
 
 
-def code(text: object) -> str:
+def code(text: object, *, in_table: bool = True) -> str:
     """Outside text as a code span: shown exactly as given, never markup, a link or a mention.
 
     The fence is one backtick longer than the longest run inside, padded where the text starts
-    or ends with a backtick or a space (CommonMark strips one space each side). `|` is escaped,
-    as GFM requires inside a table cell, so the span is safe in a table and out of one.
+    or ends with a backtick or a space (CommonMark strips one space each side). In a table cell
+    (`in_table`, the default) `|` is escaped, as GFM requires even inside a code span; outside a
+    table the backslash would show, so it is left as it is.
     """
-    value = _WS.sub(" ", str(text)).replace("|", "\\|")
+    value = _WS.sub(" ", str(text))
+    if in_table:
+        value = value.replace("|", "\\|")
     if not value:
         return ""
     fence = "`" * (max((len(run) for run in _TICKS.findall(value)), default=0) + 1)
-    pad = " " if value[:1] in "` " or value[-1:] in "` " else ""
+    padded = value.strip(" ") and (value[:1] in "` " or value[-1:] in "` ")
+    pad = " " if padded else ""  # a span of spaces only is never stripped
     return f"{fence}{pad}{value}{pad}{fence}"
+
+
+class Message(str):
+    """A sentence of our own Markdown with outside parts kept apart.
+
+    `Message("No file matches {} (set `files`).", pattern)` is, as a `str`, the plain text for
+    logs and annotations; `.markdown` is the template as written (our backticks stay code)
+    with each part escaped, so escaping applies to the outside text only. Text added to it
+    with `+` is a plain `str` again: rendered, it is escaped whole, never trusted.
+    """
+
+    markdown: str
+
+    def __new__(cls, template: str, *parts: object) -> Message:
+        made = super().__new__(cls, template.format(*parts))
+        made.markdown = template.format(*(escape(part) for part in parts))
+        return made
+
+
+def prose(text: str) -> str:
+    """A `Message` as its Markdown; any other text as outside text, escaped."""
+    return text.markdown if isinstance(text, Message) else escape(text)
 
 
 def link(text: object, url: str | None) -> str:
@@ -73,7 +115,7 @@ def heading(text: object, level: int = 3) -> str:
     return f"{'#' * level} {escape(text)}"
 
 
-def callout(kind: str, markdown: str) -> str:
+def callout(kind: Kind, markdown: str) -> str:
     """A GitHub alert (`note`, `warning`, …). Every line is quoted, so none can leave it.
 
     `markdown` is already Markdown: escape outside text first (an error message included).
@@ -92,7 +134,7 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}%"
 
 
-def truncate(text: str, limit: int, note: str, *, unit: str = "chars") -> str:
+def truncate(text: str, limit: int, note: str, *, unit: Unit = "chars") -> str:
     """Cut `text` to `limit` characters (or UTF-8 bytes) at a line boundary, ending with `note`.
 
     Cutting at a line keeps every table row that survives whole; the note says what was cut.
@@ -107,12 +149,16 @@ def truncate(text: str, limit: int, note: str, *, unit: str = "chars") -> str:
     return "\n".join(lines[:lines_that_fit(lines, budget, unit)]).rstrip() + tail
 
 
-def size(text: str, unit: str = "chars") -> int:
+def size(text: str, unit: Unit = "chars") -> int:
     """Length in characters (GitHub's body limit) or UTF-8 bytes (the summary's)."""
-    return len(text) if unit == "chars" else len(text.encode("utf-8"))
+    if unit == "chars":
+        return len(text)
+    if unit == "bytes":
+        return len(text.encode("utf-8"))
+    raise ValueError(f"unit must be 'chars' or 'bytes', not {unit!r}")
 
 
-def lines_that_fit(lines: Sequence[str], budget: int, unit: str = "chars") -> int:
+def lines_that_fit(lines: Sequence[str], budget: int, unit: Unit = "chars") -> int:
     """How many of `lines`, from the first, fit in `budget` once joined by newlines."""
     used, kept = -1, 0  # -1: no newline before the first line
     for line in lines:

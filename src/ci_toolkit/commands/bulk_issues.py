@@ -307,7 +307,7 @@ def _dry_run(rt: Runtime, plan: list[Planned], on_existing: str, create_labels: 
     with rt.log.group(f"Plan: {len(plan)} issues (dry run, nothing written)"):
         for line in _plain_table(plan, outcomes):
             rt.log.info(line)
-    rows = [(markdown.escape(item.title), markdown.escape(", ".join(item.labels)) or "—",
+    rows = [(markdown.escape(item.title), ", ".join(map(markdown.code, item.labels)) or "—",
              _size(item), markdown.escape(o.action)
              + (f" {markdown.link(f'#{o.number}', o.url)}" if o.number else ""))
             for item, o in zip(plan, outcomes, strict=True)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ci_toolkit import gate
-from ci_toolkit.markdown import escape, table
+from ci_toolkit.markdown import code, escape, table
 from ci_toolkit.runtime import Input, InputError, Runtime
 
 INPUTS = (
@@ -53,6 +53,6 @@ def render(verdicts: list[gate.Verdict], ok: bool) -> str:
         return ("### ❌ CI gate: failure\n\n`needs` is empty, so nothing was checked. Give this "
                 "job `needs:` and `if: always()`.")
     head = "### ✅ CI gate: success" if ok else "### ❌ CI gate: failure"
-    rows = [[escape(v.job), escape(v.result or "(none)"),
+    rows = [[code(v.job), escape(v.result or "(none)"),
              v.policy.value, "✅ ok" if v.ok else "❌ fails the gate"] for v in verdicts]
     return head + "\n\n" + table(["Job", "Result", "Policy", "Verdict"], rows)

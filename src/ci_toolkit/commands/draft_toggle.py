@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ci_toolkit.markdown import ISSUE_BODY_LIMIT, callout, escape, truncate
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT, callout, code, escape, truncate
 from ci_toolkit.runtime import Input, InputError, Runtime, parse_bool
 
 if TYPE_CHECKING:
@@ -266,7 +266,7 @@ class Kickoff:
 
         body = (f"Closes #{self.number}\n\nOpened for #{self.number} "
                 f"({escape(self.title)}) by ci-toolkit draft-toggle when the "
-                f"`{escape(self.settings.label)}` label was added.")
+                f"{code(self.settings.label, in_table=False)} label was added.")
         pull = create_once(lambda: self.repo.create_pull(
             self.base, self.out.branch, title=self.title[:256] or f"Issue #{self.number}",
             body=body, draft=draft), self.find_pull)

@@ -1,8 +1,9 @@
 """The soft gate's Markdown: headline, per-job table, hotspots, the run's logs, size budgets.
 
-Every string from outside (job names, file paths, problem texts) goes through `escape`, so a
-name holding `|`, a newline, backticks, `<script>` or `@someone` keeps every table intact and
-pings no one.
+Every string from outside goes through `markdown`: job names and file paths in tables as code
+spans (`code`), prose through `escape`, problems as `Message`s (our Markdown, outside parts
+escaped) — so a name holding `|`, a newline, backticks, `<script>`, `&#64;x` or `@someone`
+keeps every table intact, shows as given and pings no one.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from ci_toolkit.joblist import DEFAULT_TITLE, Job, jobs_table
 from ci_toolkit.markdown import (
     ISSUE_BODY_LIMIT,
     callout,
+    code,
     escape,
     heading,
     link,
     percent,
+    prose,
     table,
     truncate,
 )
@@ -83,7 +86,7 @@ def jobs_section(jobs: Sequence[JobSummary]) -> str:
 
 def _job_row(job: JobSummary, junit: bool) -> list[str]:
     t: Totals = job.totals
-    row = [escape(job.job), percent(job.percent), _counts(t.executed, t.statements),
+    row = [code(job.job), percent(job.percent), _counts(t.executed, t.statements),
            _counts(t.taken, t.branches)]
     if junit:
         tests = job.tests
@@ -95,7 +98,7 @@ def _job_row(job: JobSummary, junit: bool) -> list[str]:
 def hotspots_section(hotspots: Sequence[Hotspot]) -> str:
     if not hotspots:
         return ""
-    rows = [[escape(h.path), percent(h.percent), _number(h.totals.missed_statements),
+    rows = [[code(h.path), percent(h.percent), _number(h.totals.missed_statements),
              _number(h.totals.statements), _counts(h.totals.taken, h.totals.branches)]
             for h in hotspots]
     return (heading(f"Hotspots: the {len(hotspots)} least covered files") + "\n\n" +
@@ -111,7 +114,7 @@ def logs_section(report: Report) -> str:
 def problems_section(problems: Sequence[str]) -> str:
     if not problems:
         return ""
-    items = "\n".join(f"- {escape(p)}" for p in problems)
+    items = "\n".join(f"- {prose(p)}" for p in problems)
     return callout("warning", f"Some of this run could not be read or written:\n{items}")
 
 
