@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from ci_toolkit import __version__
 from conftest import ROOT
 
@@ -73,3 +75,27 @@ def test_release_workflow_checks_before_it_builds() -> None:
     text = (ROOT / ".github" / "workflows" / "release.yml").read_text()
     assert text.index("scripts/release.py --check") < text.index("docker/build-push-action")
     assert "linux/amd64,linux/arm64" in text
+
+
+def test_release_publishes_to_pypi_by_trusted_publishing_after_the_image() -> None:
+    text = (ROOT / ".github" / "workflows" / "release.yml").read_text()
+    jobs = yaml.safe_load(text)["jobs"]
+    package, pypi = jobs["package"], jobs["pypi"]
+    runs = [step.get("run", "") for step in package["steps"]]
+    assert any("scripts/release.py --check" in run for run in runs)
+    assert "python -m build" in runs and "twine check --strict dist/*" in runs  # sdist + wheel
+    assert set(pypi["needs"]) == {"image", "package"}  # the image is pushed first
+    assert pypi["permissions"] == {"id-token": "write"} and pypi["environment"]["name"]
+    assert not any("id-token" in str(job.get("permissions")) for name, job in jobs.items()
+                   if name != "pypi")
+    publish = re.search(r"uses: pypa/gh-action-pypi-publish@([0-9a-f]{40}) # v\d+\.\d+\.\d+$",
+                        text, re.M)
+    assert publish, "pypa/gh-action-pypi-publish pinned by commit with its version"
+    assert not any("password" in (step.get("with") or {}) for step in pypi["steps"])
+    assert "pypi" in jobs["major-tag"]["needs"]  # @v1 moves once both forms exist
+
+
+def test_ci_builds_and_checks_what_pypi_gets() -> None:
+    jobs = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())["jobs"]
+    runs = [step.get("run", "") for step in jobs["package"]["steps"]]
+    assert "python -m build" in runs and "twine check --strict dist/*" in runs

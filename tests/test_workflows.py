@@ -81,7 +81,7 @@ def test_gate_job_is_named_ci_and_runs_always() -> None:
     jobs = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())["jobs"]
     gate = next(job for job in jobs.values() if job.get("name") == "CI")
     assert gate["if"] == "always()"
-    assert set(gate["needs"]) == {"lint", "test", "coverage"}
+    assert set(gate["needs"]) == {"lint", "package", "test", "coverage"}
     assert any(step.get("uses", "").startswith("./ci-gate") for step in gate["steps"])
     steps = jobs["test"]["steps"]
     assert any(s.get("uses", "").startswith("./coverage-upload") for s in steps)
