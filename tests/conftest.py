@@ -1,9 +1,9 @@
-"""Shared test bed: the fake GitHub, real webhook payloads, and the real entry point as the runner
-starts a Docker action (INPUT_* with action.yml defaults applied, GITHUB_* set, file commands)."""
+"""Shared test bed: the fake GitHub, our own webhook payloads, and the real entry point as the
+runner starts a Docker action (INPUT_* with action.yml defaults applied, GITHUB_* set, file
+commands)."""
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import shutil
@@ -30,10 +30,29 @@ def shared(*parts: str) -> Path:
     return path
 
 
+WEBHOOKS = ROOT / "tests" / "webhooks"
+# GitHub sends these pull_request actions with the same payload as `opened`; the draft flag the
+# pull request has after each.
+PULL_REQUEST_ACTIONS = {"reopened": False, "ready_for_review": False, "converted_to_draft": True}
+
+
+def webhook_names() -> list[str]:
+    """Every payload `webhook()` gives: a file of tests/webhooks, or a pull_request action."""
+    files = [path.stem for path in sorted(WEBHOOKS.glob("*.json"))]
+    return files + [f"pull_request.{action}" for action in PULL_REQUEST_ACTIONS]
+
+
 def webhook(name: str, **changes: Any) -> dict[str, Any]:
-    """A real webhook payload from ../shared/github-api/webhooks, with top-level fields changed."""
-    payload = json.loads(shared("github-api", "webhooks", f"{name}.json").read_text())
-    payload = copy.deepcopy(payload)
+    """Our own webhook payload `event.action` (tests/webhooks, each checked against githubkit's
+    webhook models in test_webhooks.py), with top-level fields changed. A fresh copy each call."""
+    event, _, action = name.partition(".")
+    if event == "pull_request" and action in PULL_REQUEST_ACTIONS:
+        payload = webhook("pull_request.opened", action=action)
+        payload["pull_request"]["draft"] = PULL_REQUEST_ACTIONS[action]
+    else:
+        path = WEBHOOKS / f"{name}.json"
+        assert path.exists(), f"no webhook payload {name!r}: there are {webhook_names()}"
+        payload = json.loads(path.read_text())
     payload.update(changes)
     return payload
 

@@ -6,8 +6,9 @@ downloads answer 302 to the blob origin, as GitHub does with its storage host; a
 *host* (not only port) makes clients treat it as another origin, and the blob server refuses
 any request carrying an Authorization header, so a token leak fails loudly.
 
-Standard library only. Responses follow the shapes of GitHub's OpenAPI description (checked in
-tests/test_fake_github.py against /work/shared/github-api/openapi-subset.json).
+Standard library only. Responses follow the shapes of GitHub's REST description: checked in
+tests/test_fake_github.py against githubkit's models of it (each route there has a row in CASES),
+and against the OpenAPI subset in ../shared/github-api where that folder is present.
 """
 
 from __future__ import annotations
@@ -299,6 +300,8 @@ class FakeGitHub:
             "color": color,
             "default": False,
             "description": description,
+            "archived_at": None,  # GitHub's description since 2026: archived labels
+            "archived_by": None,
         }
         self.labels[name] = label
         return label

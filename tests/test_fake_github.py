@@ -1,20 +1,27 @@
-"""Tests of the fake GitHub: through PyGithub as a client, and against GitHub's own OpenAPI
-description (../shared/github-api/openapi-subset.json; those checks skip where it is absent)."""
+"""Tests of the fake GitHub: through PyGithub as a client, its answers against githubkit's models
+of GitHub's REST description, and against GitHub's OpenAPI subset
+(../shared/github-api/openapi-subset.json; those checks skip where it is absent)."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import io
 import json
+import re
 import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import github
+import githubkit
 import pytest
 import requests
+from pydantic import TypeAdapter, ValidationError
 
 from fake_github import FakeGitHub, Headers, make_zip
 
@@ -61,7 +68,202 @@ def repo(fake: FakeGitHub, g: github.Github) -> Any:
     return g.get_repo(fake.repo_full_name)
 
 
-# ---------------------------------------------------------------------- OpenAPI schema checks
+# ------------------------------------------------------- the fake's answers, as GitHub's
+#
+# Each operation the fake serves has a row in CASES: GitHub's operation id (the operationId of
+# its REST description, as docs.github.com names it), a request, and the status the fake must
+# answer. githubkit, generated from that description, gives the operation's method, its path
+# template and the model of each answer; the body the fake sends is validated against it,
+# strictly. Where ../shared holds the OpenAPI subset, the answers are validated against it too.
+# A new route in the fake needs a row here (test_every_route_of_the_fake_has_a_case says so).
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A REST operation as githubkit describes it."""
+
+    id: str
+    method: str
+    template: str  # "/repos/{owner}/{repo}/issues/{issue_number}"
+    answers: dict[str, Any]  # "2xx", "404", ... -> githubkit's model of the body (None: no body)
+
+    def matches(self, path: str) -> bool:
+        pattern = re.sub(r"\\{\w+\\}", ".+", re.escape(self.template))
+        return re.fullmatch(pattern, path.split("?")[0]) is not None
+
+
+class _Capture(githubkit.GitHub):  # type: ignore[type-arg]
+    """githubkit's client, sending nothing: a call hands back what it would have requested."""
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        return kwargs
+
+
+_GITHUBKIT = _Capture("unused", rest_api_validate_body=False)
+
+
+@functools.cache
+def operation(op_id: str) -> Operation:
+    """githubkit's description of the operation GitHub calls `op_id` ("issues/get")."""
+    group, name = (part.replace("-", "_") for part in op_id.split("/"))
+    call = getattr(getattr(_GITHUBKIT.rest, group), name)
+    title, _, line, *_ = (inspect.getdoc(call) or "").splitlines()
+    assert title == op_id, f"githubkit's rest.{group}.{name} is {title}"
+    method, template = line.split(" ", 1)
+    params = inspect.signature(call).parameters.values()
+    sent = call(**{p.name: "x" for p in params if p.default is p.empty})
+    answers = {"2xx": sent.get("response_model"), **sent.get("error_models", {})}
+    return Operation(op_id, method, template, answers)
+
+
+def seed(fake: FakeGitHub) -> dict[str, Any]:
+    issue = fake.add_issue("Seeded", "body", labels=["bug"])
+    comment = fake.add_comment(issue["number"], "hello")
+    pr = fake.add_pull("Feature", head="feature")
+    fake.add_run(
+        77,
+        run_attempt=2,
+        jobs=[
+            {"name": "build", "status": "completed", "conclusion": "failure", "run_attempt": 1},
+            {"name": "build", "status": "completed", "conclusion": "success"},
+            {"name": "gate", "status": "in_progress", "conclusion": None},
+        ],
+        artifacts=[{"name": "coverage", "files": {"coverage.xml": b"<coverage/>"}}],
+    )
+    fake.add_branch("topic")
+    head = fake.refs["refs/heads/main"]
+    return {
+        "issue": issue["number"],
+        "comment": comment["id"],
+        "pr": pr["number"],
+        "artifact": next(iter(fake.artifacts)),
+        "sha": head,
+        "tree": fake.commits[head]["tree"]["sha"],
+    }
+
+
+R_ = "/repos/octo-org/octo-repo"
+# (GitHub's operation id, path (formatted with the seed's ids), JSON body, expected status)
+CASES: list[tuple[str, str, Any, int]] = [
+    ("rate-limit/get", "/rate_limit", None, 200),
+    ("search/issues-and-pull-requests", "/search/issues?q=x", None, 200),
+    ("repos/get", R_, None, 200),
+    ("issues/list-for-repo", R_ + "/issues?state=all", None, 200),
+    ("issues/create", R_ + "/issues", {"title": "t", "labels": ["x"]}, 201),
+    ("issues/create", R_ + "/issues", {"title": "t", "body": "x" * 65537}, 422),
+    ("issues/get", R_ + "/issues/{issue}", None, 200),
+    ("issues/get", R_ + "/issues/{pr}", None, 200),
+    ("issues/get", R_ + "/issues/999", None, 404),
+    ("issues/update", R_ + "/issues/{issue}", {"state": "closed"}, 200),
+    ("issues/update", R_ + "/issues/{issue}", {"body": "x" * 65537}, 422),
+    ("issues/list-comments", R_ + "/issues/{issue}/comments", None, 200),
+    ("issues/create-comment", R_ + "/issues/{issue}/comments", {"body": "hi"}, 201),
+    ("issues/create-comment", R_ + "/issues/{issue}/comments", {"body": "x" * 65537}, 422),
+    ("issues/get-comment", R_ + "/issues/comments/{comment}", None, 200),
+    ("issues/update-comment", R_ + "/issues/comments/{comment}", {"body": "edited"}, 200),
+    ("issues/add-labels", R_ + "/issues/{issue}/labels", {"labels": ["a", "b"]}, 200),
+    ("issues/remove-label", R_ + "/issues/{issue}/labels/bug", None, 200),
+    ("issues/list-labels-for-repo", R_ + "/labels", None, 200),
+    ("issues/create-label", R_ + "/labels", {"name": "new", "color": "ff0000"}, 201),
+    ("issues/create-label", R_ + "/labels", {"name": "bug", "color": "ff0000"}, 422),
+    ("issues/get-label", R_ + "/labels/bug", None, 200),
+    ("issues/get-label", R_ + "/labels/nope", None, 404),
+    ("actions/get-workflow-run", R_ + "/actions/runs/77", None, 200),
+    ("actions/list-jobs-for-workflow-run", R_ + "/actions/runs/77/jobs?filter=all", None, 200),
+    ("actions/list-jobs-for-workflow-run-attempt", R_ + "/actions/runs/77/attempts/1/jobs",
+     None, 200),
+    ("actions/list-workflow-run-artifacts", R_ + "/actions/runs/77/artifacts", None, 200),
+    ("actions/get-artifact", R_ + "/actions/artifacts/{artifact}", None, 200),
+    ("actions/download-artifact", R_ + "/actions/artifacts/{artifact}/zip", None, 302),
+    ("git/get-ref", R_ + "/git/ref/heads/main", None, 200),
+    ("git/create-ref", R_ + "/git/refs", {"ref": "refs/heads/x", "sha": "{sha}"}, 201),
+    ("git/create-ref", R_ + "/git/refs", {"ref": "refs/heads/main", "sha": "{sha}"}, 422),
+    ("git/update-ref", R_ + "/git/refs/heads/main", {"sha": "{sha}"}, 200),
+    ("git/create-commit", R_ + "/git/commits",
+     {"message": "m", "tree": "{tree}", "parents": ["{sha}"]}, 201),
+    ("git/get-commit", R_ + "/git/commits/{sha}", None, 200),
+    ("git/get-tree", R_ + "/git/trees/{tree}", None, 200),
+    ("repos/get-branch", R_ + "/branches/main", None, 200),
+    ("repos/get-commit", R_ + "/commits/main", None, 200),
+    ("pulls/list", R_ + "/pulls?state=all", None, 200),
+    ("pulls/create", R_ + "/pulls",
+     {"title": "p", "head": "octo-org:topic", "base": "main", "draft": True}, 201),
+    ("pulls/get", R_ + "/pulls/{pr}", None, 200),
+    ("pulls/update", R_ + "/pulls/{pr}", {"title": "renamed"}, 200),
+    ("repos/create-commit-status", R_ + "/statuses/{sha}",
+     {"state": "success", "context": "ci"}, 201),
+    ("checks/create", R_ + "/check-runs",
+     {"name": "ci", "head_sha": "{sha}", "status": "completed", "conclusion": "success"}, 201),
+]  # fmt: skip
+CASE_IDS = [f"{op} {path} {status}" for op, path, _, status in CASES]
+OPERATIONS = sorted({op for op, *_ in CASES})
+
+
+def fill(value: Any, ids: dict[str, Any], fake: FakeGitHub) -> Any:
+    """Format {placeholders} in a path or in the string values of a body."""
+    if isinstance(value, str):
+        return value.format(owner=fake.owner, repo=fake.repo, **ids)
+    if isinstance(value, dict):
+        return {k: fill(v, ids, fake) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, ids, fake) for v in value]
+    return value
+
+
+def answer(fake: FakeGitHub, op: Operation, path: str, body: Any) -> requests.Response:
+    """The fake's answer to the case's request, on a seeded fake."""
+    ids = seed(fake)
+    url = fill(path, ids, fake)
+    assert op.matches(url), f"{url} is not {op.template} ({op.id})"
+    return requests.request(
+        op.method,
+        fake.url + url,
+        json=fill(body, ids, fake),
+        headers={"Authorization": f"Bearer {fake.token}"},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+
+def route_shape(pattern: str) -> str:
+    """/repos/(?P<owner>[^/]+)/x and /repos/{owner}/x both become /repos/{}/x."""
+    return re.sub(r"\(\?P<\w+>[^)]*\)|\{\w+\}", "{}", pattern)
+
+
+def test_every_route_of_the_fake_has_a_case() -> None:
+    served = {(verb, route_shape(pattern.pattern)) for verb, pattern, _ in FakeGitHub()._routes}
+    cased = {(op.method, route_shape(op.template)) for op in map(operation, OPERATIONS)}
+    assert served - cased == set(), "add a row to CASES for each of these routes"
+
+
+@pytest.mark.parametrize(("op_id", "path", "body", "status"), CASES, ids=CASE_IDS)
+def test_answer_is_the_model_githubkit_has_of_github(
+    fake: FakeGitHub, op_id: str, path: str, body: Any, status: int
+) -> None:
+    op = operation(op_id)
+    resp = answer(fake, op, path, body)
+    assert resp.status_code == status, resp.text
+    if status == 302:
+        assert resp.headers["Location"].startswith(fake.blob_url)
+        return
+    key = "2xx" if status < 300 else str(status)
+    assert key in op.answers, f"GitHub describes no {status} answer of {op_id}: {op.answers}"
+    if op.answers[key] is None:
+        assert resp.content == b""
+        return
+    TypeAdapter(op.answers[key]).validate_json(resp.content, strict=True)
+
+
+def test_the_model_check_refuses_an_answer_github_would_not_send(fake: FakeGitHub) -> None:
+    op = operation("issues/get")
+    issue = answer(fake, op, R_ + "/issues/{issue}", None).json()
+    for broken in ({**issue, "number": str(issue["number"])}, {**issue, "locked": "false"},
+                   {k: v for k, v in issue.items() if k != "user"}):
+        with pytest.raises(ValidationError):
+            TypeAdapter(op.answers["2xx"]).validate_json(json.dumps(broken), strict=True)
+
+
+# -------------------------------------------------- the same answers, by the OpenAPI subset
 
 
 def allow_null_in_nullable_enums(node: Any) -> None:
@@ -97,134 +299,25 @@ def schema_validator(spec: dict, method: str, template: str, status: int) -> Any
     return OAS30Validator({"allOf": [schema], "components": spec["components"]})
 
 
-def seed(fake: FakeGitHub) -> dict[str, Any]:
-    issue = fake.add_issue("Seeded", "body", labels=["bug"])
-    comment = fake.add_comment(issue["number"], "hello")
-    pr = fake.add_pull("Feature", head="feature")
-    fake.add_run(
-        77,
-        run_attempt=2,
-        jobs=[
-            {"name": "build", "status": "completed", "conclusion": "failure", "run_attempt": 1},
-            {"name": "build", "status": "completed", "conclusion": "success"},
-            {"name": "gate", "status": "in_progress", "conclusion": None},
-        ],
-        artifacts=[{"name": "coverage", "files": {"coverage.xml": b"<coverage/>"}}],
-    )
-    head = fake.refs["refs/heads/main"]
-    return {
-        "issue": issue["number"],
-        "comment": comment["id"],
-        "pr": pr["number"],
-        "artifact": next(iter(fake.artifacts)),
-        "sha": head,
-        "tree": fake.commits[head]["tree"]["sha"],
-    }
-
-
-R = "/repos/{owner}/{repo}"
-R_ = "/repos/octo-org/octo-repo"
-# (method, OpenAPI path, concrete path (formatted with the seed ids), JSON body, expected status)
-CASES: list[tuple[str, str, str, Any, int]] = [
-    ("GET", "/rate_limit", "/rate_limit", None, 200),
-    ("GET", "/search/issues", "/search/issues?q=x", None, 200),
-    ("GET", R, R, None, 200),
-    ("GET", R + "/issues", R + "/issues?state=all", None, 200),
-    ("POST", R + "/issues", R + "/issues", {"title": "t", "labels": ["x"]}, 201),
-    ("POST", R + "/issues", R + "/issues", {"title": "t", "body": "x" * 65537}, 422),
-    ("GET", R + "/issues/{issue_number}", R + "/issues/{issue}", None, 200),
-    ("GET", R + "/issues/{issue_number}", R + "/issues/{pr}", None, 200),
-    ("GET", R + "/issues/{issue_number}", R + "/issues/999", None, 404),
-    ("PATCH", R + "/issues/{issue_number}", R + "/issues/{issue}", {"state": "closed"}, 200),
-    ("PATCH", R + "/issues/{issue_number}", R + "/issues/{issue}", {"body": "x" * 65537}, 422),
-    ("GET", R + "/issues/{issue_number}/comments", R + "/issues/{issue}/comments", None, 200),
-    ("POST", R + "/issues/{issue_number}/comments", R + "/issues/{issue}/comments",
-     {"body": "hi"}, 201),
-    ("POST", R + "/issues/{issue_number}/comments", R + "/issues/{issue}/comments",
-     {"body": "x" * 65537}, 422),
-    ("GET", R + "/issues/comments/{comment_id}", R + "/issues/comments/{comment}", None, 200),
-    ("PATCH", R + "/issues/comments/{comment_id}", R + "/issues/comments/{comment}",
-     {"body": "edited"}, 200),
-    ("POST", R + "/issues/{issue_number}/labels", R + "/issues/{issue}/labels",
-     {"labels": ["a", "b"]}, 200),
-    ("DELETE", R + "/issues/{issue_number}/labels/{name}", R + "/issues/{issue}/labels/bug",
-     None, 200),
-    ("GET", R + "/labels", R + "/labels", None, 200),
-    ("POST", R + "/labels", R + "/labels", {"name": "new", "color": "ff0000"}, 201),
-    ("POST", R + "/labels", R + "/labels", {"name": "bug", "color": "ff0000"}, 422),
-    ("GET", R + "/labels/{name}", R + "/labels/bug", None, 200),
-    ("GET", R + "/labels/{name}", R + "/labels/nope", None, 404),
-    ("GET", R + "/actions/runs/{run_id}", R + "/actions/runs/77", None, 200),
-    ("GET", R + "/actions/runs/{run_id}/jobs", R + "/actions/runs/77/jobs?filter=all", None, 200),
-    ("GET", R + "/actions/runs/{run_id}/attempts/{attempt_number}/jobs",
-     R + "/actions/runs/77/attempts/1/jobs", None, 200),
-    ("GET", R + "/actions/runs/{run_id}/artifacts", R + "/actions/runs/77/artifacts", None, 200),
-    ("GET", R + "/actions/artifacts/{artifact_id}", R + "/actions/artifacts/{artifact}", None, 200),
-    ("GET", R + "/actions/artifacts/{artifact_id}/{archive_format}",
-     R + "/actions/artifacts/{artifact}/zip", None, 302),
-    ("GET", R + "/git/ref/{ref}", R + "/git/ref/heads/main", None, 200),
-    ("POST", R + "/git/refs", R + "/git/refs", {"ref": "refs/heads/x", "sha": "{sha}"}, 201),
-    ("POST", R + "/git/refs", R + "/git/refs", {"ref": "refs/heads/main", "sha": "{sha}"}, 422),
-    ("PATCH", R + "/git/refs/{ref}", R + "/git/refs/heads/main", {"sha": "{sha}"}, 200),
-    ("POST", R + "/git/commits", R + "/git/commits",
-     {"message": "m", "tree": "{tree}", "parents": ["{sha}"]}, 201),
-    ("GET", R + "/git/commits/{commit_sha}", R + "/git/commits/{sha}", None, 200),
-    ("GET", R + "/git/trees/{tree_sha}", R + "/git/trees/{tree}", None, 200),
-    ("GET", R + "/branches/{branch}", R + "/branches/main", None, 200),
-    ("GET", R + "/commits/{ref}", R + "/commits/main", None, 200),
-    ("GET", R + "/pulls", R + "/pulls?state=all", None, 200),
-    ("POST", R + "/pulls", R + "/pulls",
-     {"title": "p", "head": "octo-org:topic", "base": "main", "draft": True}, 201),
-    ("GET", R + "/pulls/{pull_number}", R + "/pulls/{pr}", None, 200),
-    ("PATCH", R + "/pulls/{pull_number}", R + "/pulls/{pr}", {"title": "renamed"}, 200),
-    ("POST", R + "/statuses/{sha}", R + "/statuses/{sha}",
-     {"state": "success", "context": "ci"}, 201),
-    ("POST", R + "/check-runs", R + "/check-runs",
-     {"name": "ci", "head_sha": "{sha}", "status": "completed", "conclusion": "success"}, 201),
-]  # fmt: skip
-
-
-def fill(value: Any, ids: dict[str, Any], fake: FakeGitHub) -> Any:
-    """Format {placeholders} in a path or in the string values of a body."""
-    if isinstance(value, str):
-        return value.format(owner=fake.owner, repo=fake.repo, **ids)
-    if isinstance(value, dict):
-        return {k: fill(v, ids, fake) for k, v in value.items()}
-    if isinstance(value, list):
-        return [fill(v, ids, fake) for v in value]
-    return value
-
-
 def test_cases_cover_every_operation_of_the_subset(spec: dict) -> None:
     in_spec = {(m.upper(), p) for p, item in spec["paths"].items() for m in item}
-    assert {(m, t) for m, t, *_ in CASES} == in_spec
+    cased = {(op.method, op.template) for op in map(operation, OPERATIONS)}
+    assert in_spec - cased == set()
 
 
-@pytest.mark.parametrize(
-    ("method", "template", "path", "body", "status"),
-    CASES,
-    ids=[f"{m} {p} {s}" for m, _, p, _, s in CASES],
-)
+@pytest.mark.parametrize(("op_id", "path", "body", "status"), CASES, ids=CASE_IDS)
 def test_response_matches_openapi_schema(
-    spec: dict, fake: FakeGitHub, method: str, template: str, path: str, body: Any, status: int
+    spec: dict, fake: FakeGitHub, op_id: str, path: str, body: Any, status: int
 ) -> None:
-    ids = seed(fake)
-    fake.add_branch("topic")
-    url = fill(path, ids, fake)
-    resp = requests.request(
-        method,
-        fake.url + url,
-        json=fill(body, ids, fake),
-        headers={"Authorization": f"Bearer {fake.token}"},
-        allow_redirects=False,
-        timeout=10,
-    )
+    op = operation(op_id)
+    if op.method.lower() not in spec["paths"].get(op.template, {}):
+        pytest.skip(f"{op_id} is not in the OpenAPI subset (its githubkit check runs)")
+    resp = answer(fake, op, path, body)
     assert resp.status_code == status, resp.text
     if status == 302:
-        assert resp.headers["Location"].startswith(fake.blob_url)
         return
     errors = sorted(
-        schema_validator(spec, method, template, status).iter_errors(resp.json()), key=str
+        schema_validator(spec, op.method, op.template, status).iter_errors(resp.json()), key=str
     )
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:10])
 
