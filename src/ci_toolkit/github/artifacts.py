@@ -1,11 +1,12 @@
 """A run's artifacts: listed through the API, downloaded, and unzipped safely.
 
-The download is two hops (CONTRACT §6): the API answers 302 with a short-lived signed URL on a
-storage host; that host gets a plain request without our token. The zip is streamed to a temp
-file inside `dest` and removed afterwards. Extraction trusts nothing in the archive: names must
-stay inside the artifact's folder, links and special files are refused, and the unpacked size is
-counted from the bytes actually written (a header's `file_size` can lie) against a cap and a
-compression-ratio limit, so a zip bomb stops early. A refused artifact leaves no folder behind.
+The download is two hops (`downloads`, shared with the jobs' logs): the API answers 302 with a
+short-lived signed URL on a storage host; that host gets a plain request without our token. The
+zip is streamed to a temp file inside `dest` and removed afterwards. Extraction trusts nothing in
+the archive: names must stay inside the artifact's folder, links and special files are refused,
+and the unpacked size is counted from the bytes actually written (a header's `file_size` can
+lie) against a cap and a compression-ratio limit, so a zip bomb stops early. A refused artifact
+leaves no folder behind.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, TypeVar
+from typing import IO
 
 import requests
 from github import Github, GithubException
@@ -29,9 +30,8 @@ from github.Artifact import Artifact as GhArtifact
 from github.PaginatedList import PaginatedList
 from github.Requester import Requester
 
-from ci_toolkit.github.client import PER_PAGE, WAITS, WaitBudgetExceeded, explain, is_transient
-
-T = TypeVar("T")
+from ci_toolkit.github import downloads
+from ci_toolkit.github.client import PER_PAGE, WaitBudgetExceeded, explain
 
 PERMISSION = "actions: read"
 MAX_BYTES_ENV = "CI_TOOLKIT_MAX_UNPACKED_BYTES"
@@ -40,8 +40,7 @@ MAX_RATIO = 200  # deflate tops out near 1032:1; real reports (JSON, XML, LCOV) 
 RATIO_FLOOR = 1024**2  # tiny entries may compress oddly well; judge the ratio past 1 MiB
 DOWNLOAD_SLACK = 64 * 1024**2  # zip headers on top of the content: generous for 100k entries
 MAX_ENTRIES = 100_000  # a million empty files is an inode bomb, not coverage
-ATTEMPTS = 3
-CHUNK = 1024**2
+CHUNK = downloads.CHUNK
 
 
 @dataclass(frozen=True)
@@ -59,10 +58,6 @@ class ArtifactError(Exception):
         super().__init__(f"Artifact {name!r}: {reason}")
         self.name = name
         self.reason = reason
-
-
-class _Retryable(Exception):
-    """A failure with no clear answer (5xx, dropped connection): worth another attempt."""
 
 
 # ---------------------------------------------------------------------------- listing
@@ -135,78 +130,33 @@ _EXPIRED = ("expired (410): GitHub deleted it after the retention period; "
 
 
 def _fetch(api: Requester, repository: str, artifact: Artifact, into: Path, limit: int) -> None:
-    """Both hops, retried together: a retry needs a fresh signed URL (it lives one minute)."""
+    """Both hops (`downloads`), retried together: a retry needs a fresh signed URL."""
+    path = f"/repos/{repository}/actions/artifacts/{artifact.id}/zip"
+
     def attempt() -> None:
-        _stream(_zip_location(api, repository, artifact), into, artifact.name, limit)
+        with downloads.stream(_zip_location(api, path, artifact)) as chunks:
+            _write_capped(chunks, into, artifact.name, limit)
     try:
-        _retrying(attempt)
+        downloads.retrying(attempt, "a retried artifact download")
     except ArtifactError:
         raise
+    except downloads.StorageRefused as exc:
+        raise ArtifactError(artifact.name, str(exc)) from None
     except Exception as exc:
         raise ArtifactError(artifact.name, _explain(exc, "download it")) from exc
 
 
-def _retrying(attempt: Callable[[], T]) -> T:
-    for n in range(1, ATTEMPTS + 1):
-        try:
-            return attempt()
-        except Exception as exc:
-            if n == ATTEMPTS or not (isinstance(exc, _Retryable) or is_transient(exc)):
-                raise
-            WAITS.sleep(2 ** (n - 1), "a retried artifact download")
-    raise AssertionError("unreachable")
-
-
-def _zip_location(api: Requester, repository: str, artifact: Artifact) -> str:
-    """The API hop through PyGithub (token, retries on 5xx), which does not follow a 302."""
-    url = f"/repos/{repository}/actions/artifacts/{artifact.id}/zip"
+def _zip_location(api: Requester, path: str, artifact: Artifact) -> str:
     try:
-        headers, _ = api.requestJsonAndCheck("GET", url)
+        return downloads.location(api, path)
     except GithubException as exc:
-        if exc.status == 410:
+        if downloads.gone(exc):
             raise ArtifactError(artifact.name, _EXPIRED) from exc
         raise
-    location = headers.get("location")
-    if not location:
+    except downloads.NoRedirect:
         raise ArtifactError(artifact.name, "GitHub answered without a redirect to the download "
                             "(the artifacts API may be missing here, as on GitHub Enterprise "
-                            "Server; use the `files` mode).")
-    return str(location)
-
-
-def _stream(url: str, into: Path, name: str, limit: int) -> None:
-    """The storage hop: never our token (it is another origin), never the whole zip in memory."""
-    # requests' messages carry the signed URL (a credential for a minute): name only the type.
-    try:
-        with _plain_session() as session, session.get(url, stream=True,
-                                                      timeout=WAITS.timeout) as resp:
-            _check_storage(resp, name)
-            _write_capped(resp.iter_content(CHUNK), into, name, limit)
-    except (requests.ConnectionError, requests.Timeout,
-            requests.exceptions.ChunkedEncodingError) as exc:
-        raise _Retryable(f"the storage host broke off ({type(exc).__name__})") from None
-    except requests.RequestException as exc:
-        raise ArtifactError(name, f"the download link GitHub gave failed "
-                            f"({type(exc).__name__}).") from None
-
-
-def _plain_session() -> requests.Session:
-    session = requests.Session()
-    # A no-op auth stops requests from adding credentials from ~/.netrc; proxies still apply.
-    session.auth = _no_auth
-    return session
-
-
-def _no_auth(request: Any) -> Any:
-    return request
-
-
-def _check_storage(resp: requests.Response, name: str) -> None:
-    if resp.status_code >= 500:
-        raise _Retryable(f"the storage host answered {resp.status_code}")
-    if resp.status_code != 200:
-        raise ArtifactError(name, f"the storage host answered {resp.status_code} to the "
-                            "download link GitHub gave.")
+                            "Server; use the `files` mode).") from None
 
 
 def _write_capped(chunks: Iterable[bytes], into: Path, name: str, limit: int) -> None:
@@ -220,8 +170,8 @@ def _write_capped(chunks: Iterable[bytes], into: Path, name: str, limit: int) ->
 
 
 def _explain(exc: BaseException, doing: str) -> str:
-    if isinstance(exc, _Retryable):
-        return f"Could not {doing}: {exc}, {ATTEMPTS} times."
+    if isinstance(exc, downloads.Retryable):
+        return f"Could not {doing}: {exc}, {downloads.ATTEMPTS} times."
     if isinstance(exc, requests.exceptions.RetryError):
         return f"Could not {doing}: GitHub kept answering with server errors."
     if isinstance(exc, (GithubException, WaitBudgetExceeded, requests.RequestException)):
