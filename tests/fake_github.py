@@ -173,6 +173,7 @@ class FakeGitHub:
         self.jobs: dict[int, list[dict]] = {}  # run id -> jobs of every attempt
         self.artifacts: dict[int, dict] = {}  # artifact id -> artifact json
         self.artifact_zips: dict[int, bytes] = {}
+        self.job_logs: dict[int, bytes | None] = {}  # job id -> its log; None: deleted (410)
         self.refs: dict[str, str] = {}  # "refs/heads/main" -> sha
         self.commits: dict[str, dict] = {}  # sha -> git commit json
         self.trees: dict[str, dict] = {}  # sha -> git tree json
@@ -601,8 +602,28 @@ class FakeGitHub:
             "runner_group_name": "GitHub Actions",
         }
         job.update(extra)
+        job["steps"] = [self._step(job, n, s) for n, s in enumerate(job["steps"], 1)]
         self.jobs[run_id].append(job)
         return job
+
+    @staticmethod
+    def _step(job: dict, number: int, step: dict) -> dict:
+        """A job's step in GitHub's shape; `{"name", "conclusion"}` is enough to give."""
+        status = step.get("status", "completed" if step.get("conclusion") else "queued")
+        return {
+            "name": step["name"],
+            "status": status,
+            "conclusion": step.get("conclusion") if status == "completed" else None,
+            "number": step.get("number", number),
+            "started_at": step.get("started_at", job["started_at"]),
+            "completed_at": step.get(
+                "completed_at", job["completed_at"] if status == "completed" else None
+            ),
+        }
+
+    def add_job_log(self, job_id: int, log: bytes | str | None) -> None:
+        """The log GET .../actions/jobs/{id}/logs redirects to; None: deleted (410 Gone)."""
+        self.job_logs[job_id] = log.encode() if isinstance(log, str) else log
 
     def add_artifact(
         self,
@@ -898,6 +919,7 @@ class FakeGitHub:
         rec = _read_request(h, method)
         self.blob_requests.append(rec)
         m = re.fullmatch(r"/artifacts/(\d+)/[0-9a-f-]+\.zip", rec.path)
+        log = re.fullmatch(r"/logs/(\d+)/[0-9a-f-]+\.txt", rec.path)
         if "Authorization" in rec.headers:  # storage rejects a foreign credential next to the SAS
             _send(
                 h,
@@ -907,6 +929,9 @@ class FakeGitHub:
             )
         elif m and int(m.group(1)) in self.artifact_zips:
             _send(h, 200, self.artifact_zips[int(m.group(1))], {"Content-Type": "application/zip"})
+        elif log and self.job_logs.get(int(log.group(1))) is not None:
+            text = self.job_logs[int(log.group(1))]
+            _send(h, 200, text, {"Content-Type": "text/plain; charset=utf-8"})
         else:
             _send(h, 404, b"BlobNotFound", {"Content-Type": "text/plain"})
 
@@ -942,6 +967,7 @@ class FakeGitHub:
                 r + r"/actions/runs/(?P<run_id>\d+)/attempts/(?P<attempt>\d+)/jobs",
                 self.list_jobs,
             ),
+            ("GET", r + r"/actions/jobs/(?P<job_id>\d+)/logs", self.download_job_log),
             ("GET", r + r"/actions/runs/(?P<run_id>\d+)/artifacts", self.list_artifacts),
             ("GET", r + r"/actions/artifacts/(?P<aid>\d+)", self.get_artifact),
             ("GET", r + r"/actions/artifacts/(?P<aid>\d+)/(?P<fmt>[^/]+)", self.download_artifact),
@@ -1239,6 +1265,16 @@ class FakeGitHub:
         location = (
             f"{self.blob_url}/artifacts/{art['id']}/{uuid.uuid4()}.zip?sv=2025-01-05&se=60&sig=fake"
         )
+        return Response(302, b"", {"Location": location, "Content-Type": "text/html;charset=utf-8"})
+
+    def download_job_log(self, rec: Recorded, job_id: str) -> Response:
+        if not any(j["id"] == int(job_id) for jobs in self.jobs.values() for j in jobs):
+            raise not_found()
+        if int(job_id) not in self.job_logs:
+            raise not_found()
+        if self.job_logs[int(job_id)] is None:
+            raise ApiError(410, "Gone")
+        location = f"{self.blob_url}/logs/{job_id}/{uuid.uuid4()}.txt?sv=2025-01-05&se=60&sig=fake"
         return Response(302, b"", {"Location": location, "Content-Type": "text/html;charset=utf-8"})
 
     # --- git data

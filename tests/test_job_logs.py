@@ -117,7 +117,7 @@ def test_filter_all_lists_every_attempt_grouped(fake: Any, tmp_path: Path) -> No
     assert [(j["name"], j["attempt"]) for j in listed] == [
         ("test", 1), ("lint", 1), ("build", 2), ("test", 2)]
     assert every.outputs["failed"] == "1"
-    assert "| Job | Result | Log | Attempt |" in every.summary
+    assert "| Job | Result | Duration | Log | Attempt |" in every.summary
     assert [r.query["filter"] for r in fake.requests] == ["latest", "all"]
 
 
@@ -246,3 +246,20 @@ def test_fetch_jobs_raises_with_the_partial_list(fake: Any) -> None:
 def test_fetch_jobs_refuses_an_unknown_filter(fake: Any) -> None:
     with pytest.raises(ValueError, match="latest, all"):
         fetch_jobs(connect(fake.token, fake.url), fake.repo_full_name, RUN, attempts="newest")
+
+
+def test_fetch_jobs_reads_steps_and_times(fake: Any) -> None:
+    fake.add_run(RUN, jobs=[{
+        "name": "test", "conclusion": "failure",
+        "started_at": "2026-01-15T10:00:00Z", "completed_at": "2026-01-15T10:03:12Z",
+        "steps": [{"name": "Set up job", "conclusion": "success"},
+                  {"name": "Run pytest", "conclusion": "failure",
+                   "started_at": "2026-01-15T10:00:09Z", "completed_at": "2026-01-15T10:03:10Z"},
+                  {"name": "Upload", "status": "queued"}]}])
+    [job] = fetch_jobs(connect(fake.token, fake.url), fake.repo_full_name, RUN)
+    assert job.started_at is not None and job.completed_at is not None
+    assert (job.completed_at - job.started_at).total_seconds() == 192
+    assert [(s.number, s.name, s.status, s.conclusion) for s in job.steps] == [
+        (1, "Set up job", "completed", "success"), (2, "Run pytest", "completed", "failure"),
+        (3, "Upload", "queued", None)]
+    assert job.steps[1].started_at is not None and job.steps[1].started_at.second == 9

@@ -1,6 +1,9 @@
 """The jobs of a run: their verdicts, and THE "Logs for this run" table.
 
-Pure: no I/O. Used by job-logs and by the coverage soft gate's report, so both show one table.
+Pure: no I/O. Used by job-logs and by the coverage soft gate's report, so both show one table:
+a line counting the jobs by verdict, then failed jobs first, then pending ones, then the rest
+(each group in the run's order), each row with its duration and, for a failed job, its first
+failed step linked to that step's log line. All of it comes from the jobs listing: no request.
 
 Every conclusion GitHub defines is mapped explicitly. A conclusion we do not know (one GitHub
 adds later) or a completed job without one is a failure, never a pass; a job not completed yet
@@ -9,8 +12,9 @@ adds later) or a completed job without one is a failure, never a pass; a job not
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from ci_toolkit.markdown import (
@@ -37,6 +41,16 @@ class Verdict(StrEnum):
 
 
 @dataclass(frozen=True)
+class Step:
+    number: int
+    name: str
+    status: str
+    conclusion: str | None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Job:
     id: int
     name: str
@@ -44,6 +58,9 @@ class Job:
     conclusion: str | None
     url: str | None
     attempt: int
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    steps: tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,14 +115,95 @@ def is_pending(job: Job) -> bool:
     return verdict(job) is Verdict.PENDING
 
 
+def failed_step(job: Job) -> Step | None:
+    """A failed job's first step (by number) that ended in a failing conclusion, if any."""
+    if not is_failed(job):
+        return None
+    for step in sorted(job.steps, key=lambda st: st.number):
+        if step.status == "completed" and step.conclusion not in ("success", "skipped",
+                                                                    "neutral"):
+            return step
+    return None
+
+
+def step_url(job: Job, step: Step) -> str | None:
+    """The step's first log line on the job's page (GitHub opens and scrolls to it)."""
+    return f"{job.url}#step:{step.number}:1" if job.url else None
+
+
+def clocks_wrong(started: datetime | None, completed: datetime | None) -> bool:
+    """GitHub gave an end before the start: no duration or time window can be trusted."""
+    return started is not None and completed is not None and completed < started
+
+
+def duration(job: Job, now: datetime | None = None) -> float | None:
+    """Seconds the job took (`completed_at − started_at`), so far for a running one.
+
+    None when it has not started (queued, waiting), when a time is missing, or when the
+    clocks are in the wrong order.
+    """
+    if job.started_at is None:
+        return None
+    if job.status == "completed":
+        if job.completed_at is None or clocks_wrong(job.started_at, job.completed_at):
+            return None
+        return (job.completed_at - job.started_at).total_seconds()
+    if job.status != "in_progress":
+        return None
+    return max(((now or datetime.now(UTC)) - job.started_at).total_seconds(), 0.0)
+
+
+def human_duration(seconds: float) -> str:
+    """`45s`, `3m 12s`, `1h 02m`."""
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m {whole % 60:02d}s"
+    return f"{whole // 3600}h {whole % 3600 // 60:02d}m"
+
+
+def duration_cell(job: Job, now: datetime | None = None) -> str:
+    seconds = duration(job, now)
+    if seconds is None:
+        return "—"
+    return human_duration(seconds) + (" so far" if job.status != "completed" else "")
+
+
+_ORDER = {Verdict.FAILED: 0, Verdict.PENDING: 1}
+
+
+def ordered(jobs: Iterable[Job]) -> list[Job]:
+    """Failed jobs first, then pending ones, then the rest; each group in the run's order."""
+    return sorted(jobs, key=lambda job: _ORDER.get(verdict(job), 2))
+
+
+_COUNTS = (
+    (Verdict.FAILED, "❌", "failed"),
+    (Verdict.PENDING, "🏃", "running"),
+    (Verdict.PASSED, "✅", "passed"),
+    (Verdict.SKIPPED, "⏭️", "skipped"),
+    (Verdict.NEUTRAL, "⚪", "neutral"),
+)
+
+
+def count_line(jobs: Sequence[Job]) -> str:
+    """`❌ 2 failed · 🏃 1 running · ✅ 14 passed, of 17` (verdicts with no job left out)."""
+    verdicts = [verdict(job) for job in jobs]
+    parts = [f"{emoji} {verdicts.count(v)} {word}" for v, emoji, word in _COUNTS
+             if v in verdicts]
+    return f"{' · '.join(parts)}, of {len(jobs)}"
+
+
 def result_cell(job: Job) -> str:
     found = outcome(job)
     return f"{found.emoji} {escape(found.word)}"
 
 
 def jobs_table(jobs: Sequence[Job], *, title: str | None = None, limit: int | None = None,
-               unit: Unit = "bytes") -> str:
-    """The Markdown table of `jobs`: name, result, log link (and attempt, when several).
+               unit: Unit = "bytes", now: datetime | None = None) -> str:
+    """The count line and the Markdown table of `jobs`, failed first: name, result, duration,
+    first failed step (when a job has one), log link (and attempt, when several).
 
     With `limit` (in UTF-8 bytes, or characters with `unit="chars"`) whole rows are dropped from
     the end to fit, and a last line says how many jobs were left out.
@@ -113,19 +211,31 @@ def jobs_table(jobs: Sequence[Job], *, title: str | None = None, limit: int | No
     head = f"{heading(title)}\n\n" if title else ""
     if not jobs:
         return head + "_No jobs._"
+    head += count_line(jobs) + "\n\n"
     several = len({job.attempt for job in jobs}) > 1
-    headers = ["Job", "Result", "Log"] + (["Attempt"] if several else [])
-    lines = table(headers, [_row(job, several) for job in jobs],
-                  "llc" + ("r" if several else "")).split("\n")
+    steps = any(failed_step(job) for job in jobs)
+    headers = ["Job", "Result", "Duration"] + (["Failed step"] if steps else []) + ["Log"] + (
+        ["Attempt"] if several else [])
+    align = "llr" + ("l" if steps else "") + "c" + ("r" if several else "")
+    rows = [_row(job, several, steps, now) for job in ordered(jobs)]
+    lines = table(headers, rows, align).split("\n")
     text = head + "\n".join(lines)
     if limit is None or size(text, unit) <= limit:
         return text
     return _cut(head, lines, limit, unit)
 
 
-def _row(job: Job, several: bool) -> list[str]:
+def _row(job: Job, several: bool, steps: bool, now: datetime | None) -> list[str]:
     log = link("log", job.url) if job.url else "—"
-    return [code(job.name), result_cell(job), log] + ([str(job.attempt)] if several else [])
+    cells = [code(job.name), result_cell(job), duration_cell(job, now)]
+    if steps:
+        cells.append(_step_cell(job))
+    return cells + [log] + ([str(job.attempt)] if several else [])
+
+
+def _step_cell(job: Job) -> str:
+    step = failed_step(job)
+    return link(step.name or f"step {step.number}", step_url(job, step)) if step else ""
 
 
 def _more(count: int) -> str:

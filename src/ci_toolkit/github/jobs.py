@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from github import Github
 
 from ci_toolkit.github.client import PER_PAGE
-from ci_toolkit.joblist import Job
+from ci_toolkit.joblist import Job, Step
 
 ATTEMPTS = ("latest", "all")
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
@@ -70,7 +71,32 @@ def to_job(raw: Mapping[str, Any]) -> Job:
         conclusion=raw.get("conclusion"),
         url=raw.get("html_url"),
         attempt=int(raw.get("run_attempt") or 1),
+        started_at=timestamp(raw.get("started_at")),
+        completed_at=timestamp(raw.get("completed_at")),
+        steps=tuple(_step(s) for s in raw.get("steps") or [] if isinstance(s, Mapping)),
     )
+
+
+def _step(raw: Mapping[str, Any]) -> Step:
+    return Step(
+        number=int(raw.get("number") or 0),
+        name=str(raw.get("name") or ""),
+        status=str(raw.get("status") or ""),
+        conclusion=raw.get("conclusion"),
+        started_at=timestamp(raw.get("started_at")),
+        completed_at=timestamp(raw.get("completed_at")),
+    )
+
+
+def timestamp(value: object) -> datetime | None:
+    """GitHub's ISO 8601 time (`2024-01-15T10:00:05Z`), or None when absent or not one."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        found = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return found if found.tzinfo else None
 
 
 def _next_url(headers: Mapping[str, Any]) -> str | None:
