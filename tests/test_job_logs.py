@@ -93,7 +93,7 @@ def test_names_show_exactly_as_given_and_nobody_is_pinged(fake: Any, tmp_path: P
     assert results[NASTY["script"]] == "🚫 cancelled"
     assert results[NASTY["mention"]] == "❓ brand_new_conclusion"
     assert results["job-logs"] == "🏃 running" and results["deploy"] == "🕒 queued"
-    assert all(len(row) == 3 for row in page.rows())
+    assert all(len(row) == 4 for row in page.rows())
     assert "script" not in page.elements  # names are code spans: no mention, no tag
     assert set(page.codes) == set(results)
     # the JSON output keeps the real names
