@@ -18,7 +18,7 @@ jobs:
   build:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
+      - uses: actions/checkout@v4.2.2
         with:
           ref: ${{ github.event.pull_request.head.sha }}
       - run: npm ci && npm test
@@ -30,7 +30,7 @@ jobs:
   j:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
+      - uses: actions/checkout@v4.2.2
 """
 
 
@@ -82,7 +82,7 @@ def test_bad_input_exits_2_naming_the_input(tmp_path: Path, inputs: dict[str, st
 def test_annotations_are_capped_most_severe_first_and_the_summary_says_so(
         tmp_path: Path) -> None:
     steps = "".join(f"      - run: echo \"${{{{ github.event.pull_request.title }}}}\" {i}\n"
-                    f"      - uses: actions/checkout@v4\n" for i in range(13))
+                    f"      - uses: actions/checkout@v4.2.2\n" for i in range(13))
     workspace(tmp_path, **{"many.yml": "on: pull_request_target\npermissions: {}\njobs:\n"
                                        "  j:\n    runs-on: ubuntu-latest\n    steps:\n" + steps})
     result = run_action("workflow-audit", tmp_path=tmp_path)

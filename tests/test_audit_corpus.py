@@ -1,8 +1,9 @@
 """Score the audit on the 42 hand-labelled workflows of ../shared/workflow-corpus.
 
-The bar (issue 6): every vulnerable file at error level, at most one safe file with an
-error, every file that persists credentials reported, and checkout findings pointing at the
-step that puts PR code on disk and at the step that runs it.
+The bar (issue 6, 15): every vulnerable file found (at error level, or at warning where
+actions/checkout itself refuses a fork's pull request), at most one safe file with an error,
+every file that persists credentials reported, and checkout findings pointing at the step
+that puts PR code on disk and at the step that runs it.
 """
 
 from __future__ import annotations
@@ -54,8 +55,28 @@ def test_corpus_confusion_table(corpus: tuple[dict[str, dict[str, str]], Report]
     for label in (VULNERABLE, PERSISTS, SAFE):
         print(f"{label:<23} | {table[(label, 'error')]:>5} | {table[(label, 'warning')]:>7} | "
               f"{table[(label, 'quiet')]:>5}")
-    assert table[(VULNERABLE, "error")] == 15
+    assert table[(VULNERABLE, "error")] + table[(VULNERABLE, "warning")] == 15  # all found
     assert table[(SAFE, "error")] <= 1
+
+
+def test_only_checkouts_that_actions_checkout_itself_refuses_are_lowered(
+        corpus: tuple[dict[str, dict[str, str]], Report]) -> None:
+    """A vulnerable file is a warning, not an error, only where the pinned actions/checkout
+    refuses a fork's pull request (the hand-checked `pr_checkout_guard_today` column)."""
+    manifest, report = corpus
+    found = by_file(report)
+    lowered = []
+    for name, row in manifest.items():
+        if row["label"] != VULNERABLE:
+            continue
+        levels = {f.severity for f in found[name]}
+        if "error" not in levels:
+            lowered.append(name)
+            assert row["pr_checkout_guard_today"] == "yes", name
+            assert any("allow-unsafe-pr-checkout" in f.text for f in found[name]
+                       if f.rule == "pr-code-execution"), name
+    print(f"\nlowered by the checkout's own guard: {len(lowered)}")
+    assert len(lowered) == 6  # the 7th guarded file checks out a ref read from an artifact
 
 
 def test_every_file_that_persists_credentials_is_reported(

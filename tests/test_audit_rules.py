@@ -32,7 +32,7 @@ jobs:
   build:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
+      - uses: actions/checkout@v4.2.2
         with:
           ref: {ref}
           persist-credentials: false
@@ -83,7 +83,7 @@ def test_fork_repository_without_ref_is_pr_code() -> None:
           j:
             runs-on: ubuntu-latest
             steps:
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v4.2.2
                 with:
                   repository: ${{ github.event.pull_request.head.repo.full_name }}
               - uses: ./.github/actions/setup
@@ -103,7 +103,7 @@ def test_ref_through_a_step_output_and_env() -> None:
                 run: echo "sha=$HEAD" >> "$GITHUB_OUTPUT"
                 env:
                   HEAD: ${{ env.HEAD }}
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v4.2.2
                 with:
                   ref: ${{ steps.pick.outputs.sha }}
               - run: make test
@@ -119,7 +119,7 @@ def test_git_and_gh_put_pr_code_on_disk() -> None:
           j:
             runs-on: ubuntu-latest
             steps:
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v4.2.2
                 with: {persist-credentials: false}
               - run: gh pr checkout ${{ github.event.issue.number }}
               - run: npm test
@@ -134,7 +134,7 @@ def test_git_fetch_alone_is_not_a_checkout_but_fetch_then_checkout_is() -> None:
           j:
             runs-on: ubuntu-latest
             steps:
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v4.2.2
                 with: {persist-credentials: false}
               - run: git fetch origin "+refs/pull/${{ github.event.number }}/head"{extra}
               - run: go run ./tools/check
@@ -155,7 +155,7 @@ def test_fetch_into_a_named_branch_then_checkout_of_that_branch(fetch: str) -> N
           j:
             runs-on: ubuntu-latest
             steps:
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v4.2.2
                 with: {{persist-credentials: false}}
               - run: |
                   {fetch}
@@ -172,7 +172,7 @@ def test_git_checkout_of_listed_paths_is_data_unless_run_there() -> None:
           j:
             runs-on: ubuntu-latest
             steps:
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v4.2.2
                 with: {persist-credentials: false}
               - run: git checkout "$SHA" -- docs/
                 env:
@@ -193,12 +193,12 @@ def test_pr_tree_in_a_subfolder_runs_when_a_tool_is_given_its_path() -> None:
           j:
             runs-on: ubuntu-latest
             steps:
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v4.2.2
                 with:
                   path: pr
                   persist-credentials: false
                   ref: ${{ github.event.pull_request.head.sha }}
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v4.2.2
                 with: {path: tools, persist-credentials: false}
               - run: RUN
                 working-directory: tools
@@ -213,7 +213,7 @@ def test_sparse_checkout_of_data_is_only_a_hint_until_its_actions_run() -> None:
           j:
             runs-on: ubuntu-latest
             steps:
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v4.2.2
                 with:
                   path: pr
                   sparse-checkout: CONE_PATHS
@@ -245,7 +245,7 @@ def test_merged_only_jobs_treat_the_pr_as_trusted() -> None:
             if: github.event.pull_request.merged && contains(github.event.label.name, 'backport')
             runs-on: ubuntu-latest
             steps:
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v4.2.2
                 with:
                   ref: ${{ github.event.pull_request.merge_commit_sha }}
                   persist-credentials: false
@@ -262,7 +262,7 @@ def test_gate_is_named_but_keeps_the_error() -> None:
             environment: e2e
             runs-on: ubuntu-latest
             steps:
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v4.2.2
                 with:
                   ref: ${{ github.event.pull_request.head.sha }}
                   persist-credentials: false
@@ -291,7 +291,7 @@ jobs:
   j:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
+      - uses: actions/checkout@v4.2.2
         with:
           ref: ${{ github.event.workflow_run.head_sha }}
           persist-credentials: false
@@ -329,7 +329,7 @@ jobs:
     if: github.event.workflow_run.event == 'pull_request'
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
+      - uses: actions/checkout@v4.2.2
         with: {persist-credentials: false}
       - uses: actions/download-artifact@v4
         with:
@@ -390,7 +390,7 @@ def test_credentials_on_disk_in_privileged_jobs(with_: str, expected: set[str]) 
           j:
             runs-on: ubuntu-latest
             steps:
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v4.2.2
                 with: {with_}
         """)
     assert rules(found) == expected
@@ -493,7 +493,7 @@ def test_unknown_syntax_is_reported_and_parallel_is_understood() -> None:
             sparkle: true
             steps:
               - parallel:
-                  - uses: actions/checkout@v4
+                  - uses: actions/checkout@v4.2.2
                     with:
                       ref: ${{ github.event.pull_request.head.sha }}
                       persist-credentials: false
@@ -510,7 +510,7 @@ def test_anchors_and_on_as_a_key() -> None:
           pull_request_target: {}
         permissions: {}
         x-checkout: &co
-          uses: actions/checkout@v4
+          uses: actions/checkout@v4.2.2
           with: {ref: "${{ github.event.pull_request.head.sha }}"}
         jobs:
           j:
@@ -532,7 +532,7 @@ def test_suppression_needs_a_reason() -> None:
             runs-on: ubuntu-latest
             steps:
               # ci-toolkit: ignore[persisted-credentials]REASON
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v4.2.2
         """
     assert not audit(body.replace("REASON", " the next step pushes the tag"))
     found = audit(body.replace("REASON", ""))
@@ -547,7 +547,7 @@ def test_suppression_of_an_unknown_rule_is_reported() -> None:
             runs-on: ubuntu-latest
             steps:
               # ci-toolkit: ignore[persisted-credential] a typo of the rule id
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v4.2.2
         """)
     assert rules(found) == {"persisted-credentials", "suppression-unknown-rule"}
     assert "persisted-credential" in one(found, "suppression-unknown-rule").text
@@ -559,8 +559,8 @@ def test_suppression_only_covers_its_rule_and_line() -> None:
           j:
             runs-on: ubuntu-latest
             steps:
-              - uses: actions/checkout@v4  # ci-toolkit: ignore[checkout-token] wrong rule
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v4.2.2  # ci-toolkit: ignore[checkout-token] wrong rule
+              - uses: actions/checkout@v4.2.2
               # ci-toolkit: ignore[persisted-credentials] too far below
         """)
     assert [f.line for f in found] == [8, 9]

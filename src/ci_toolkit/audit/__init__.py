@@ -98,7 +98,7 @@ def _rules(flow: Workflow, flows: list[Workflow]) -> list[Finding]:
     found = hygiene.audit(flow)
     trust = Trust(flow, flows)
     for job in flow.jobs:
-        found += injection.audit_job(flow, job)
+        found += injection.audit_job(flow, job, trust)
         if flow.privileged:
             found += checkout.audit_job(flow, job, trust)
     return found

@@ -8,11 +8,12 @@ there is recorded against it. A landing that something runs is `pr-code-executio
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from ci_toolkit.audit import shell
+from ci_toolkit.audit import guard, shell
 from ci_toolkit.audit.expressions import gates, requires_merged
-from ci_toolkit.audit.model import Finding, Piece, Quoted, Related, Rule
+from ci_toolkit.audit.model import Finding, Piece, Quoted, Related, Rule, Severity
 from ci_toolkit.audit.trust import NO, YES, Trust
 from ci_toolkit.audit.workflow import Job, Step, Workflow
 
@@ -22,6 +23,9 @@ RUNS_TREE = ("jdx/mise-action", "jfrog/frogbot", "docker/build-push-action", "ru
              "gradle/gradle-build-action", "golangci/golangci-lint-action", "pre-commit/action",
              "actions-rs/cargo", "borales/actions-yarn", "github/codeql-action/autobuild")
 ARTIFACT_ACTIONS = ("actions/download-artifact", "dawidd6/action-download-artifact")
+REQUIRE = re.compile(r"\b(?:require|import)\s*\(((?:[^()]|\([^()]*\))*)\)")
+WORKSPACE = re.compile(r"\$\{\s*process\.env\.GITHUB_WORKSPACE\s*\}|process\.env\.GITHUB_WORKSPACE|"
+                       r"process\.cwd\(\)|\$\{\{\s*github\.workspace\s*\}\}")
 DOWNLOADS = ("downloadArtifact", "archive_download_url", "/artifacts", "gh run download")
 
 PR_CODE_EXECUTION = Rule(
@@ -83,6 +87,12 @@ class Landing:
     trust: str  # YES or MAYBE
     artifact: bool = False
     runners: list[Step] = field(default_factory=list)
+    guarded: bool = False  # actions/checkout itself refuses a fork's code here
+    opted_out: bool = False  # the step switched that guard off
+
+
+def lowered(severity: Severity) -> Severity:
+    return "warning" if severity == "error" else "note"
 
 
 def audit_job(flow: Workflow, job: Job, trust: Trust) -> list[Finding]:
@@ -96,7 +106,7 @@ def audit_job(flow: Workflow, job: Job, trust: Trust) -> list[Finding]:
                 landing.runners.append(step)
         if step.action == "actions/checkout":
             findings.extend(_credentials(flow, step))
-            checkout = _checkout_landing(step, job, trust)
+            checkout = _checkout_landing(flow, step, job, trust)
             if checkout is None or merged_only:
                 if path := _norm(step.input("path")):
                     trusted.append(path)
@@ -114,20 +124,21 @@ def audit_job(flow: Workflow, job: Job, trust: Trust) -> list[Finding]:
     return findings
 
 
-def _checkout_landing(step: Step, job: Job, trust: Trust) -> Landing | None:
+def _checkout_landing(flow: Workflow, step: Step, job: Job, trust: Trust) -> Landing | None:
     verdict = trust.value(f"{step.input('ref')}\n{step.input('repository')}", job)
     if verdict == NO:
         return None
     path = _norm(step.input("path"))
     sparse = [_join(path, p) for p in step.input("sparse-checkout").split()]
-    return Landing(step, sparse or [path], whole_tree=not sparse, trust=verdict)
+    return Landing(step, sparse or [path], whole_tree=not sparse, trust=verdict,
+                   guarded=guard.refuses_fork(flow, step), opted_out=guard.opted_out(step))
 
 
 def _script_landings(step: Step, job: Job, trust: Trust, merged_only: bool) -> list[Landing]:
     if not step.run or merged_only:
         return []
     workdir = _workdir(step, job)
-    pr_vars = trust.env_vars(job, step.env())
+    pr_vars = trust.env_vars(job, step)
     return [Landing(step, [_join(workdir, p) for p in paths] or [workdir],
                     whole_tree=not paths, trust=YES)
             for paths in shell.git_checkouts(step.run, pr_vars)]
@@ -162,6 +173,8 @@ def _runs(step: Step, landing: Landing, trusted: list[str], job: Job) -> bool:
     uses = step.uses
     if uses.startswith("./"):
         return _inside(_norm(uses), landing, trusted)
+    if step.script:
+        return any(_inside(path, landing, trusted) for path in _required(step.script))
     if step.action.startswith(RUNS_TREE):
         values = step.node.get("with")
         text = values.flat() if values is not None else ""
@@ -169,6 +182,21 @@ def _runs(step: Step, landing: Landing, trusted: list[str], job: Job) -> bool:
     if not step.run or not shell.executes(step.run, step.node.text("shell")):
         return False
     return _inside(_workdir(step, job), landing, trusted) or _named(step.run, landing)
+
+
+def _required(script: str) -> list[str]:
+    """Files a github-script loads with `require()`/`import()` from the workspace (its working
+    directory): `./x.js`, `../x`, `${process.env.GITHUB_WORKSPACE}/x`, `path.join(cwd, 'x')`.
+    Package names (`fs`, `@actions/core`, `lodash/fp`) are not files of the workspace."""
+    found = []
+    for call in REQUIRE.finditer(script):
+        argument = re.sub(r"require\(\s*['\"][^'\"]*['\"]\s*\)", "", call.group(1))  # `path`
+        parts = re.findall(r"['\"`]([^'\"`]*)['\"`]", argument)
+        rooted = bool(WORKSPACE.search(argument))
+        if rooted or (parts and parts[0].startswith(("./", "../"))):
+            path = "/".join(WORKSPACE.sub("", p).strip("/") for p in parts)
+            found.append(_norm(path))
+    return found
 
 
 def _inside(folder: str, landing: Landing, trusted: list[str]) -> bool:
@@ -195,25 +223,38 @@ def _report(flow: Workflow, job: Job, landing: Landing) -> Finding:
     doubt = "" if landing.trust == YES else (
         " The upstream run may not be a pull-request run: it is not among the audited "
         "workflows, so this is reported lower.")
+    doubt += _guard_note(landing)
     if not landing.runners:
         if landing.artifact:
             return _artifact_data(flow, job, landing)
+        severity: Severity = "warning" if landing.whole_tree else "note"
         return PR_CHECKOUT_DATA.finding(
             flow.file, landing.step.line, "Job ", Quoted(job.id), f" puts {what} in ", where,
             " (", landing.step.label(), f"); nothing found executes it, so it is data.{doubt}",
-            severity="warning" if landing.whole_tree else "note", gate=gate)
+            severity=lowered(severity) if landing.guarded else severity, gate=gate)
     runners = landing.runners[:3]
     rule = PR_ARTIFACT_EXECUTION if landing.artifact else PR_CODE_EXECUTION
     ran: list[Piece] = []
     for step in runners:
         ran += [*(["; "] if ran else []), *step.label()]
     gated = f" Gated by {gate}: that lowers the risk, it does not remove it." if gate else ""
+    severity = "error" if landing.trust == YES else "warning"
     return rule.finding(
         flow.file, landing.step.line, "Job ", Quoted(job.id), f" puts {what} in ", where, " (",
         landing.step.label(), ") and runs it at ", ran, f".{gated}{doubt}",
-        severity="error" if landing.trust == YES else "warning",
+        severity=lowered(severity) if landing.guarded else severity,
         related=[Related(s.line, f"runs the code put on disk at line {landing.step.line}")
                  for s in runners], gate=gate)
+
+
+def _guard_note(landing: Landing) -> str:
+    if landing.guarded:
+        return (" actions/checkout at this version refuses a fork's pull request here unless "
+                "`allow-unsafe-pr-checkout: true`, so this is reported lower: pull requests "
+                "from this repository's own branches still get through.")
+    if landing.opted_out:
+        return " `allow-unsafe-pr-checkout: true` switches off actions/checkout's own guard."
+    return ""
 
 
 def _where(paths: list[str]) -> list[Piece]:

@@ -14,6 +14,7 @@ from ci_toolkit.audit.yamlnodes import Node
 
 # Triggers whose runs hold the base repository's token and secrets while reacting to outsiders.
 PRIVILEGED = frozenset({"pull_request_target", "workflow_run", "issue_comment"})
+SCRIPT_ACTION = "actions/github-script"
 
 STEP_KEYS = frozenset({"id", "if", "name", "uses", "run", "shell", "with", "env",
                        "working-directory", "continue-on-error", "timeout-minutes", "parallel"})
@@ -53,6 +54,11 @@ class Step:
     def input(self, name: str) -> str:
         with_ = self.node.get("with")
         return with_.text(name) if with_ is not None else ""
+
+    @property
+    def script(self) -> str:
+        """The JavaScript of an actions/github-script step ("" for any other step)."""
+        return self.input("script") if self.action == SCRIPT_ACTION else ""
 
     def env(self) -> dict[str, str]:
         return _env(self.node.get("env"))
