@@ -103,7 +103,8 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     (root / "pkg" / "mod.py").write_text(MODULE)
     (root / "run_a.py").write_text("from pkg.mod import sign, evens\nsign(1)\nevens(False)\n")
     (root / "run_b.py").write_text("from pkg.mod import sign, evens\nsign(-1)\nevens(True)\n")
-    for job in ("a", "b"):
+    (root / "run_c.py").write_text("import pkg.mod\n")  # runs no function body
+    for job in ("a", "b", "c"):
         data = f"--data-file=.coverage.{job}"
         _coverage(root, "run", "--branch", "--source=pkg", data, f"run_{job}.py")
         _coverage(root, "json", data, "-o", f"{job}/coverage.json")
@@ -131,19 +132,94 @@ def test_union_equals_coverage_combine(
     assert summary.combined > max(j.totals.percent for j in jobs)  # the runs complement each other
 
 
-def test_mixed_branch_identities_count_statements_only(
+def _jobs(root: Path, *names: tuple[str, str]) -> list[JobReport]:
+    return [read_report(root / job / name, job) for job, name in names]
+
+
+def _combine_totals(totals: dict[str, float | int]) -> Totals:
+    return Totals(int(totals["num_statements"]), int(totals["covered_lines"]),
+                  int(totals["num_branches"]), int(totals["covered_branches"]))
+
+
+@pytest.mark.parametrize("names", [("coverage.json", "coverage.xml"),
+                                   ("coverage.xml", "coverage.json")])
+def test_json_and_cobertura_mixed_keep_their_branches(
+    two_runs: tuple[Path, dict[str, float | int]], names: tuple[str, str]
+) -> None:
+    root, totals = two_runs
+    summary = summarize(_jobs(root, ("a", names[0]), ("b", names[1])), hotspots=5)
+    assert summary.combined_branches
+    assert summary.combined_totals == _combine_totals(totals)
+    assert summary.combined == pytest.approx(totals["percent_covered"], abs=1e-9)
+
+
+def test_json_and_lcov_mixed_count_branches_no_job_missed_and_no_more(
     two_runs: tuple[Path, dict[str, float | int]],
 ) -> None:
     root, totals = two_runs
-    jobs = [
-        read_report(root / "a" / "coverage.json", "a"),
-        read_report(root / "b" / "lcov.info", "b"),
-    ]
-    summary = summarize(jobs, hotspots=5)
-    assert not summary.combined_branches
-    assert summary.combined_totals == Totals(
-        int(totals["num_statements"]), int(totals["covered_lines"])
-    )
+    jobs = _jobs(root, ("a", "coverage.json"), ("b", "lcov.info"))
+    union = summarize(jobs, hotspots=5).combined_totals
+    assert union is not None
+    combined = _combine_totals(totals)
+    assert (union.statements, union.executed, union.branches) == (
+        combined.statements, combined.executed, combined.branches)
+    assert max(j.totals.taken for j in jobs) <= union.taken <= combined.taken
+
+
+def _renumbered(path: Path, shift: int) -> bytes:
+    """The same report as another coverage.py version could name its arcs: the targets of
+    every arc moved, exits numbered by their code object."""
+    data = json.loads(path.read_text())
+    for entry in data["files"].values():
+        for key in ("executed_branches", "missing_branches"):
+            entry[key] = [[a, b + shift if b > 0 else -a] for a, b in entry.get(key, [])]
+    return json.dumps(data).encode()
+
+
+def test_another_versions_arc_names_invent_no_taken_branch(
+    two_runs: tuple[Path, dict[str, float | int]], tmp_path: Path
+) -> None:
+    root, _ = two_runs
+    (tmp_path / "c.json").write_bytes(_renumbered(root / "c" / "coverage.json", 100))
+    a = read_report(root / "a" / "coverage.json", "a")
+    c = read_report(root / "c" / "coverage.json", "c")  # ran no function body
+    c_other = read_report(tmp_path / "c.json", "c-other")
+    nothing = summarize([c, c_other], hotspots=5).combined_totals
+    assert nothing is not None and nothing.taken == 0 == c.totals.taken
+    with_a = summarize([a, c_other], hotspots=5).combined_totals
+    assert with_a is not None and with_a.taken == a.totals.taken  # c took nothing to add
+
+
+def test_exits_named_by_code_object_unite_with_exits_as_minus_one(
+    two_runs: tuple[Path, dict[str, float | int]], tmp_path: Path
+) -> None:
+    root, totals = two_runs
+    (tmp_path / "b.json").write_bytes(_renumbered(root / "b" / "coverage.json", 0))
+    jobs = [read_report(root / "a" / "coverage.xml", "a"), read_report(tmp_path / "b.json", "b")]
+    assert summarize(jobs, hotspots=5).combined_totals == _combine_totals(totals)
+
+
+def test_a_job_that_measured_nothing_changes_no_figure(
+    two_runs: tuple[Path, dict[str, float | int]], tmp_path: Path
+) -> None:
+    root, totals = two_runs
+    (tmp_path / "coverage.json").write_bytes(_empty_report(root / "a" / "coverage.json"))
+    for name in ("coverage.json", "coverage.xml"):
+        jobs = _jobs(root, ("a", name), ("b", name))
+        empty = read_report(tmp_path / "coverage.json", "empty")
+        alone, with_empty = summarize(jobs, 5), summarize([*jobs, empty], 5)
+        assert with_empty.combined_totals == _combine_totals(totals)
+        assert (with_empty.average, with_empty.worst) == (alone.average, alone.worst)
+        assert [j.measured for j in with_empty.jobs] == [True, True, False]
+
+
+def _empty_report(real: Path) -> bytes:
+    """A real report with every file taken out: a job that measured no statement."""
+    data = json.loads(real.read_text())
+    data["files"] = {}
+    data["totals"] = {k: 0 if isinstance(v, int) else v for k, v in data["totals"].items()}
+    data["totals"]["percent_covered"] = 100.0
+    return json.dumps(data).encode()
 
 
 def _file(
@@ -172,7 +248,7 @@ def test_hotspot_order_and_limits() -> None:
     summary = summarize([job], hotspots=3)
     assert [h.path for h in summary.hotspots] == ["a.py", "b.py", "c.py"]
     assert summary.hotspots[0].totals.missed_statements == 10 and summary.hotspots[0].jobs == 1
-    assert len(summarize([job], hotspots=10).hotspots) == 4
+    assert len(summarize([job], hotspots=10).hotspots) == 3  # z.py at 100 % is never one
     assert summarize([job], hotspots=0).hotspots == ()
 
 
@@ -180,9 +256,8 @@ def test_hotspots_rank_by_union() -> None:
     a = _job("a", _file("x.py", 4, 2, [3, 4]), _file("y.py", 4, 3, [4]))
     b = _job("b", _file("x.py", 4, 2, [1, 2]), _file("y.py", 4, 3, [4]))
     summary = summarize([a, b], hotspots=5)
-    assert [(h.path, h.percent, h.jobs) for h in summary.hotspots] == [
-        ("y.py", 75.0, 2),
-        ("x.py", 100.0, 2),
+    assert [(h.path, h.percent, h.jobs, h.missed) for h in summary.hotspots] == [
+        ("y.py", 75.0, 2, (4,)),  # x.py: each line ran in one job, 100 % united
     ]
     assert summary.combined == pytest.approx(7 / 8 * 100)
 

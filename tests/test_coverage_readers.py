@@ -21,6 +21,7 @@ from ci_toolkit.coverage import (
     read_job,
     read_report,
 )
+from ci_toolkit.coverage.junit import read_junit_counts
 from ci_toolkit.coverage.model import ARC, COBERTURA_ARC, LCOV_BRDA, normalise_path
 from conftest import SHARED
 
@@ -373,3 +374,41 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_detect_format(corpus: Path) -> None:
     assert detect_format(corpus / "attrs-py311" / "pytest-report.xml") == "junit"
     assert detect_format(corpus / "attrs-py311" / "lcov.info") == "lcov"
+
+
+FAILING_TESTS = '''\
+import pytest
+
+
+@pytest.fixture
+def broken():
+    raise RuntimeError("setup went wrong\\nsecond line")
+
+
+def test_passes():
+    assert True
+
+
+@pytest.mark.parametrize("n", range(11))
+def test_fails(n):
+    assert n == -1, f"n was {n}\\nmore detail"
+
+
+def test_errors(broken):
+    pass
+'''
+
+
+def test_junit_names_failed_and_errored_tests_first_line_only(tmp_path: Path) -> None:
+    """A real pytest run: 11 failures and an error, of which the first 10 are named."""
+    (tmp_path / "test_sample.py").write_text(FAILING_TESTS)
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    "--junitxml=pytest-report.xml", "test_sample.py"],
+                   cwd=tmp_path, capture_output=True, check=False)
+    counts = read_junit_counts(tmp_path / "pytest-report.xml")
+    assert (counts.tests, counts.failures, counts.errors) == (13, 11, 1)
+    assert len(counts.failed) == 10
+    first = counts.failed[0]
+    assert first.name == "test_sample::test_fails[0]" and not first.error
+    assert first.message.startswith("AssertionError: n was 0") and "\n" not in first.message
+    assert all("more detail" not in f.message for f in counts.failed)

@@ -122,9 +122,13 @@ class SoftGate:
 
     def run(self) -> int:
         summary = summarize(self.collect(), self.opts.hotspots)
+        for job in summary.jobs:
+            if not job.measured:
+                self.warn(f"Job '{job.job}': no statements measured, so it is left out of the "
+                          "average and the worst (is coverage measuring the right sources?).")
         self.set_figures(summary)
         where = self.describe_run()
-        rep = Report(summary, where, problems=list(self.problems))
+        rep = Report(summary, where, problems=list(self.problems), blob=self.blob(where.sha))
         rep.jobs, rep.jobs_note = self.list_jobs()
         visible = report.render(rep)
         self.rt.outputs.set("report", report.fit(visible, 0))
@@ -167,6 +171,11 @@ class SoftGate:
         if jobs is None:
             return None, "Left out: the run's jobs could not be listed (see the warnings)."
         return jobs, ""
+
+    def blob(self, sha: str) -> str | None:
+        """Where the report's files link to: the measured commit on GitHub."""
+        ctx = self.rt.context
+        return f"{ctx.server_url}/{ctx.repository}/blob/{sha}" if sha and ctx.repository else None
 
     # ------------------------------------------------------------------ which run, which branch
 

@@ -2,11 +2,20 @@
 small model, and the analysis (per-job totals, average, worst, union, hotspots).
 Pure functions: no GitHub, no printing; the only I/O is reading the given files."""
 
-from .analysis import Hotspot, JobSummary, Summary, summarize
-from .model import FileCoverage, JobReport, ReportError, TestCounts, Totals, normalise_path
+from .analysis import Hotspot, JobSummary, Summary, line_ranges, summarize
+from .model import (
+    FailedTest,
+    FileCoverage,
+    JobReport,
+    ReportError,
+    TestCounts,
+    Totals,
+    normalise_path,
+)
 from .readers import detect_format, read_job, read_report
 
 __all__ = [
+    "FailedTest",
     "FileCoverage",
     "Hotspot",
     "JobReport",
@@ -16,6 +25,7 @@ __all__ = [
     "TestCounts",
     "Totals",
     "detect_format",
+    "line_ranges",
     "normalise_path",
     "read_job",
     "read_report",

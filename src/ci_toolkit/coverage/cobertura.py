@@ -7,13 +7,22 @@ from array import array
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from .model import COBERTURA_ARC, FileCoverage, JobReport, ReportError, Totals, join_source
+from .model import (
+    COBERTURA_ARC,
+    EXIT,
+    FileCoverage,
+    JobReport,
+    Keep,
+    ReportError,
+    Totals,
+    arc_key,
+    branch_line,
+    join_source,
+)
 from .xmlstream import iter_elements
 
 FORMAT = "cobertura"
 _CONDITION = re.compile(r"\((\d+)/(\d+)\)")
-_ARC_MASK = 0xFFFFFFFF
-_EXIT = -1  # coverage.py writes "exit" for any arc leaving the code object
 
 
 class _FileLines:
@@ -47,15 +56,14 @@ class _FileLines:
             self.arcs_known = False  # only coverage.py names the branches it missed
             return
         for target in missing.split(","):
-            to = (
-                _EXIT if target == "exit" else int(target) if target.lstrip("-").isdigit() else None
-            )
+            # coverage.py writes "exit" for any arc leaving the code object
+            to = EXIT if target == "exit" else int(target) if target.lstrip("-").isdigit() else None
             if to is None:
                 self.arcs_known = False
             else:
-                self.missing_arcs.add((number << 32) | (to & _ARC_MASK))
+                self.missing_arcs.add(arc_key(number, to))
 
-    def coverage(self) -> FileCoverage:
+    def coverage(self, keep: Keep | None) -> FileCoverage:
         missing = array("i", sorted(n for n, hit in self.hits.items() if not hit))
         totals = Totals(
             statements=len(self.hits),
@@ -64,7 +72,12 @@ class _FileLines:
             taken=sum(k for k, _ in self.branches.values()),
         )
         arcs = array("q", sorted(self.missing_arcs)) if self.arcs_known else None
-        return FileCoverage(self.path, totals, missing, arcs)
+        lines = array("q", [branch_line(n, total, taken)
+                            for n, (taken, total) in sorted(self.branches.items())])
+        executed = array("i", sorted(n for n, hit in self.hits.items() if hit)) \
+            if keep is not None and keep(self.path) else None
+        return FileCoverage(self.path, totals, missing, arcs, None, lines,
+                            COBERTURA_ARC if arcs is not None else None, executed)
 
 
 def _merge(old: FileCoverage, new: FileCoverage) -> FileCoverage:
@@ -75,14 +88,22 @@ def _merge(old: FileCoverage, new: FileCoverage) -> FileCoverage:
     arcs = None
     if isinstance(old.missing_branches, array) and isinstance(new.missing_branches, array):
         arcs = array("q", sorted(set(old.missing_branches) | set(new.missing_branches)))
-    return FileCoverage(old.path, old.totals + new.totals, lines, arcs)
+    branches = None
+    if old.branch_lines is not None and new.branch_lines is not None:
+        branches = array("q", sorted(set(old.branch_lines) | set(new.branch_lines)))
+    executed = None
+    if old.executed_lines is not None and new.executed_lines is not None:
+        executed = array("i", sorted(set(old.executed_lines) | set(new.executed_lines)))
+    return FileCoverage(old.path, old.totals + new.totals, lines, arcs, None, branches,
+                        COBERTURA_ARC if arcs is not None else None, executed)
 
 
 class _Collector:
     """Keeps one file's lines open at a time so memory stays bounded."""
 
-    def __init__(self, report: JobReport) -> None:
+    def __init__(self, report: JobReport, keep: Keep | None) -> None:
         self.report = report
+        self.keep = keep
         self.current: _FileLines | None = None
 
     def lines_for(self, path: str) -> _FileLines:
@@ -93,15 +114,15 @@ class _Collector:
 
     def flush(self) -> None:
         if self.current is not None:
-            fc = self.current.coverage()
+            fc = self.current.coverage(self.keep)
             old = self.report.files.get(fc.path)
             self.report.files[fc.path] = fc if old is None else _merge(old, fc)
             self.current = None
 
 
-def read_cobertura(path: Path, job: str = "") -> JobReport:
+def read_cobertura(path: Path, job: str = "", keep: Keep | None = None) -> JobReport:
     report = JobReport(job=job, source_path=str(path), format=FORMAT)
-    collector = _Collector(report)
+    collector = _Collector(report, keep)
     try:
         root = _read_classes(path, collector)
     except ValueError as exc:  # a line number that is not a number: the producer's fault

@@ -17,14 +17,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from .model import ARC, FileCoverage, JobReport, ReportError, Totals, normalise_path
+from .model import (
+    ARC,
+    FileCoverage,
+    JobReport,
+    Keep,
+    ReportError,
+    Totals,
+    arc_key,
+    branch_line,
+    normalise_path,
+)
 from .xmlstream import open_maybe_gzip
 
 FORMAT = "coverage.py-json"
 _CHUNK = 1 << 20  # 1 MiB of text at a time (4 MiB measured no faster)
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
-_ARC_MASK = 0xFFFFFFFF  # exit arcs have negative targets
 
 
 class _Stream:
@@ -101,18 +110,18 @@ class _Stream:
                 return
 
 
-def read_coveragepy_json(path: Path, job: str = "") -> JobReport:
+def read_coveragepy_json(path: Path, job: str = "", keep: Keep | None = None) -> JobReport:
     was_enabled = gc.isenabled()
     gc.disable()  # entries are freed by refcount; cyclic GC would only rescan the heap
     try:
         with open_maybe_gzip(path) as fh:
-            return _read(_Stream(fh, path), path, job)
+            return _read(_Stream(fh, path), path, job, keep)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _read(stream: _Stream, path: Path, job: str) -> JobReport:
+def _read(stream: _Stream, path: Path, job: str, keep: Keep | None) -> JobReport:
     if stream.peek() == "":
         raise ReportError(path, "empty file")
     if stream.peek() != "{":
@@ -124,7 +133,7 @@ def _read(stream: _Stream, path: Path, job: str) -> JobReport:
     for key in stream.members():
         if key == "files":
             seen_files = True
-            _read_files(stream, path, report)
+            _read_files(stream, path, report, keep)
         elif key == "meta":
             meta = stream.value()
         elif key == "totals":
@@ -143,12 +152,14 @@ def _read(stream: _Stream, path: Path, job: str) -> JobReport:
     return report
 
 
-def _read_files(stream: _Stream, path: Path, report: JobReport) -> None:
+def _read_files(stream: _Stream, path: Path, report: JobReport, keep: Keep | None) -> None:
     if stream.peek() != "{":
         raise ReportError(path, "not a coverage.py JSON report ('files' is not an object)")
     for name in stream.members():
         entry = stream.value()
         fc = _file(entry, normalise_path(name), path)
+        if keep is not None and keep(fc.path):
+            fc.executed_lines = array("i", entry.get("executed_lines") or [])
         report.files[fc.path] = fc
 
 
@@ -157,12 +168,26 @@ def _file(entry: Any, name: str, path: Path) -> FileCoverage:
         totals = _totals(entry["summary"], path)
         missing = array("i", entry["missing_lines"])
         arcs = entry.get("missing_branches")  # absent before coverage 6.3
-        keys = (
-            array("q", [(a << 32) | (b & _ARC_MASK) for a, b in arcs]) if arcs is not None else None
-        )
+        done = entry.get("executed_branches")
+        keys = array("q", [arc_key(a, b) for a, b in arcs]) if arcs is not None else None
+        taken = array("q", [arc_key(a, b) for a, b in done]) if done is not None else None
+        lines = _branch_lines(arcs, done) if arcs is not None and done is not None else None
     except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise ReportError(path, f"not a coverage.py JSON report (file {name!r}: {exc!r})") from None
-    return FileCoverage(name, totals, missing, keys)
+    kind = ARC if keys is not None else None
+    return FileCoverage(name, totals, missing, keys, taken, lines, kind)
+
+
+def _branch_lines(missing: list[list[int]], taken: list[list[int]]) -> array[int]:
+    """Per branch line: its arcs and how many were taken."""
+    counts: dict[int, list[int]] = {}
+    for arcs, hit in ((missing, 0), (taken, 1)):
+        for start, _ in arcs:
+            count = counts.setdefault(start, [0, 0])
+            count[0] += 1
+            count[1] += hit
+    return array("q", [branch_line(line, total, done)
+                       for line, (total, done) in sorted(counts.items())])
 
 
 def _totals(summary: Any, path: Path) -> Totals:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from array import array
 from pathlib import Path
 
-from .model import LCOV_BRDA, FileCoverage, JobReport, ReportError, Totals, normalise_path
+from .model import (
+    LCOV_BRDA,
+    FileCoverage,
+    JobReport,
+    Keep,
+    ReportError,
+    Totals,
+    branch_line,
+    normalise_path,
+)
 
 FORMAT = "lcov"
 _KNOWN = {
@@ -53,7 +62,7 @@ class _Record:
             self.has_lf = self.has_lf or tag == "LF"
             self.has_brf = self.has_brf or tag == "BRF"
 
-    def coverage(self) -> FileCoverage:
+    def coverage(self, keep: Keep | None) -> FileCoverage:
         missing = array("i", sorted(n for n, hit in self.hits.items() if not hit))
         # LF and BRF are the producer's counts; coverage.py < 7.6.2 also lists docstring and
         # excluded lines as DA (and counts them in LH), and may leave some BRDA out.
@@ -62,10 +71,21 @@ class _Record:
         branches = self.brf if self.has_brf else len(self.branches)
         taken = self.brh if self.has_brf else sum(self.branches.values())
         keys = frozenset(k for k, hit in self.branches.items() if not hit)
-        return FileCoverage(self.path, Totals(statements, executed, branches, taken), missing, keys)
+        done = frozenset(k for k, hit in self.branches.items() if hit)
+        per_line: dict[int, list[int]] = {}
+        for key, hit in self.branches.items():
+            line = key.split(",", 1)[0]
+            count = per_line.setdefault(int(line) if line.isdigit() else 0, [0, 0])
+            count[0] += 1
+            count[1] += hit
+        lines = array("q", [branch_line(n, t, k) for n, (t, k) in sorted(per_line.items())])
+        run = array("i", sorted(n for n, hit in self.hits.items() if hit)) \
+            if keep is not None and keep(self.path) else None
+        return FileCoverage(self.path, Totals(statements, executed, branches, taken), missing, keys,
+                            done, lines, LCOV_BRDA, run)
 
 
-def read_lcov(path: Path, job: str = "") -> JobReport:
+def read_lcov(path: Path, job: str = "", keep: Keep | None = None) -> JobReport:
     records: dict[str, _Record] = {}
     current: _Record | None = None
     try:
@@ -92,7 +112,7 @@ def read_lcov(path: Path, job: str = "") -> JobReport:
     if not records:
         raise ReportError(path, "no SF records: empty or not an LCOV tracefile")
     report = JobReport(job=job, source_path=str(path), format=FORMAT)
-    report.files = {name: record.coverage() for name, record in records.items()}
+    report.files = {name: record.coverage(keep) for name, record in records.items()}
     report.totals = report.sum_files()
     if any(r.branches for r in records.values()):
         report.branch_kind = LCOV_BRDA

@@ -4,14 +4,39 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Identity of branch keys in FileCoverage.missing_branches. Only reports that share
-# one kind can be unioned branch by branch.
-ARC = "arc"  # coverage.py arcs (from line, to line), packed into one int64
-COBERTURA_ARC = "cobertura-arc"  # coverage.py's Cobertura: the same arcs, every exit as -1
+# Identity of branch keys in FileCoverage.missing_branches / taken_branches. Keys of one
+# kind can be compared; coverage.py JSON and coverage.py Cobertura name the same arcs (every
+# exit as -1), so those two kinds compare with each other too.
+ARC = "arc"  # coverage.py arcs (from line, to line), packed into one int64, exits as -1
+COBERTURA_ARC = "cobertura-arc"  # coverage.py's Cobertura: the same arcs
 LCOV_BRDA = "lcov"  # LCOV "line,block,branch" strings
+# Which files' executed lines to keep (by normalised path): patch coverage needs them.
+Keep = Callable[[str], bool]
+ARC_KINDS = frozenset({ARC, COBERTURA_ARC})
+EXIT = -1
+_MASK = 0xFFFFFFFF
+
+
+def arc_key(start: int, end: int) -> int:
+    """An arc packed into one int64; every exit (a negative target) is the same -1."""
+    return (start << 32) | ((EXIT if end < 0 else end) & _MASK)
+
+
+def arc_line(key: int) -> int:
+    return key >> 32
+
+
+def branch_line(line: int, total: int, taken: int) -> int:
+    """One branch line's counts packed into one int64 (FileCoverage.branch_lines)."""
+    return (line << 32) | (min(total, 0xFFFF) << 16) | min(taken, 0xFFFF)
+
+
+def unpack_branch_line(value: int) -> tuple[int, int, int]:
+    return value >> 32, (value >> 16) & 0xFFFF, value & 0xFFFF
 
 
 class ReportError(Exception):
@@ -54,6 +79,15 @@ class Totals:
 
 
 @dataclass(frozen=True, slots=True)
+class FailedTest:
+    """A failed or errored test case: its name and the first line of its message."""
+
+    name: str
+    message: str = ""
+    error: bool = False  # an error (in setup, say), not a failed assertion
+
+
+@dataclass(frozen=True, slots=True)
 class TestCounts:
     __test__ = False  # not a pytest class
 
@@ -61,6 +95,8 @@ class TestCounts:
     failures: int = 0
     errors: int = 0
     skipped: int = 0
+    # the first few failed or errored cases, by name (not part of the counts' equality)
+    failed: tuple[FailedTest, ...] = field(default=(), compare=False)
 
     @property
     def passed(self) -> int:
@@ -78,6 +114,14 @@ class FileCoverage:
     missing_lines: array[int] | None = None
     # Keys of branches not taken, of the report's `branch_kind`; None: no identities.
     missing_branches: array[int] | frozenset[str] | None = None
+    # Keys of branches taken (coverage.py JSON, LCOV); None: not named by the report.
+    taken_branches: array[int] | frozenset[str] | None = None
+    # Per branch line, `branch_line(line, total, taken)`; None: the report has file totals only.
+    branch_lines: array[int] | None = None
+    # The kind of the branch keys (ARC, COBERTURA_ARC, LCOV_BRDA); None: no keys.
+    branch_kind: str | None = None
+    # Executed lines, kept only for the files a caller asked for (patch coverage).
+    executed_lines: array[int] | None = None
 
 
 @dataclass(slots=True)

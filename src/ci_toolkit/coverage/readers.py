@@ -9,10 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import cobertura, coveragepy, junit, lcov
-from .model import JobReport, ReportError
+from .model import JobReport, Keep, ReportError
 from .xmlstream import GZIP_MAGIC, open_maybe_gzip, root_tag
 
-Reader = Callable[[Path, str], JobReport]
+Reader = Callable[[Path, str, Keep | None], JobReport]
 
 # Richest first: JSON carries arcs and exact counts, Cobertura lines and per-line
 # branches, LCOV lines and branch records.
@@ -54,12 +54,12 @@ def detect_format(path: Path) -> str:
     raise ReportError(path, "unsupported format (not coverage.py JSON, Cobertura, LCOV or JUnit)")
 
 
-def read_report(path: str | Path, job: str = "") -> JobReport:
+def read_report(path: str | Path, job: str = "", keep: Keep | None = None) -> JobReport:
     """Read one report of any supported format; ReportError says why it could not be."""
     path = Path(path)
     if not path.is_file():
         raise ReportError(path, "no such file")
-    return _READERS[detect_format(path)](path, job)
+    return _READERS[detect_format(path)](path, job, keep)
 
 
 def _candidates(source: Path | str | Iterable[Path | str]) -> list[Path]:
@@ -93,16 +93,18 @@ def _looks_like_coveragepy(path: Path) -> bool:
     return b'"meta"' in head or b'"files"' in head
 
 
-def read_job(source: Path | str | Iterable[Path | str], job: str) -> JobReport:
+def read_job(source: Path | str | Iterable[Path | str], job: str,
+             keep: Keep | None = None) -> JobReport:
     """One job from its folder (or its files): the richest coverage report only, plus
-    JUnit test counts when a `pytest-report.xml` / `*junit*.xml` is there."""
+    JUnit test counts when a `pytest-report.xml` / `*junit*.xml` is there. `keep` names the
+    files whose executed lines are kept (for patch coverage)."""
     paths = _candidates(source)
     ranked = [(RICHNESS.index(kind), str(p), p) for p in paths if (kind := _coverage_kind(p))]
     if not ranked:
         raise ReportError(
             str(source) if isinstance(source, (str, Path)) else job, "no coverage report found"
         )
-    report = read_report(min(ranked)[2], job)
+    report = read_report(min(ranked)[2], job, keep)
     junit_files = [p for p in paths if _is_junit_name(p)]
     if junit_files:
         # A broken test report must not cost the job its coverage: keep it, without counts.

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
-from ci_toolkit.coverage import Hotspot, JobSummary, Summary, Totals
+from ci_toolkit.coverage import Hotspot, JobSummary, Summary, Totals, line_ranges
 from ci_toolkit.joblist import DEFAULT_TITLE, Job, jobs_table
 from ci_toolkit.markdown import (
     ISSUE_BODY_LIMIT,
@@ -43,6 +44,32 @@ class Report:
     jobs: list[Job] | None = None  # the run's jobs, for the logs table; None: not listed
     jobs_note: str = ""  # why the logs table is missing
     problems: list[str] = field(default_factory=list)
+    blob: str | None = None  # `<server>/<repo>/blob/<measured sha>`: where files link to
+
+
+RANGES_SHOWN = 5  # missed-line ranges linked per file; the rest are counted
+
+
+def file_link(path: str, blob: str | None, lines: tuple[int, int] | None = None) -> str:
+    """A file (or its lines) at the measured commit; the path shown as a code span."""
+    return f"[{code(path)}]({_file_url(path, blob, lines)})" if blob else code(path)
+
+
+def _file_url(path: str, blob: str | None, lines: tuple[int, int] | None = None) -> str:
+    anchor = "" if lines is None else f"#L{lines[0]}" + (
+        f"-L{lines[1]}" if lines[1] != lines[0] else "")
+    return f"{blob}/{quote(path, safe='/')}{anchor}"
+
+
+def ranges_cell(path: str, lines: Sequence[int], blob: str | None) -> str:
+    """Missed lines as ranges (`12-15, 20`), the first few linked to `#L12-L15`."""
+    spans = line_ranges(lines)
+    shown = []
+    for start, end in spans[:RANGES_SHOWN]:
+        label = f"{start}" if start == end else f"{start}–{end}"
+        shown.append(f"[{label}]({_file_url(path, blob, (start, end))})" if blob else label)
+    more = len(spans) - RANGES_SHOWN
+    return ", ".join(shown) + (f" (+{more} more)" if more > 0 else "") if shown else "—"
 
 
 def _number(value: int) -> str:
@@ -57,7 +84,8 @@ def headline(report: Report) -> str:
     s = report.summary
     if not s.jobs:
         return "**No coverage report could be read in this run.**"
-    worst = min(s.jobs, key=lambda j: j.percent)
+    measured = [j for j in s.jobs if j.measured] or list(s.jobs)
+    worst = min(measured, key=lambda j: j.percent)
     combined = percent(s.combined) if s.combined is not None else "— (no line data)"
     if s.combined is not None and not s.combined_branches:
         combined += " (statements only)"
@@ -86,7 +114,8 @@ def jobs_section(jobs: Sequence[JobSummary]) -> str:
 
 def _job_row(job: JobSummary, junit: bool) -> list[str]:
     t: Totals = job.totals
-    row = [code(job.job), percent(job.percent), _counts(t.executed, t.statements),
+    total = percent(job.percent) if job.measured else "— (no statements measured)"
+    row = [code(job.job), total, _counts(t.executed, t.statements),
            _counts(t.taken, t.branches)]
     if junit:
         tests = job.tests
@@ -95,14 +124,34 @@ def _job_row(job: JobSummary, junit: bool) -> list[str]:
     return row
 
 
-def hotspots_section(hotspots: Sequence[Hotspot]) -> str:
+def hotspots_section(hotspots: Sequence[Hotspot], blob: str | None = None) -> str:
     if not hotspots:
         return ""
-    rows = [[code(h.path), percent(h.percent), _number(h.totals.missed_statements),
-             _number(h.totals.statements), _counts(h.totals.taken, h.totals.branches)]
+    rows = [[file_link(h.path, blob), percent(h.percent), _number(h.totals.missed_statements),
+             _number(h.totals.statements), _counts(h.totals.taken, h.totals.branches),
+             ranges_cell(h.path, h.missed, blob)]
             for h in hotspots]
     return (heading(f"Hotspots: the {len(hotspots)} least covered files") + "\n\n" +
-            table(["File", "Coverage", "Missed", "Statements", "Branches"], rows, "lrrrr"))
+            table(["File", "Coverage", "Missed", "Statements", "Branches", "Missed lines"],
+                  rows, "lrrrrl"))
+
+
+def failed_section(jobs: Sequence[JobSummary]) -> str:
+    """The failed and errored tests each job's JUnit report names."""
+    rows = []
+    for job in sorted(jobs, key=lambda j: j.job):
+        tests = job.tests
+        if tests is None or not tests.failed:
+            continue
+        for case in tests.failed:
+            rows.append([code(job.job), code(case.name), "error" if case.error else "failed",
+                         escape(case.message) or "—"])
+        unnamed = tests.failures + tests.errors - len(tests.failed)
+        if unnamed > 0:
+            rows.append([code(job.job), f"_and {_number(unnamed)} more_", "", ""])
+    if not rows:
+        return ""
+    return heading("Failed tests") + "\n\n" + table(["Job", "Test", "", "Message"], rows, "llll")
 
 
 def logs_section(report: Report) -> str:
@@ -125,7 +174,8 @@ def render(report: Report) -> str:
         headline(report) + "  \n" + origin(report.run),
         problems_section(report.problems),
         jobs_section(report.summary.jobs),
-        hotspots_section(report.summary.hotspots),
+        failed_section(report.summary.jobs),
+        hotspots_section(report.summary.hotspots, report.blob),
         logs_section(report),
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
