@@ -16,6 +16,7 @@ from ci_toolkit.commands import bulk_issues
 from ci_toolkit.github.issues import marker
 from ci_toolkit.markdown import ISSUE_BODY_LIMIT
 from conftest import ROOT, run_action
+from rendered import render
 
 SAMPLE = ROOT / "docs" / "examples" / "bulk-issues-sample.md"
 ISSUES = "/repos/octo-org/octo-repo/issues"
@@ -53,9 +54,10 @@ def test_sample_creates_exactly_its_issues_then_nothing(tmp_path: Path, fake: An
         ["ci", "good first issue", "planned"], ["ci", "performance", "planned"],
         ["docs", "planned"], ["planned"]]
     release = issues["Document the release checklist"]["body"]
-    assert release.startswith("Write `RELEASING.md`.")
+    mark = marker("bulk-issues", "Document the release checklist")
+    assert release.startswith(mark + "\n\nWrite `RELEASING.md`.")  # the marker first
     assert "````markdown\n## Before the release\n- [ ] changelog updated\n\n## After" in release
-    assert release.endswith("````\n\n" + marker("bulk-issues", "Document the release checklist"))
+    assert release.endswith("````")
     lint = issues["Add a lint job to CI"]["body"]
     assert "Labels:" not in lint and "```yaml\nlint:\n  runs-on: ubuntu-latest" in lint
     assert sorted(fake.labels) == ["ci", "docs", "good first issue", "performance", "planned"]
@@ -91,6 +93,12 @@ def test_spec_file_in_the_workspace(tmp_path: Path, fake: Any) -> None:
     ({"spec-file": "missing.md"}, "spec-file", "no file 'missing.md'"),
     ({"spec": THREE, "on-existing": "replace"}, "on-existing", "skip, update, create"),
     ({"spec": THREE, "dry-run": "maybe"}, "dry-run", "true/false"),
+    ({"spec": "## Ok\nLabels: " + "l" * 51 + "\n"}, "spec",
+     "line 2: Labels: the label 'llllllllllllllllllll'… is 51 characters long; GitHub allows 50"),
+    ({"spec": "## " + "t" * 257}, "spec", "line 1: the title is 257 characters long"),
+    ({"spec": THREE, "default-labels": "ok, " + "d" * 51}, "default-labels",
+     "holds a label: the label 'dddddddddddddddddddd'… is 51 characters long"),
+    ({"spec": "<!--\n## Later\n-->\n"}, "spec", "no issue found"),
 ])
 def test_input_errors_exit_2_before_any_request(tmp_path: Path, fake: Any,
                                                 inputs: dict[str, str], name: str,
@@ -124,7 +132,7 @@ def test_update_sets_the_body_and_adds_labels_once(tmp_path: Path, fake: Any) ->
     result = bulk(tmp_path, fake, spec=THREE, **{"on-existing": "update"})
     assert result.rc == 0 and result.outputs["updated"] == "1"
     one = fake.issues[1]
-    assert one["body"] == "first\n\n" + marker("bulk-issues", "One")
+    assert one["body"] == marker("bulk-issues", "One") + "\n\nfirst"
     assert label_names(one) == ["triaged", "a"]
     patches = fake.count("PATCH")
     again = bulk(tmp_path, fake, spec=THREE, **{"on-existing": "update"})
@@ -232,7 +240,7 @@ def test_long_body_is_cut_with_a_note_and_keeps_its_marker(tmp_path: Path, fake:
     assert result.rc == 0
     body = fake.issues[1]["body"]
     assert len(body) <= ISSUE_BODY_LIMIT
-    assert "the rest was cut" in body and body.endswith(marker("bulk-issues", "Big"))
+    assert "the rest was cut" in body and body.startswith(marker("bulk-issues", "Big") + "\n")
 
 
 def test_dry_run_without_a_token_plans_creates_and_sends_nothing(tmp_path: Path,
@@ -260,6 +268,16 @@ def test_dry_run_with_a_token_reads_but_never_writes(tmp_path: Path, fake: Any) 
         "would create", "would skip", "would create", "would create"]
     assert "A real run would stop before creating anything" in result.warnings[0]
     assert "(cut)" in result.summary
+
+
+def test_a_body_ending_in_an_open_fence_keeps_its_marker(tmp_path: Path, fake: Any) -> None:
+    spec = "## One\nbody\n```\nnever closed\n"
+    assert bulk(tmp_path, fake, spec=spec).outputs["created"] == "1"
+    shown = render(fake.issues[1]["body"])  # the marker stays hidden, not shown as code
+    assert "ci-toolkit" not in shown.text and shown.codes == ["never closed\n"]
+    again = bulk(tmp_path, fake, spec=spec)
+    assert again.outputs["created"] == "0" and again.outputs["skipped"] == "1"
+    assert len(fake.issues) == 1
 
 
 def test_outside_text_is_escaped_in_the_summary(tmp_path: Path, fake: Any) -> None:

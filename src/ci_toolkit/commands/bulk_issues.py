@@ -28,7 +28,15 @@ from ci_toolkit.github.client import (
     retry_rate_limited,
 )
 from ci_toolkit.github.issues import MissingLabels, ensure_labels, marker, open_issues, with_marker
-from ci_toolkit.issue_spec import FORMAT, PlannedIssue, SpecError, parse, unique_labels
+from ci_toolkit.issue_spec import (
+    FORMAT,
+    PlannedIssue,
+    SpecError,
+    check_label,
+    lines_of,
+    parse,
+    unique_labels,
+)
 from ci_toolkit.runtime import Input, InputError, Runtime
 
 INPUTS = (
@@ -82,7 +90,7 @@ class Stop(Exception):
 
 
 def run(rt: Runtime) -> int:
-    plan = [planned(issue, rt.inputs.items("default-labels")) for issue in _read_spec(rt)]
+    plan = [planned(issue, _default_labels(rt)) for issue in _read_spec(rt)]
     on_existing = rt.inputs.choice("on-existing", ON_EXISTING)
     create_labels = rt.inputs.flag("create-labels")
     if rt.inputs.flag("dry-run"):
@@ -103,6 +111,17 @@ def run(rt: Runtime) -> int:
 
 # --- the spec ---------------------------------------------------------------------------------
 
+def _default_labels(rt: Runtime) -> list[str]:
+    """`default-labels`, each within GitHub's limit (checked before anything is written)."""
+    names = rt.inputs.items("default-labels")
+    for name in names:
+        try:
+            check_label(name, "a label")
+        except ValueError as exc:
+            raise InputError("default-labels", f"holds {exc}") from None
+    return names
+
+
 def _read_spec(rt: Runtime) -> list[PlannedIssue]:
     spec, path = rt.inputs.raw("spec"), rt.inputs.text("spec-file")
     if spec.strip() and path:
@@ -112,7 +131,7 @@ def _read_spec(rt: Runtime) -> list[PlannedIssue]:
                                  f"`spec-file`. The format: {FORMAT}.")
     name, text = ("spec-file", read_workspace_file(rt.context.workspace, path)) if path \
         else ("spec", spec)
-    if "\n" not in text.strip() and " ## " in text:
+    if len(lines_of(text.strip())) == 1 and " ## " in text:
         raise InputError(name, "is one line holding several `## ` headings: its newlines were "
                                "lost (the browser's Run workflow form drops them). Start the run "
                                "with `gh workflow run <workflow> -f spec=\"$(cat plan.md)\"`, or "
@@ -146,7 +165,7 @@ def planned(issue: PlannedIssue, default_labels: Sequence[str]) -> Planned:
     return Planned(
         title=issue.title,
         labels=unique_labels([*issue.labels, *default_labels]),
-        body=f"{body}\n\n{mark}" if body else mark,
+        body=f"{mark}\n\n{body}" if body else mark,  # first: an open fence cannot swallow it
         cut=body != issue.body,
     )
 
