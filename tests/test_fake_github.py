@@ -131,12 +131,15 @@ def seed(fake: FakeGitHub) -> dict[str, Any]:
         artifacts=[{"name": "coverage", "files": {"coverage.xml": b"<coverage/>"}}],
     )
     fake.add_branch("topic")
+    job = fake.jobs[77][0]["id"]
+    fake.add_job_log(job, "2026-01-15T10:00:00.0000000Z ##[group]Run pytest\n")
     head = fake.refs["refs/heads/main"]
     return {
         "issue": issue["number"],
         "comment": comment["id"],
         "pr": pr["number"],
         "artifact": next(iter(fake.artifacts)),
+        "job": job,
         "sha": head,
         "tree": fake.commits[head]["tree"]["sha"],
     }
@@ -175,6 +178,7 @@ CASES: list[tuple[str, str, Any, int]] = [
     ("actions/list-workflow-run-artifacts", R_ + "/actions/runs/77/artifacts", None, 200),
     ("actions/get-artifact", R_ + "/actions/artifacts/{artifact}", None, 200),
     ("actions/download-artifact", R_ + "/actions/artifacts/{artifact}/zip", None, 302),
+    ("actions/download-job-logs-for-workflow-run", R_ + "/actions/jobs/{job}/logs", None, 302),
     ("git/get-ref", R_ + "/git/ref/heads/main", None, 200),
     ("git/create-ref", R_ + "/git/refs", {"ref": "refs/heads/x", "sha": "{sha}"}, 201),
     ("git/create-ref", R_ + "/git/refs", {"ref": "refs/heads/main", "sha": "{sha}"}, 422),
@@ -579,6 +583,21 @@ def test_expired_artifact_is_410(fake: FakeGitHub) -> None:
     assert fake.artifacts[aid]["expired"] is True
     resp = api(fake, "GET", f"/repos/{fake.repo_full_name}/actions/artifacts/{aid}/zip")
     assert resp.status_code == 410 and fake.blob_requests == []
+
+
+def test_job_log_redirects_to_the_blob_origin_and_a_deleted_one_is_410(fake: FakeGitHub) -> None:
+    fake.add_run(9, jobs=[{"name": "a"}, {"name": "b"}, {"name": "c"}])
+    kept, deleted, never = (j["id"] for j in fake.jobs[9])
+    text = "\ufeff2026-01-15T10:00:00.0000000Z line\n"
+    fake.add_job_log(kept, text)
+    fake.add_job_log(deleted, None)
+    resp = api(fake, "GET", f"{R_}/actions/jobs/{kept}/logs")
+    assert resp.status_code == 302 and resp.headers["Location"].startswith(fake.blob_url)
+    log = requests.get(resp.headers["Location"], timeout=10)
+    assert log.status_code == 200 and log.content.decode() == text
+    assert api(fake, "GET", f"{R_}/actions/jobs/{deleted}/logs").status_code == 410
+    assert api(fake, "GET", f"{R_}/actions/jobs/{never}/logs").status_code == 404
+    assert api(fake, "GET", f"{R_}/actions/jobs/1/logs").status_code == 404
 
 
 # ---------------------------------------------------------------------- git data, commits
