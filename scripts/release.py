@@ -3,9 +3,12 @@
     python scripts/release.py 1.2.3 [--owner OWNER]   # edit the tree for release 1.2.3
     python scripts/release.py --check 1.2.3           # exit 1 unless the tree is release 1.2.3
 
-A release commit sets `version` in pyproject.toml and points every Docker action.yml at
-`docker://ghcr.io/<owner>/ci-toolkit:<version>`, so one version of the actions always names one
-image and nothing is built on a user's runner. docs/releasing.md gives the order of the steps.
+A release commit sets `version` in pyproject.toml (the version PyPI gets), points every Docker
+action.yml at `docker://ghcr.io/<owner>/ci-toolkit:<version>`, so one version of the actions
+always names one image and nothing is built on a user's runner, and moves every
+`pipx run --spec ci-toolkit==X.Y.Z` in the READMEs and docs to it. Between releases those pins
+name the last release (the newest `## [X.Y.Z]` of CHANGELOG.md), which is what PyPI has.
+docs/releasing.md gives the order of the steps.
 """
 
 from __future__ import annotations
@@ -20,12 +23,34 @@ ROOT = Path(__file__).resolve().parents[1]
 SEMVER = re.compile(r"\d+\.\d+\.\d+")
 VERSION_LINE = re.compile(r'^version = "[^"]*"$', re.M)
 IMAGE_LINE = re.compile(r"^(\s+image:\s*).*$", re.M)
+PIN = re.compile(r"(?<=ci-toolkit==)\d+\.\d+\.\d+(?:\.?(?:dev|a|b|rc)\d+)?")  # pipx form
+RELEASED = re.compile(r"^## \[(\d+\.\d+\.\d+)\]", re.M)
 
 
 def docker_actions(root: Path) -> list[Path]:
     """Every action.yml that runs the image (composite actions have no `image:`)."""
     found = [root / "action.yml", *sorted(root.glob("*/action.yml"))]
     return [p for p in found if p.exists() and "using: docker" in p.read_text()]
+
+
+def pinned_docs(root: Path) -> list[Path]:
+    """Every README and doc page that shows the Docker-free `ci-toolkit==X.Y.Z` form."""
+    found = [root / "README.md", *sorted(root.glob("*/README.md")),
+             *sorted((root / "docs").rglob("*.md"))]
+    return [p for p in found if p.exists() and PIN.search(p.read_text())]
+
+
+def pins(root: Path) -> dict[str, set[str]]:
+    """`ci-toolkit==` versions named, by file."""
+    return {p.relative_to(root).as_posix(): set(PIN.findall(p.read_text()))
+            for p in pinned_docs(root)}
+
+
+def last_released(root: Path) -> str | None:
+    """The newest release in CHANGELOG.md (its first `## [X.Y.Z]` heading)."""
+    changelog = root / "CHANGELOG.md"
+    match = RELEASED.search(changelog.read_text()) if changelog.exists() else None
+    return match.group(1) if match else None
 
 
 def image(owner: str, version: str) -> str:
@@ -38,6 +63,9 @@ def release(root: Path, version: str, owner: str) -> list[Path]:
     changed = [pyproject]
     for path in docker_actions(root):
         path.write_text(IMAGE_LINE.sub(rf"\g<1>{image(owner, version)}", path.read_text(), 1))
+        changed.append(path)
+    for path in pinned_docs(root):
+        path.write_text(PIN.sub(version, path.read_text()))
         changed.append(path)
     return changed
 
@@ -54,6 +82,12 @@ def problems(root: Path, version: str) -> list[str]:
         if not re.fullmatch(rf"docker://ghcr\.io/[a-z0-9._-]+/ci-toolkit:{re.escape(version)}",
                             named):
             found.append(f"{path.relative_to(root)}: image {named!r} is not version {version}")
+    for name, named in pins(root).items():
+        if named != {version}:
+            found.append(f"{name}: ci-toolkit=={', '.join(sorted(named))} is not {version}")
+    if last_released(root) != version:
+        found.append(f"CHANGELOG.md: the newest release is {last_released(root)}, not {version}"
+                     f" (move the [Unreleased] notes under ## [{version}] first)")
     return found
 
 

@@ -102,8 +102,10 @@ def parse_outputs(text: str) -> dict[str, str]:
 def run_action(command: str, inputs: Mapping[str, str] | None = None, *, tmp_path: Path,
                fake: Any = None, event: Mapping[str, Any] | None = None,
                event_name: str = "push", env: Mapping[str, str] | None = None,
-               args: list[str] | None = None, timeout: float = 120) -> Result:
-    """Run `ci-toolkit <command>` as the runner runs the action's container."""
+               args: list[str] | None = None, timeout: float = 120,
+               input_variables: bool = True) -> Result:
+    """Run `ci-toolkit <command>` as the runner runs the action's container; with
+    `input_variables=False` as a `run:` step runs it (pipx): flags only, no INPUT_* at all."""
     spec = action_yml(command).get("inputs") or {}
     given = dict(inputs or {})
     workspace = tmp_path / "workspace"
@@ -144,7 +146,8 @@ def run_action(command: str, inputs: Mapping[str, str] | None = None, *, tmp_pat
         if value is None:
             value = str(declared.get("default", "")) if isinstance(declared, dict) else ""
             value = value.replace("${{ github.token }}", token)
-        environ["INPUT_" + name.upper().replace(" ", "_")] = value
+        if input_variables:
+            environ["INPUT_" + name.upper().replace(" ", "_")] = value
     assert not given, f"inputs not declared in {command}/action.yml: {sorted(given)}"
     # Not the runner's: lets coverage measure the entry point when the suite runs under it.
     environ.update({k: v for k, v in os.environ.items() if k.startswith("COVERAGE_")})

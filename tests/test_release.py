@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from types import ModuleType
 
 import yaml
+from packaging.version import Version
 
 from ci_toolkit import __version__
 from conftest import ROOT
@@ -16,13 +20,28 @@ from conftest import ROOT
 SCRIPT = ROOT / "scripts" / "release.py"
 
 
-def copy_tree(target: Path) -> Path:
+def copy_tree(target: Path, released: str | None = None) -> Path:
+    """What a release commit edits; `released` adds that version's CHANGELOG heading."""
     shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
-    for action in [ROOT / "action.yml", *ROOT.glob("*/action.yml")]:
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    if released:
+        changelog = changelog.replace("## [Unreleased]\n",
+                                      f"## [Unreleased]\n\n## [{released}]\n", 1)
+    (target / "CHANGELOG.md").write_text(changelog)
+    docs = [ROOT / "README.md", *ROOT.glob("*/README.md"), *(ROOT / "docs").rglob("*.md")]
+    for action in [ROOT / "action.yml", *ROOT.glob("*/action.yml"), *docs]:
         out = target / action.relative_to(ROOT)
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(action, out)
     return target
+
+
+def release_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("release", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -31,7 +50,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_release_commit_names_one_image_everywhere(tmp_path: Path) -> None:
-    root = copy_tree(tmp_path)
+    root = copy_tree(tmp_path, released="9.8.7")
     assert run("--check", "9.8.7", "--root", str(root)).returncode == 1
     done = run("9.8.7", "--owner", "Octo-Org", "--root", str(root))
     assert done.returncode == 0, done.stdout
@@ -43,11 +62,16 @@ def test_release_commit_names_one_image_everywhere(tmp_path: Path) -> None:
     assert "ci-gate/action.yml" not in docker  # composite: runs from its own folder, no image
     assert set(docker.values()) == {"docker://ghcr.io/octo-org/ci-toolkit:9.8.7"}
     assert "uses: actions/upload-artifact@" in (root / "coverage-upload/action.yml").read_text()
+    pinned = {path.relative_to(root).as_posix(): set(re.findall(r"ci-toolkit==(\d[\w.]*)",
+                                                                path.read_text()))
+              for path in root.rglob("*.md") if "ci-toolkit==" in path.read_text()}
+    assert {"README.md", "job-logs/README.md"} <= set(pinned)  # the pipx form, moved
+    assert set().union(*pinned.values()) == {"9.8.7"}
     assert run("--check", "9.8.7", "--root", str(root)).returncode == 0
 
 
 def test_check_names_the_file_that_is_off(tmp_path: Path) -> None:
-    root = copy_tree(tmp_path)
+    root = copy_tree(tmp_path, released="1.2.3")
     run("1.2.3", "--root", str(root))
     logs = root / "job-logs" / "action.yml"
     logs.write_text(logs.read_text().replace(":1.2.3", ":1.2.2"))
@@ -99,3 +123,31 @@ def test_ci_builds_and_checks_what_pypi_gets() -> None:
     jobs = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())["jobs"]
     runs = [step.get("run", "") for step in jobs["package"]["steps"]]
     assert "python -m build" in runs and "twine check --strict dist/*" in runs
+
+
+def test_check_covers_the_pypi_version_and_the_changelog(tmp_path: Path) -> None:
+    root = copy_tree(tmp_path)
+    run("4.5.6", "--root", str(root))
+    done = run("--check", "4.5.6", "--root", str(root))  # no ## [4.5.6] in CHANGELOG.md
+    assert done.returncode == 1 and "CHANGELOG.md" in done.stdout
+    (tmp_path / "again").mkdir()
+    root = copy_tree(tmp_path / "again", released="4.5.6")
+    run("4.5.6", "--root", str(root))
+    readme = root / "bulk-issues" / "README.md"
+    readme.write_text(readme.read_text().replace("ci-toolkit==4.5.6", "ci-toolkit==4.5.5", 1))
+    done = run("--check", "4.5.6", "--root", str(root))
+    assert done.returncode == 1 and "bulk-issues/README.md: ci-toolkit==4.5.5" in done.stdout
+
+
+def test_pipx_pins_name_the_last_release() -> None:
+    """On a release commit the pins equal the package's version; on a development version
+    they name the last release (what PyPI has), which is below it."""
+    released = release_script().last_released(ROOT)
+    pinned = release_script().pins(ROOT)
+    assert released and pinned
+    assert {name: named for name, named in pinned.items() if named != {released}} == {}
+    package = Version(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"])
+    if package.is_devrelease or package.is_prerelease:
+        assert Version(released) < package
+    else:
+        assert Version(released) == package, "a final version is a release commit"

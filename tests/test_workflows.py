@@ -103,3 +103,16 @@ def test_hardened_pull_request_target_recipe_takes_only_trusted_files() -> None:
     assert checkout["with"] == {"persist-credentials": False,
                                 "sparse-checkout": ".github/agents.json",
                                 "sparse-checkout-cone-mode": False, "path": "trusted"}
+
+
+def test_dependabot_keeps_every_pin_current() -> None:
+    """Schema-valid, and every folder whose action.yml uses other actions is covered."""
+    path = ROOT / ".github" / "dependabot.yml"
+    done = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot",
+                           str(path)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    updates = {u["package-ecosystem"]: u for u in yaml.safe_load(path.read_text())["updates"]}
+    assert set(updates) == {"github-actions", "pip"}
+    using = {"/" + p.parent.relative_to(ROOT).as_posix() for p in ROOT.glob("*/action.yml")
+             if re.search(r"^\s*- uses: [^.]", p.read_text(), re.M)}
+    assert {"/", *using} <= set(updates["github-actions"]["directories"])
