@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-from ci_toolkit import __version__
+import ci_toolkit
 from ci_toolkit.runtime import InputError, Runtime
 
 COMMANDS = {
@@ -40,7 +40,7 @@ def _top_parser() -> argparse.ArgumentParser:
         epilog="\n".join(f"  {name:<20} {text}" for name, text in COMMANDS.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"ci-toolkit {__version__}")
+    parser.add_argument("--version", action="version", version=f"ci-toolkit {ci_toolkit.__version__}")
     parser.add_argument("command", choices=sorted(COMMANDS), metavar="COMMAND")
     return parser
 
