@@ -40,7 +40,8 @@ def _top_parser() -> argparse.ArgumentParser:
         epilog="\n".join(f"  {name:<20} {text}" for name, text in COMMANDS.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"ci-toolkit {ci_toolkit.__version__}")
+    parser.add_argument("--version", action="version",
+                        version=f"ci-toolkit {ci_toolkit.__version__}")
     parser.add_argument("command", choices=sorted(COMMANDS), metavar="COMMAND")
     return parser
 
