@@ -80,6 +80,8 @@ def test_creates_branch_bootstrap_commit_draft_pr_and_command(tmp_path: Path,
     assert len(comments) == 1
     assert comments[0]["body"].startswith(f"@codex please work on #1 in #{number}")
     assert marker("draft-toggle-command", "1") in comments[0]["body"]
+    # the pull request is seconds old: its comments are not read before commenting
+    assert gh.count("GET", f"/repos/Codertocat/Hello-World/issues/{number}/comments") == 0
     # the commit is made first, then the ref pointing at it
     assert [w.split(" ")[1].rsplit("/", 1)[-1] for w in writes(gh)][:2] == ["commits", "refs"]
     assert "opened draft pull request" in result.summary

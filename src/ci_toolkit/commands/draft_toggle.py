@@ -287,7 +287,8 @@ class Kickoff:
         def find() -> Any:
             return next((c for c in pull.get_issue_comments() if mark in (c.body or "")), None)
 
-        if find() is not None:
+        # A pull request opened seconds ago by this run has no comments: no read to find one.
+        if self.out.operation != "created" and find() is not None:
             self.out.done.append("the command was already posted")
             return
         text = self.settings.command.replace("{issue}", str(self.number)).replace(

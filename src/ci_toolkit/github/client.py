@@ -6,6 +6,8 @@
 - Every wait (backoff, Retry-After, pacing) is scaled by `CI_TOOLKIT_WAIT_SCALE` (tests set 0)
   and all waits of one process share a budget of `CI_TOOLKIT_MAX_WAIT` seconds (default 60):
   soft actions degrade with a warning instead of sleeping until an hourly limit resets.
+- Every request says who it is (`HEADERS`): our User-Agent, the API version the requests are
+  written against, and GitHub's media type.
 """
 
 from __future__ import annotations
@@ -21,12 +23,18 @@ from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.Repository import Repository
 from urllib3.util.retry import Retry
 
+from ci_toolkit import __version__
+
 if TYPE_CHECKING:
     from ci_toolkit.runtime import Runtime
 
 T = TypeVar("T")
 
 PER_PAGE = 100  # GitHub's maximum page size: fewest requests
+API_VERSION = "2022-11-28"  # the REST API version every request is written against
+MEDIA_TYPE = "application/vnd.github+json"
+USER_AGENT = f"ci-toolkit/{__version__}"
+HEADERS = {"User-Agent": USER_AGENT, "X-GitHub-Api-Version": API_VERSION, "Accept": MEDIA_TYPE}
 
 
 class WaitBudgetExceeded(Exception):
@@ -81,6 +89,37 @@ class _Retry(GithubRetry):
         WAITS.sleep(seconds, "a retry")
 
 
+class _Identified(Auth.Auth):
+    """The token (if any) and GitHub's media type on every request.
+
+    PyGithub sends the User-Agent and API version it is given, but no `Accept` (so requests'
+    `*/*`), or a long-retired preview type on a few calls (creating a label), and has no hook
+    for default headers besides this one, which sees every request's headers. Another
+    `Accept` a request sets itself (a download's `application/octet-stream`) is kept.
+    """
+
+    def __init__(self, token: str) -> None:
+        self._token = Auth.Token(token) if token else None
+
+    @property
+    def token_type(self) -> str:
+        return self._token.token_type if self._token else ""
+
+    @property
+    def token(self) -> str:
+        return self._token.token if self._token else ""
+
+    def authentication(self, headers: dict[str, str]) -> None:
+        if "preview" in headers.get("Accept", "preview"):
+            headers["Accept"] = MEDIA_TYPE
+        if self._token:
+            self._token.authentication(headers)
+
+    def mask_authentication(self, headers: dict[str, str]) -> None:
+        if self._token:
+            self._token.mask_authentication(headers)
+
+
 def connect(token: str, api_url: str, *, waits: Waits | None = None) -> Github:
     """A PyGithub client for `api_url` (GitHub.com or Enterprise Server)."""
     waits = waits or WAITS
@@ -92,8 +131,10 @@ def connect(token: str, api_url: str, *, waits: Waits | None = None) -> Github:
         allowed_methods=Retry.DEFAULT_ALLOWED_METHODS,  # GET, PUT, DELETE...: never POST/PATCH
     )
     return Github(
-        auth=Auth.Token(token) if token else None,
+        auth=_Identified(token),
         base_url=api_url.rstrip("/"),
+        user_agent=USER_AGENT,
+        api_version=API_VERSION,
         per_page=PER_PAGE,
         retry=retry,
         timeout=max(1, int(waits.timeout)),

@@ -16,7 +16,7 @@ import requests
 from github import GithubException
 from github.Requester import Requester
 
-from ci_toolkit.github.client import WAITS, is_transient
+from ci_toolkit.github.client import USER_AGENT, WAITS, is_transient
 
 T = TypeVar("T")
 
@@ -81,6 +81,7 @@ def _plain_session() -> requests.Session:
     session = requests.Session()
     # A no-op auth stops requests from adding credentials from ~/.netrc; proxies still apply.
     session.auth = _no_auth
+    session.headers["User-Agent"] = USER_AGENT  # who we are, to the storage host too
     return session
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from functools import partial
 
 from github import GithubException
+from github.GithubObject import NotSet
 from github.Issue import Issue
 from github.Repository import Repository
 
@@ -26,7 +27,9 @@ def open_issues(repo: Repository, labels: Sequence[str] = ()) -> list[Issue]:
 
     The list API reads our own writes at once; search lags and allows 30 requests a minute.
     """
-    found = repo.get_issues(state="open", labels=list(labels), sort="created", direction="asc")
+    # An empty `labels=` is left out: GitHub's description does not say what it means.
+    found = repo.get_issues(state="open", labels=list(labels) if labels else NotSet,
+                            sort="created", direction="asc")
     # `issue.pull_request` would cost one GET per issue (PyGithub completes absent attributes).
     return [issue for issue in found if "/pull/" not in issue.html_url]
 
