@@ -37,7 +37,9 @@ CLI = Path(sys.executable).parent / "ci-toolkit"
 TITLE = "Increase test coverage (soft gate)"
 
 
-def seed(fake: Any, *, issue: bool, event: str = "push") -> None:
+def seed(fake: Any, *, issue: bool, event: str = "push", others: int = 0) -> None:
+    for n in range(others):  # the repository's other open issues
+        fake.add_issue(f"Some other issue {n}", "text")
     if issue:
         fake.add_issue(TITLE, marker("coverage-soft-gate", TITLE) + "\nold", ["tech:coverage"])
     fake.add_run(RUN, event=event, jobs=[{"name": f"test ({v})"} for v in ("3.11", "3.12")]
@@ -70,10 +72,10 @@ def environment(fake: Any, tmp: str, *, pull_request: bool, inputs: dict[str, st
     return env
 
 
-def measure(*, issue: bool, pull_request: bool = False,
+def measure(*, issue: bool, pull_request: bool = False, others: int = 0,
             inputs: dict[str, str] | None = None) -> tuple[Counter[str], int]:
     with FakeGitHub() as fake, tempfile.TemporaryDirectory() as tmp:
-        seed(fake, issue=issue, event="pull_request" if pull_request else "push")
+        seed(fake, issue=issue, event="pull_request" if pull_request else "push", others=others)
         env = environment(fake, tmp, pull_request=pull_request, inputs=inputs or {})
         done = subprocess.run([str(CLI), "coverage-soft-gate"], env=env, capture_output=True,
                               text=True, check=False)
@@ -94,12 +96,13 @@ def _kind(method: str, path: str, repo: str) -> str:
 
 def main() -> None:
     cases = [
-        ("2 artifacts, 3 jobs, existing issue, push to the default branch", True, False),
-        ("the same, pull request run (comment only)", True, True),
-        ("2 artifacts, 3 jobs, no issue yet (first run)", False, False),
+        ("2 artifacts, 3 jobs, existing issue, push to the default branch", True, False, 0),
+        ("the same, pull request run (comment only)", True, True, 0),
+        ("2 artifacts, 3 jobs, no issue yet (first run)", False, False, 0),
+        ("the same first run in a repository with 5,000 other open issues", False, False, 5000),
     ]
-    for title, issue, pull_request in cases:
-        kinds, blobs = measure(issue=issue, pull_request=pull_request)
+    for title, issue, pull_request, others in cases:
+        kinds, blobs = measure(issue=issue, pull_request=pull_request, others=others)
         print(f"\n### {title}: {sum(kinds.values())} API requests, "
               f"{kinds.get('GET /search/issues', 0)} to /search, {blobs} to the storage host\n")
         print("| request | count |\n|---|---:|")

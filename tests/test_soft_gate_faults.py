@@ -82,6 +82,54 @@ def test_read_only_token_and_no_issue_yet(tmp_path: Path, fake: Any) -> None:
     assert fake.issues == {} and "issue-number" not in result.outputs
 
 
+def test_a_persons_issue_with_a_copied_marker_is_not_a_duplicate(tmp_path: Path,
+                                                                 fake: Any) -> None:
+    ours = fake.add_issue(TITLE, f"{MARK}\nthe figures", labels=[LABEL])
+    copied = f"Follow-up: the numbers below.\n\n{MARK}\nthe figures"
+    same_title = fake.add_issue(TITLE, copied, labels=[LABEL], user="someone")
+    other_title = fake.add_issue("Raise coverage of the parser", copied, labels=[LABEL])
+    twin = fake.add_issue(TITLE, f"{MARK}\nmade by a racing run", labels=[LABEL])
+    add_run(fake, {"coverage-good": corpus(GOOD)})
+
+    result = run_gate(tmp_path, fake)
+
+    assert result.outputs["issue-number"] == str(ours["number"])
+    states = {n: fake.issues[n]["state"] for n in fake.issues}
+    assert states == {ours["number"]: "open", same_title["number"]: "open",
+                      other_title["number"]: "open", twin["number"]: "closed"}
+    assert fake.comments[same_title["number"]] == fake.comments[other_title["number"]] == []
+
+
+def test_a_tracking_issue_whose_label_was_removed_is_found_in_one_request(
+        tmp_path: Path, fake: Any) -> None:
+    for n in range(250):
+        fake.add_issue(f"Other issue {n}", "text")
+    issue = fake.add_issue(TITLE, f"{MARK}\nthe figures")  # no label: removed by hand
+    add_run(fake, {"coverage-good": corpus(GOOD)})
+
+    result = run_gate(tmp_path, fake)
+
+    assert result.outputs["issue-number"] == str(issue["number"])
+    lists = [r.query for r in fake.requests if r.method == "GET" and r.path.endswith("/issues")]
+    assert lists == [
+        {"state": "open", "labels": LABEL, "sort": "created", "direction": "asc",
+         "per_page": "100"},
+        {"state": "open", "sort": "updated", "direction": "desc", "per_page": "100"}]
+
+
+def test_a_first_run_in_a_big_repository_reads_one_page_of_issues(tmp_path: Path,
+                                                                   fake: Any) -> None:
+    for n in range(450):
+        fake.add_issue(f"Other issue {n}", "text")
+    add_run(fake, {"coverage-good": corpus(GOOD)})
+
+    run_gate(tmp_path, fake)
+
+    assert len(tracking_issues(fake)) == 1
+    lists = [r for r in fake.requests if r.method == "GET" and r.path.endswith("/issues")]
+    assert len(lists) == 3  # labelled, recent, labelled after the create: was 1 + 5 + 1
+
+
 def test_label_404_is_a_warning_and_the_issue_is_still_created(tmp_path: Path, fake: Any) -> None:
     fake.fail("*", r"/labels$", 404, times=10)
     add_run(fake, {"coverage-good": corpus(GOOD)})

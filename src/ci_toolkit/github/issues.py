@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from functools import partial
+from itertools import islice
 
 from github import GithubException
 from github.GithubObject import NotSet
 from github.Issue import Issue
 from github.Repository import Repository
 
-from ci_toolkit.github.client import retry_rate_limited
+from ci_toolkit.github.client import PER_PAGE, retry_rate_limited
 
 DEFAULT_LABEL_COLOR = "ededed"
 
@@ -32,6 +33,12 @@ def open_issues(repo: Repository, labels: Sequence[str] = ()) -> list[Issue]:
                             sort="created", direction="asc")
     # `issue.pull_request` would cost one GET per issue (PyGithub completes absent attributes).
     return [issue for issue in found if "/pull/" not in issue.html_url]
+
+
+def recently_updated(repo: Repository, count: int = PER_PAGE) -> list[Issue]:
+    """The `count` most recently updated open issues (one request for up to 100)."""
+    found = repo.get_issues(state="open", sort="updated", direction="desc")
+    return [issue for issue in islice(found, count) if "/pull/" not in issue.html_url]
 
 
 def with_marker(issues: Iterable[Issue], mark: str) -> list[Issue]:

@@ -5,6 +5,10 @@ No API call creates atomically, so after creating, the issues are listed again: 
 numbered marked issue is kept and any other is closed with a link to it. Of two racing runs,
 the one that created the higher number always sees the lower one (issue numbers follow creation
 order, and it lists after its own create), so exactly one issue stays open.
+
+A duplicate is only an issue this action made: the marker, the tracking title and the kept
+issue's author (the token's identity). A person's issue that carries a copy of the marker (the
+tracking issue's text pasted into a follow-up) is left open, however it looks.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from github.IssueComment import IssueComment
 from github.Repository import Repository
 
 from ci_toolkit.github import create_once, explain, retry_rate_limited
-from ci_toolkit.github.issues import ensure_labels, open_issues, with_marker
+from ci_toolkit.github.issues import ensure_labels, open_issues, recently_updated, with_marker
 
 Warn = Callable[[str], None]
 WRITE = "issues: write"
@@ -35,13 +39,32 @@ class Tracking:
 def find(repo: Repository, mark: str, label: str) -> list[Issue]:
     """Open issues carrying `mark`, lowest number first.
 
-    The labelled list is one request in the usual case; only when it finds nothing are all open
-    issues listed, in case the label was removed by hand or could not be set.
+    The labelled list is one request in the usual case. When it finds nothing (the label was
+    removed by hand or could not be set, or there is none), the 100 most recently updated open
+    issues are read — one request, where every open issue of a big repository was 50: every
+    run comments on the tracking issue, which keeps it among them.
     """
-    found = with_marker(open_issues(repo, [label] if label else []), mark)
-    if found or not label:
-        return found
-    return with_marker(open_issues(repo), mark)
+    if label:
+        found = with_marker(open_issues(repo, [label]), mark)
+        if found:
+            return found
+    return with_marker(recently_updated(repo), mark)
+
+
+def keeper(found: list[Issue], title: str, author: str | None = None) -> tuple[Issue, list[Issue]]:
+    """The issue to keep of the marked ones (lowest number first), and the duplicates to close.
+
+    Only issues with the tracking title are candidates (any marked one when none has it); of
+    those, the kept issue is the first made by `author` (the token's identity, when known), and
+    a duplicate has the kept issue's author too.
+    """
+    titled = [issue for issue in found if issue.title == title] or found
+    kept = next((i for i in titled if author is None or _author(i) == author), titled[0])
+    return kept, [i for i in titled if i is not kept and _author(i) == _author(kept)]
+
+
+def _author(issue: Issue) -> str:
+    return str(issue.user.login).lower() if issue.user else ""
 
 
 def ensure(repo: Repository, *, title: str, label: str, mark: str, body: str,
@@ -49,7 +72,8 @@ def ensure(repo: Repository, *, title: str, label: str, mark: str, body: str,
     """The tracking issue, created with `body` (which must carry `mark`) when there is none."""
     found = find(repo, mark, label)
     if found:
-        return Tracking(found[0], closed=close_duplicates(found[0], found[1:], warn))
+        kept, duplicates = keeper(found, title)
+        return Tracking(kept, closed=close_duplicates(kept, duplicates, warn))
     _ensure_label(repo, label, warn)
 
     def look() -> Issue | None:
@@ -60,9 +84,9 @@ def ensure(repo: Repository, *, title: str, label: str, mark: str, body: str,
         lambda: retry_rate_limited(lambda: _create(repo, title, body, label, warn)), look)
     after = find(repo, mark, label)
     everyone = sorted({i.number: i for i in [*after, issue]}.values(), key=lambda i: i.number)
-    keeper = everyone[0]
-    return Tracking(keeper, created=keeper.number == issue.number,
-                    closed=close_duplicates(keeper, everyone[1:], warn))
+    kept, duplicates = keeper(everyone, title, _author(issue))  # our identity: we made `issue`
+    return Tracking(kept, created=kept.number == issue.number,
+                    closed=close_duplicates(kept, duplicates, warn))
 
 
 def _ensure_label(repo: Repository, label: str, warn: Warn) -> None:
