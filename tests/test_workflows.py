@@ -116,3 +116,17 @@ def test_dependabot_keeps_every_pin_current() -> None:
     using = {"/" + p.parent.relative_to(ROOT).as_posix() for p in ROOT.glob("*/action.yml")
              if re.search(r"^\s*- uses: [^.]", p.read_text(), re.M)}
     assert {"/", *using} <= set(updates["github-actions"]["directories"])
+
+
+def test_each_third_party_action_is_pinned_to_one_commit_everywhere() -> None:
+    """Dependabot updates the workflows and action.yml files; the READMEs, docs and recipes
+    users copy must follow (one version of each action across the repository)."""
+    texts = [*WORKFLOWS, *RECIPES, *ACTIONS, ROOT / "README.md", *ROOT.glob("*/README.md"),
+             *(ROOT / "docs").rglob("*.md")]
+    pins: dict[str, set[str]] = {}
+    for path in texts:
+        for action, sha in re.findall(r"uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40}) #",
+                                      path.read_text()):
+            pins.setdefault(action, set()).add(sha)
+    assert pins["actions/checkout"] and pins["actions/setup-python"]
+    assert {action: shas for action, shas in pins.items() if len(shas) > 1} == {}
