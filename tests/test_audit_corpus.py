@@ -17,6 +17,8 @@ import pytest
 from ci_toolkit.audit import Finding, Report, audit_files
 from conftest import shared
 
+pytestmark = pytest.mark.shared  # the corpus lives in ../shared: these score the audit on it
+
 VULNERABLE, PERSISTS, SAFE = "vulnerable-runs-pr-code", "persists-credentials", "safe"
 
 

@@ -26,6 +26,7 @@ def assert_valid(log: dict[str, Any]) -> None:
     assert not errors, errors
 
 
+@pytest.mark.shared
 def test_corpus_sarif_is_valid_and_complete() -> None:
     files = sorted(shared("workflow-corpus", "cases").iterdir())
     report = audit_files(files, lambda p: f".github/workflows/{Path(p).name}")
@@ -40,6 +41,7 @@ def test_corpus_sarif_is_valid_and_complete() -> None:
     assert executions and all(r["relatedLocations"] for r in executions)
 
 
+@pytest.mark.shared
 def test_empty_and_unparsable_logs_are_valid() -> None:
     assert_valid(sarif([], RULES))
     broken = audit_text("on: [push\n", file="bad.yml").findings

@@ -1,6 +1,7 @@
 """Analysis of the coverage core: totals, average, worst, union across jobs, hotspots.
-The union is checked against coverage.py itself (`coverage combine`) and against an
-independent hand computation over the real jinja2 matrix."""
+The union is checked against coverage.py itself (`coverage combine` of the sample package's
+matrix and of small runs made here) and, where ../shared is present, against an independent
+hand computation over the real jinja2 matrix."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from coverage.results import Numbers
 
 from ci_toolkit.coverage import FileCoverage, JobReport, Totals, read_job, read_report, summarize
 from ci_toolkit.coverage.model import ARC
+from conftest import SAMPLE_JOBS, Sample, SampleRun
 
 
 @pytest.mark.parametrize(
@@ -31,6 +33,7 @@ def test_percent_is_coverage_py_formula(counts: tuple[int, int, int, int]) -> No
     assert Totals(*counts).percent == pytest.approx(numbers.pc_covered, abs=1e-12)
 
 
+@pytest.mark.shared
 def test_jinja2_matrix_in_every_format_matches_hand_union(corpus: Path) -> None:
     """Hand union: executed lines and taken arcs of both jobs' JSON, over the statements
     and possible arcs that coverage.py lists (executed ∪ missing)."""
@@ -58,12 +61,47 @@ def test_jinja2_matrix_in_every_format_matches_hand_union(corpus: Path) -> None:
         assert summary.worst == pytest.approx(jobs[1].totals.percent)
 
 
+@pytest.mark.shared
 def test_union_is_at_least_the_best_job(corpus: Path) -> None:
     jobs = [read_job(corpus / j, j) for j in ("packaging-full", "packaging-subset")]
     summary = summarize(jobs, hotspots=5)
     assert summary.combined is not None
     assert summary.combined >= max(j.totals.percent for j in jobs)
     assert summary.worst == pytest.approx(47.552, abs=1e-3)
+
+
+def combined_totals(run: SampleRun) -> Totals:
+    """What `coverage combine` of the sample's jobs says of their union."""
+    totals = run.coverage_py("combined")["totals"]
+    return Totals(totals["num_statements"], totals["covered_lines"],
+                  totals.get("num_branches", 0), totals.get("covered_branches", 0))
+
+
+@pytest.mark.parametrize("mode", ["branch", "statements"])
+@pytest.mark.parametrize("name", ["coverage.json", "coverage.xml", "lcov.info"])
+def test_sample_matrix_union_equals_coverage_combine(sample: Sample, mode: str,
+                                                     name: str) -> None:
+    run: SampleRun = getattr(sample, mode)
+    jobs = [read_report(run.job(job) / name, job) for job in SAMPLE_JOBS]
+    summary = summarize(jobs, hotspots=5)
+    assert summary.combined_totals == combined_totals(run)
+    assert summary.combined == pytest.approx(
+        run.coverage_py("combined")["totals"]["percent_covered"], abs=1e-9)
+    assert summary.combined_branches is run.branch
+    assert summary.combined > max(j.totals.percent for j in jobs)  # the jobs complement each other
+    percents = [run.coverage_py(job)["totals"]["percent_covered"] for job in SAMPLE_JOBS]
+    assert summary.average == pytest.approx(sum(percents) / len(percents), abs=1e-9)
+    assert summary.worst == pytest.approx(min(percents), abs=1e-9)
+
+
+def test_sample_hotspots_are_the_files_the_union_misses_most(sample: Sample) -> None:
+    run = sample.branch
+    jobs = [read_report(run.job(job) / "coverage.json", job) for job in SAMPLE_JOBS]
+    files = run.coverage_py("combined")["files"]
+    missed = sorted((f for f in files if files[f]["summary"]["missing_lines"]),
+                    key=lambda f: (-files[f]["summary"]["missing_lines"], f))
+    assert [h.path for h in summarize(jobs, hotspots=2).hotspots] == missed[:2]
+    assert missed[0] == "tally/legacy.py"  # never imported: every line missed
 
 
 MODULE = """\

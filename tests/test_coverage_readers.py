@@ -1,5 +1,6 @@
 """Readers of the coverage core (a change here changes every coverage figure the soft gate
-reports). Expected figures come from the corpus MANIFEST, i.e. from coverage.py itself."""
+reports). Expected figures come from coverage.py itself: its JSON report of the sample package's
+jobs made at test time, and (for the corpus in ../shared) the corpus MANIFEST."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,82 +25,85 @@ from ci_toolkit.coverage import (
 )
 from ci_toolkit.coverage.junit import read_junit_counts
 from ci_toolkit.coverage.model import ARC, COBERTURA_ARC, LCOV_BRDA, normalise_path
-from conftest import SHARED
+from conftest import SAMPLE_JOBS, Sample, SampleRun
 
-SAMPLES = SHARED / "coverage-corpus" / "format-samples"
-VERSIONS = SAMPLES / "coveragepy-versions"
-
-
-
-# MANIFEST "Totals per file type": statements, executed, branches, taken, percent_covered
-MANIFEST = {
-    "jinja2-py311": (6331, 5745, 2092, 1721, 88.638),
-    "jinja2-py312": (6331, 5744, 2092, 1721, 88.626),
-    "packaging-full": (4479, 4466, 1792, 1792, 99.793),
-    "packaging-subset": (4479, 2143, 1792, 839, 47.552),
-    "more-itertools-py311": (2229, 2229, 908, 899, 99.713),
-    "attrs-py311": (1831, 1820, 692, 685, 99.287),
-}
-JUNIT = {
-    "jinja2-py311": TestCounts(909, 0, 0, 0),
-    "jinja2-py312": TestCounts(909, 0, 0, 0),
-    "packaging-full": TestCounts(62423, 0, 0, 0),
-    "packaging-subset": TestCounts(53554, 0, 0, 0),
-    "more-itertools-py311": TestCounts(765, 0, 0, 0),  # tests="21959" counts subtests
-    "attrs-py311": TestCounts(1386, 5, 0, 9),
-}
 FORMATS = {"coverage.json": "coverage.py-json", "coverage.xml": "cobertura", "lcov.info": "lcov"}
+MODES = ("branch", "statements")
 
 
-@pytest.mark.parametrize("job", sorted(MANIFEST))
+def totals_of(summary: dict[str, Any]) -> Totals:
+    """coverage.py's own counts (a `summary` or `totals` of its JSON report)."""
+    return Totals(summary["num_statements"], summary["covered_lines"],
+                  summary.get("num_branches", 0), summary.get("covered_branches", 0))
+
+
+# --- reports made at test time: the sample package's matrix, judged by coverage.py -----------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("job", [*SAMPLE_JOBS, "combined"])
 @pytest.mark.parametrize("name", sorted(FORMATS))
-def test_job_totals_match_manifest(corpus: Path, job: str, name: str) -> None:
-    report = read_report(corpus / job / name, job)
-    statements, executed, branches, taken, pct = MANIFEST[job]
+def test_every_format_reads_as_coverage_py_counts(
+    sample: Sample, mode: str, job: str, name: str
+) -> None:
+    run: SampleRun = getattr(sample, mode)
+    report = read_report(run.job(job) / name, job)
+    expected = run.coverage_py(job)
     assert report.format == FORMATS[name]
-    assert report.totals == Totals(statements, executed, branches, taken)
-    assert round(report.totals.percent, 3) == pct
-    assert sum((f.totals for f in report.files.values()), Totals()) == report.totals
-    assert all(not p.startswith("/") and "\\" not in p for p in report.files)
+    assert report.totals == totals_of(expected["totals"])
+    assert report.totals.percent == pytest.approx(expected["totals"]["percent_covered"], abs=1e-9)
+    files = {path: totals_of(entry["summary"]) for path, entry in expected["files"].items()}
+    assert {path: f.totals for path, f in report.files.items()} == files
+    for path, entry in expected["files"].items():
+        assert list(report.files[path].missing_lines or ()) == entry["missing_lines"], path
 
 
-@pytest.mark.parametrize("job", sorted(MANIFEST))
-def test_json_total_is_coverage_py_percent_covered(corpus: Path, job: str) -> None:
-    report = read_report(corpus / job / "coverage.json")
-    expected = json.loads((corpus / job / "coverage.json").read_text())["totals"]["percent_covered"]
-    assert report.totals.percent == pytest.approx(expected, abs=1e-9)
+def test_the_sample_has_a_file_never_imported_and_one_without_statements(
+    sample: Sample,
+) -> None:
+    for name in FORMATS:
+        files = read_report(sample.branch.job("combined") / name).files
+        never_imported = files["tally/legacy.py"].totals
+        assert never_imported.executed == 0 < never_imported.statements, name
+        assert files["tally/__init__.py"].totals == Totals(), name
+    a, b, both = (read_report(sample.branch.job(j) / "coverage.json").totals.percent
+                  for j in ("a", "b", "combined"))
+    assert both > max(a, b)  # the two jobs run different tests
 
 
-@pytest.mark.parametrize("job", sorted(JUNIT))
-def test_read_job_takes_richest_report_and_junit_counts(corpus: Path, job: str) -> None:
-    report = read_job(corpus / job, job)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("job", SAMPLE_JOBS)
+def test_read_job_takes_richest_report_and_junit_counts(sample: Sample, mode: str,
+                                                        job: str) -> None:
+    run: SampleRun = getattr(sample, mode)
+    report = read_job(run.job(job), job)
     assert (report.job, report.format, Path(report.source_path).name) == (
-        job,
-        "coverage.py-json",
-        "coverage.json",
-    )
-    assert report.tests == JUNIT[job]
+        job, "coverage.py-json", "coverage.json")
+    assert report.tests == TestCounts(**run.outcomes(job))  # what pytest itself counted
 
 
-def test_read_job_falls_back_to_cobertura_then_lcov(corpus: Path, tmp_path: Path) -> None:
+def test_read_job_falls_back_to_cobertura_then_lcov(sample: Sample, tmp_path: Path) -> None:
+    job = sample.branch.job("b")
     for name in ("coverage.xml", "lcov.info", "pytest-report.xml"):
-        shutil.copy(corpus / "jinja2-py311" / name, tmp_path / name)
+        shutil.copy(job / name, tmp_path / name)
     (tmp_path / "htmlcov").mkdir()
     (tmp_path / "htmlcov" / "status.json").write_text('{"note": "not a report"}')
     assert read_job(tmp_path, "j").format == "cobertura"
     (tmp_path / "coverage.xml").unlink()
     only_lcov = read_job(tmp_path, "j")
-    assert only_lcov.format == "lcov" and only_lcov.tests == TestCounts(909, 0, 0, 0)
-    files = [corpus / "jinja2-py311" / "lcov.info", corpus / "jinja2-py311" / "coverage.xml"]
-    assert read_job(files, "j").format == "cobertura"
+    assert only_lcov.format == "lcov"
+    assert only_lcov.tests == TestCounts(**sample.branch.outcomes("b"))
+    assert read_job([job / "lcov.info", job / "coverage.xml"], "j").format == "cobertura"
 
 
-def test_a_broken_junit_file_keeps_the_coverage(corpus: Path, tmp_path: Path) -> None:
-    shutil.copy(corpus / "attrs-py311" / "coverage.json", tmp_path / "coverage.json")
-    junit = (corpus / "attrs-py311" / "pytest-report.xml").read_text()
+def test_a_broken_junit_file_keeps_the_coverage(sample: Sample, tmp_path: Path) -> None:
+    job = sample.branch.job("a")
+    shutil.copy(job / "coverage.json", tmp_path / "coverage.json")
+    junit = (job / "pytest-report.xml").read_text()
     (tmp_path / "pytest-report.xml").write_text(junit[: len(junit) // 2])
     report = read_job(tmp_path, "j")
-    assert report.tests is None and report.totals.statements == 1831
+    assert report.tests is None
+    assert report.totals == totals_of(sample.branch.coverage_py("a")["totals"])
     assert len(report.warnings) == 1 and "pytest-report.xml" in report.warnings[0]
 
 
@@ -108,95 +113,34 @@ def test_read_job_without_coverage_report(tmp_path: Path) -> None:
         read_job(tmp_path, "j")
 
 
-# --- coverage.py versions and layouts ------------------------------------------------------
-
-PROJECT_FILES = {"pkg/__init__.py", "pkg/calc.py", "pkg/only_excluded.py", "pkg/unused.py"}
-
-
-def _version_samples() -> list[str]:
-    if not VERSIONS.is_dir():
-        return []
-    return sorted(p.name for p in VERSIONS.iterdir() if p.suffix in (".json", ".xml", ".info"))
-
-
-@pytest.mark.parametrize("name", _version_samples())
-def test_every_coverage_py_version_and_format(corpus: Path, name: str) -> None:
-    report = read_report(VERSIONS / name)
-    # report-<ver>.txt: TOTAL 21 statements, 7 missed, 10 branches, 5 taken -> 61 %
-    assert report.totals == Totals(21, 14, 10, 5)
-    assert round(report.totals.percent, 2) == 61.29
-    assert set(report.files) == PROJECT_FILES
-    calc = report.files["pkg/calc.py"]
-    assert calc.totals == Totals(17, 14, 8, 5)
-    assert list(calc.missing_lines or ()) == [22, 23, 24]
-
-
-@pytest.mark.parametrize(
-    ("name", "kind"),
-    [
-        ("coverage-5.5.json", None),  # no "missing_branches" arcs before 6.3
-        ("coverage-6.0.json", None),  # branch arcs arrived in coverage 6.3
-        ("coverage-6.5.0.json", ARC),
-        ("coverage-7.17.4.json", ARC),
-        ("coverage-7.17.4.xml", COBERTURA_ARC),
-        ("lcov-7.17.4.info", LCOV_BRDA),
-    ],
-)
-def test_branch_identities(corpus: Path, name: str, kind: str | None) -> None:
-    assert read_report(VERSIONS / name).branch_kind == kind
-
-
-def _generate(tmp_path: Path, *args: str) -> tuple[Path, float]:
-    out = tmp_path / "gen"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(SHARED / "coverage-corpus" / "make_big_coverage.py"),
-            "--files",
-            "40",
-            "--out-dir",
-            str(out),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return out, json.loads(proc.stdout)["percent_covered"]
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        ("--flavor", "6.5"),
-        ("--flavor", "7.4.1"),
-        ("--flavor", "7.6"),
-        ("--flavor", "7.12"),
-        ("--flavor", "7.14"),
-        ("--pretty",),
-        ("--no-branch",),
-        ("--windows-paths", "--pretty"),
-    ],
-)
-def test_generated_layouts(corpus: Path, tmp_path: Path, args: tuple[str, ...]) -> None:
-    out, expected = _generate(tmp_path, *args)
-    from_json = read_report(out / "coverage.json")
-    from_xml = read_report(out / "coverage.xml")
-    assert from_json.totals.percent == pytest.approx(expected, abs=1e-9)
-    assert from_xml.totals == from_json.totals
-    assert set(from_json.files) == set(from_xml.files)
-    assert all("\\" not in p for p in from_json.files)
+@pytest.mark.parametrize(("mode", "name", "kind"), [
+    ("branch", "coverage.json", ARC),
+    ("branch", "coverage.xml", COBERTURA_ARC),
+    ("branch", "lcov.info", LCOV_BRDA),
+    ("statements", "coverage.json", None),
+    ("statements", "coverage.xml", None),
+    ("statements", "lcov.info", None),
+])  # fmt: skip
+def test_branch_identities(sample: Sample, mode: str, name: str, kind: str | None) -> None:
+    assert read_report(getattr(sample, mode).job("a") / name).branch_kind == kind
 
 
 def test_streaming_is_exact_at_every_chunk_boundary(
-    corpus: Path, monkeypatch: pytest.MonkeyPatch
+    sample: Sample, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Tiny chunks make values, numbers, keys and escapes straddle buffer refills."""
-    for name in ("coverage-7.17.4.pretty.json", "coverage-7.6.0.json", "coverage-5.5.json"):
-        whole = read_report(VERSIONS / name)
+    for path in (sample.branch.job("a") / "coverage.json",
+                 sample.statements.job("b") / "coverage.json"):
+        whole = read_report(path)
         for chunk in (1, 2, 7, 64):
             monkeypatch.setattr(coveragepy, "_CHUNK", chunk)
-            assert read_report(VERSIONS / name) == whole
+            assert read_report(path) == whole
+
+
+def test_junit_gz_counts_as_the_plain_file(sample: Sample, tmp_path: Path) -> None:
+    path = tmp_path / "pytest-report.xml.gz"
+    path.write_bytes(gzip.compress(sample.branch.report("b", "pytest-report.xml")))
+    assert read_report(path).tests == TestCounts(**sample.branch.outcomes("b"))
 
 
 def test_windows_backslash_keys_and_gzip(tmp_path: Path) -> None:
@@ -230,76 +174,6 @@ def test_windows_backslash_keys_and_gzip(tmp_path: Path) -> None:
 )
 def test_paths_are_repository_relative(raw: str, expected: str) -> None:
     assert normalise_path(raw) == expected
-
-
-# --- other tools ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "totals", "files"),
-    [
-        (
-            "istanbul-c8/cobertura-coverage.xml",
-            Totals(27, 17, 7, 5),
-            {"src/calc.js", "src/unused.js"},
-        ),
-        ("istanbul-c8/lcov.info", Totals(27, 17, 7, 5), {"src/calc.js", "src/unused.js"}),
-        ("gcovr/gcovr-cobertura.xml", Totals(13, 8, 6, 3), {"src/calc.c", "src/main.c"}),
-        ("gcovr/gcovr-lcov.info", Totals(13, 8, 6, 3), {"src/calc.c", "src/main.c"}),
-        (
-            "handwritten/coverlet.cobertura.xml",
-            Totals(12, 9, 4, 2),
-            {"src/Demo.Core/Calculator.cs", "src/Demo.Core/Util/Util.cs"},
-        ),
-    ],
-)
-def test_other_tools(corpus: Path, name: str, totals: Totals, files: set[str]) -> None:
-    report = read_report(SAMPLES / "other-tools" / name)
-    assert report.totals == totals
-    assert set(report.files) == files
-    assert report.branch_kind != ARC
-
-
-@pytest.mark.parametrize(
-    ("name", "reason"),
-    [
-        ("handwritten/jacoco.xml", "unsupported format (JaCoCo"),
-        ("handwritten/go-coverprofile.out", "unsupported format (Go"),
-        ("istanbul-c8/coverage-summary.json", "not a coverage.py JSON report"),
-        ("gcovr/gcovr-summary.json", "not a coverage.py JSON report"),
-    ],
-)
-def test_unsupported_files_of_other_tools(corpus: Path, name: str, reason: str) -> None:
-    with pytest.raises(ReportError) as info:
-        read_report(SAMPLES / "other-tools" / name)
-    assert reason in info.value.reason
-
-
-# --- JUnit ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "counts"),
-    [
-        ("pytest-xunit2.xml", TestCounts(10, 2, 2, 2)),
-        ("pytest-xunit1.xml", TestCounts(10, 2, 2, 2)),
-        ("pytest-collection-error-stops.xml", TestCounts(1, 0, 1, 0)),
-        ("pytest-5.0.1-bare-testsuite.xml", TestCounts(1, 0, 0, 0)),
-        ("pytest-5.1.0-testsuites-root.xml", TestCounts(1, 0, 0, 0)),
-    ],
-)
-def test_junit_counts(corpus: Path, name: str, counts: TestCounts) -> None:
-    report = read_report(SAMPLES / "junit" / name)
-    assert report.format == "junit" and report.tests == counts
-
-
-def test_junit_gz_counts_testcase_elements(corpus: Path) -> None:
-    assert read_report(corpus / "packaging-full" / "pytest-report.xml.gz").tests == TestCounts(
-        62423, 0, 0, 0
-    )
-    assert read_report(corpus / "more-itertools-py311" / "pytest-report.xml").tests == TestCounts(
-        765, 0, 0, 0
-    )
 
 
 # --- broken and hostile input --------------------------------------------------------------
@@ -357,9 +231,9 @@ def test_bad_reports_raise_report_error(
     assert info.value.path == str(path) and str(path) in str(info.value)
 
 
-def test_truncated_real_reports(corpus: Path, tmp_path: Path) -> None:
+def test_truncated_real_reports(sample: Sample, tmp_path: Path) -> None:
     for name in ("coverage.json", "coverage.xml"):
-        data = (corpus / "jinja2-py311" / name).read_bytes()
+        data = sample.branch.report("a", name)
         cut = tmp_path / name
         cut.write_bytes(data[: len(data) // 2])
         with pytest.raises(ReportError, match="not valid"):
@@ -371,9 +245,12 @@ def test_missing_file(tmp_path: Path) -> None:
         read_report(tmp_path / "nope.json")
 
 
-def test_detect_format(corpus: Path) -> None:
-    assert detect_format(corpus / "attrs-py311" / "pytest-report.xml") == "junit"
-    assert detect_format(corpus / "attrs-py311" / "lcov.info") == "lcov"
+def test_detect_format(sample: Sample) -> None:
+    job = sample.branch.job("a")
+    assert detect_format(job / "pytest-report.xml") == "junit"
+    assert detect_format(job / "lcov.info") == "lcov"
+    assert detect_format(job / "coverage.xml") == "cobertura"
+    assert detect_format(job / "coverage.json") == "coverage.py-json"
 
 
 FAILING_TESTS = '''\
@@ -412,3 +289,131 @@ def test_junit_names_failed_and_errored_tests_first_line_only(tmp_path: Path) ->
     assert first.name == "test_sample::test_fails[0]" and not first.error
     assert first.message.startswith("AssertionError: n was 0") and "\n" not in first.message
     assert all("more detail" not in f.message for f in counts.failed)
+
+
+# --- the corpus in ../shared: real projects at scale, every coverage.py version, other tools ---
+
+# MANIFEST "Totals per file type": statements, executed, branches, taken, percent_covered
+MANIFEST = {
+    "jinja2-py311": (6331, 5745, 2092, 1721, 88.638),
+    "jinja2-py312": (6331, 5744, 2092, 1721, 88.626),
+    "packaging-full": (4479, 4466, 1792, 1792, 99.793),
+    "packaging-subset": (4479, 2143, 1792, 839, 47.552),
+    "more-itertools-py311": (2229, 2229, 908, 899, 99.713),
+    "attrs-py311": (1831, 1820, 692, 685, 99.287),
+}
+JUNIT = {
+    "jinja2-py311": TestCounts(909, 0, 0, 0),
+    "jinja2-py312": TestCounts(909, 0, 0, 0),
+    "packaging-full": TestCounts(62423, 0, 0, 0),
+    "packaging-subset": TestCounts(53554, 0, 0, 0),
+    "more-itertools-py311": TestCounts(765, 0, 0, 0),  # tests="21959" counts subtests
+    "attrs-py311": TestCounts(1386, 5, 0, 9),
+}
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("job", sorted(MANIFEST))
+def test_corpus_job_in_every_format_matches_manifest(corpus: Path, job: str) -> None:
+    statements, executed, branches, taken, pct = MANIFEST[job]
+    for name in sorted(FORMATS):
+        report = read_report(corpus / job / name, job)
+        assert report.format == FORMATS[name]
+        assert report.totals == Totals(statements, executed, branches, taken), name
+        assert round(report.totals.percent, 3) == pct
+        assert sum((f.totals for f in report.files.values()), Totals()) == report.totals
+        assert all(not p.startswith("/") and "\\" not in p for p in report.files)
+    expected = json.loads((corpus / job / "coverage.json").read_text())["totals"]
+    assert read_report(corpus / job / "coverage.json").totals.percent == pytest.approx(
+        expected["percent_covered"], abs=1e-9)
+    whole = read_job(corpus / job, job)
+    assert (whole.format, whole.tests) == ("coverage.py-json", JUNIT[job])
+
+
+PROJECT_FILES = {"pkg/__init__.py", "pkg/calc.py", "pkg/only_excluded.py", "pkg/unused.py"}
+
+
+@pytest.mark.shared
+def test_every_coverage_py_version_and_format(corpus: Path) -> None:
+    versions = corpus / "format-samples" / "coveragepy-versions"
+    names = sorted(p.name for p in versions.iterdir() if p.suffix in (".json", ".xml", ".info"))
+    assert len(names) > 30
+    for name in names:
+        report = read_report(versions / name)
+        # report-<ver>.txt: TOTAL 21 statements, 7 missed, 10 branches, 5 taken -> 61 %
+        assert report.totals == Totals(21, 14, 10, 5), name
+        assert round(report.totals.percent, 2) == 61.29, name
+        assert set(report.files) == PROJECT_FILES, name
+        calc = report.files["pkg/calc.py"]
+        assert calc.totals == Totals(17, 14, 8, 5), name
+        assert list(calc.missing_lines or ()) == [22, 23, 24], name
+    kinds = {"coverage-5.5.json": None, "coverage-6.0.json": None,  # arcs arrived in 6.3
+             "coverage-6.5.0.json": ARC, "coverage-7.17.4.json": ARC,
+             "coverage-7.17.4.xml": COBERTURA_ARC, "lcov-7.17.4.info": LCOV_BRDA}
+    assert {n: read_report(versions / n).branch_kind for n in kinds} == kinds
+    for name in ("coverage-7.17.4.pretty.json", "coverage-5.5.json"):  # old and pretty layouts
+        assert read_report(versions / name).totals == Totals(21, 14, 10, 5)
+
+
+@pytest.mark.shared
+def test_generated_layouts(corpus: Path, tmp_path: Path) -> None:
+    layouts = [("--flavor", "6.5"), ("--flavor", "7.4.1"), ("--flavor", "7.6"),
+               ("--flavor", "7.12"), ("--flavor", "7.14"), ("--pretty",), ("--no-branch",),
+               ("--windows-paths", "--pretty")]
+    for n, args in enumerate(layouts):
+        out = tmp_path / str(n)
+        proc = subprocess.run([sys.executable, str(corpus / "make_big_coverage.py"),
+                               "--files", "40", "--out-dir", str(out), *args],
+                              capture_output=True, text=True, check=True)
+        expected = json.loads(proc.stdout)["percent_covered"]
+        from_json = read_report(out / "coverage.json")
+        from_xml = read_report(out / "coverage.xml")
+        assert from_json.totals.percent == pytest.approx(expected, abs=1e-9), args
+        assert from_xml.totals == from_json.totals, args
+        assert set(from_json.files) == set(from_xml.files), args
+        assert all("\\" not in p for p in from_json.files), args
+
+
+@pytest.mark.shared
+def test_other_tools(corpus: Path) -> None:
+    tools = corpus / "format-samples" / "other-tools"
+    expected = {
+        "istanbul-c8/cobertura-coverage.xml": (Totals(27, 17, 7, 5), {"src/calc.js",
+                                                                     "src/unused.js"}),
+        "istanbul-c8/lcov.info": (Totals(27, 17, 7, 5), {"src/calc.js", "src/unused.js"}),
+        "gcovr/gcovr-cobertura.xml": (Totals(13, 8, 6, 3), {"src/calc.c", "src/main.c"}),
+        "gcovr/gcovr-lcov.info": (Totals(13, 8, 6, 3), {"src/calc.c", "src/main.c"}),
+        "handwritten/coverlet.cobertura.xml": (
+            Totals(12, 9, 4, 2), {"src/Demo.Core/Calculator.cs", "src/Demo.Core/Util/Util.cs"}),
+    }
+    for name, (totals, files) in expected.items():
+        report = read_report(tools / name)
+        assert (report.totals, set(report.files)) == (totals, files), name
+        assert report.branch_kind != ARC, name
+    unsupported = {
+        "handwritten/jacoco.xml": "unsupported format (JaCoCo",
+        "handwritten/go-coverprofile.out": "unsupported format (Go",
+        "istanbul-c8/coverage-summary.json": "not a coverage.py JSON report",
+        "gcovr/gcovr-summary.json": "not a coverage.py JSON report",
+    }
+    for name, reason in unsupported.items():
+        with pytest.raises(ReportError) as info:
+            read_report(tools / name)
+        assert reason in info.value.reason, name
+
+
+@pytest.mark.shared
+def test_junit_of_other_pytest_versions_and_outcomes(corpus: Path) -> None:
+    junit = corpus / "format-samples" / "junit"
+    expected = {
+        "pytest-xunit2.xml": TestCounts(10, 2, 2, 2),
+        "pytest-xunit1.xml": TestCounts(10, 2, 2, 2),
+        "pytest-collection-error-stops.xml": TestCounts(1, 0, 1, 0),
+        "pytest-5.0.1-bare-testsuite.xml": TestCounts(1, 0, 0, 0),
+        "pytest-5.1.0-testsuites-root.xml": TestCounts(1, 0, 0, 0),
+    }
+    for name, counts in expected.items():
+        report = read_report(junit / name)
+        assert (report.format, report.tests) == ("junit", counts), name
+    assert read_report(corpus / "packaging-full" / "pytest-report.xml.gz").tests == TestCounts(
+        62423, 0, 0, 0)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import shared
+from conftest import sample_coverage
 
 
 def imported(args: list[str], cwd: Path) -> set[str]:
@@ -26,9 +26,8 @@ def test_version_imports_no_pygithub(tmp_path: Path) -> None:
 
 
 def test_dry_run_on_files_imports_no_pygithub(tmp_path: Path) -> None:
-    report = shared("coverage-corpus", "attrs-py311", "coverage.json")
     (tmp_path / "leg").mkdir()
-    (tmp_path / "leg" / "coverage.json").write_bytes(report.read_bytes())
+    (tmp_path / "leg" / "coverage.json").write_bytes(sample_coverage().branch.report("a"))
     modules = imported(["coverage-soft-gate", "--files", "leg/coverage.json", "--dry-run"],
                        tmp_path)
     assert "ci_toolkit.coverage" in modules

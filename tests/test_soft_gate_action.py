@@ -8,31 +8,32 @@ from pathlib import Path
 from typing import Any
 
 from ci_toolkit.softgate import history
-from conftest import shared, webhook
+from conftest import SAMPLE_JOBS, sample_coverage, webhook
 from test_soft_gate_support import (
     LABEL,
     MARK,
     RUN_ID,
     TITLE,
     add_run,
-    corpus,
+    average_and_worst,
+    percent,
     push_event,
     repository,
     run_gate,
+    sample_report,
     tracking_issues,
 )
 
-JINJA = ("jinja2-py311", "jinja2-py312")
 
-
-def two_jinja_jobs(fake: Any, **run: Any) -> None:
-    add_run(fake, {f"coverage-{job[-5:]}": corpus(job) for job in JINJA}, **run)
+def two_jobs(fake: Any, **run: Any) -> None:
+    """The sample's matrix: artifacts coverage-a and coverage-b."""
+    add_run(fake, {f"coverage-{job}": sample_report(job) for job in SAMPLE_JOBS}, **run)
 
 
 def test_two_artifacts_three_jobs_existing_issue_within_eight_requests(
         tmp_path: Path, fake: Any) -> None:
     fake.add_issue(TITLE, f"{MARK}\nold figures", [LABEL])
-    two_jinja_jobs(fake)
+    two_jobs(fake)
 
     result = run_gate(tmp_path, fake)
 
@@ -40,21 +41,20 @@ def test_two_artifacts_three_jobs_existing_issue_within_eight_requests(
     assert fake.count(prefix="/search") == 0
     assert result.warnings == []
     assert result.outputs["jobs"] == "2"
-    assert result.outputs["average"] == "88.63"
-    assert result.outputs["worst"] == "88.63"
-    assert result.outputs["combined"] == "88.64"
+    assert (result.outputs["average"], result.outputs["worst"]) == average_and_worst()
+    assert result.outputs["combined"] == percent("combined")
     assert result.outputs["issue-number"] == "1"
     assert result.outputs["issue-url"].endswith("/issues/1")
     body = fake.issues[1]["body"]
-    assert body.startswith(MARK) and "| `coverage-py311` | 88.64% |" in body
-    assert "src/jinja2/bccache.py" in body  # the lowest-covered file leads the hotspots
+    assert body.startswith(MARK) and f"| `coverage-a` | {percent('a')}% |" in body
+    assert "tally/legacy.py" in body  # the file never imported leads the hotspots
     assert len(fake.comments[1]) == 1
     logs = result.summary.split("### Logs for this run", 1)[1]
     assert logs.count("/job/") == 3  # every job of the run, linked
 
 
 def test_creates_the_labelled_issue_when_there_is_none(tmp_path: Path, fake: Any) -> None:
-    two_jinja_jobs(fake)
+    two_jobs(fake)
 
     result = run_gate(tmp_path, fake)
 
@@ -70,7 +70,7 @@ def test_creates_the_labelled_issue_when_there_is_none(tmp_path: Path, fake: Any
 
 def test_pull_request_run_comments_but_never_replaces_the_body(tmp_path: Path, fake: Any) -> None:
     fake.add_issue(TITLE, f"{MARK}\nthe default branch's figures", [LABEL])
-    two_jinja_jobs(fake, head_branch="feature", event="pull_request")
+    two_jobs(fake, head_branch="feature", event="pull_request")
 
     result = run_gate(tmp_path, fake, pull_request=True)
 
@@ -78,18 +78,18 @@ def test_pull_request_run_comments_but_never_replaces_the_body(tmp_path: Path, f
     assert fake.count("PATCH") == 0
     [comment] = fake.comments[1]
     assert "Not a default-branch run" in comment["body"]
-    assert "Average 88.63%" in comment["body"]
+    assert f"Average {average_and_worst()[0]}%" in comment["body"]
     assert result.outputs["issue-number"] == "1"
 
 
 def test_pull_request_run_creates_an_issue_without_figures(tmp_path: Path, fake: Any) -> None:
-    two_jinja_jobs(fake, head_branch="feature", event="pull_request")
+    two_jobs(fake, head_branch="feature", event="pull_request")
 
     run_gate(tmp_path, fake, pull_request=True)
 
     [issue] = tracking_issues(fake)
     assert "Average" not in issue["body"] and history.parse(issue["body"]) == []
-    assert "Average 88.63%" in fake.comments[issue["number"]][0]["body"]
+    assert f"Average {average_and_worst()[0]}%" in fake.comments[issue["number"]][0]["body"]
 
 
 def test_default_branch_runs_replace_the_body_and_the_trend_grows(
@@ -127,7 +127,7 @@ def test_run_id_reads_the_upstream_run_of_a_workflow_run_event(tmp_path: Path, f
     fake.add_run(RUN_ID, jobs=[{"name": "coverage"}])
     fake.add_run(555, head_branch="main", event="push", jobs=[{"name": "test (a)"},
                  {"name": "test (b)"}],
-                 artifacts=[{"name": "coverage-a", "files": {"coverage.json": corpus(JINJA[0])}}])
+                 artifacts=[{"name": "coverage-a", "files": {"coverage.json": sample_report("a")}}])
     payload = webhook("workflow_run.completed")
     upstream = {**payload["workflow_run"], "id": 555, "head_branch": "main", "event": "push",
                 "head_sha": "ab" * 20, "head_repository": {"full_name": fake.repo_full_name}}
@@ -147,7 +147,7 @@ def test_run_id_reads_the_upstream_run_of_a_workflow_run_event(tmp_path: Path, f
 def test_run_id_of_a_fork_pull_request_never_replaces_the_body(tmp_path: Path, fake: Any) -> None:
     fake.add_issue(TITLE, f"{MARK}\nkept", [LABEL])
     fake.add_run(555, head_branch="main", event="pull_request",
-                 artifacts=[{"name": "coverage-a", "files": {"coverage.json": corpus(JINJA[0])}}])
+                 artifacts=[{"name": "coverage-a", "files": {"coverage.json": sample_report("a")}}])
     payload = webhook("workflow_run.completed")
     upstream = {**payload["workflow_run"], "id": 555, "head_branch": "main",
                 "event": "pull_request", "head_repository": {"full_name": "someone/fork"}}
@@ -162,7 +162,7 @@ def test_run_id_of_a_fork_pull_request_never_replaces_the_body(tmp_path: Path, f
 def test_run_id_without_a_payload_reads_the_run(tmp_path: Path, fake: Any) -> None:
     fake.add_issue(TITLE, f"{MARK}\nold", [LABEL])
     fake.add_run(555, head_branch="main", event="schedule",
-                 artifacts=[{"name": "coverage-a", "files": {"coverage.json": corpus(JINJA[0])}}])
+                 artifacts=[{"name": "coverage-a", "files": {"coverage.json": sample_report("a")}}])
 
     run_gate(tmp_path, fake, {"run-id": "555"}, event=push_event(fake),
              event_name="workflow_dispatch")
@@ -171,11 +171,11 @@ def test_run_id_without_a_payload_reads_the_run(tmp_path: Path, fake: Any) -> No
 
 
 def test_dry_run_on_files_needs_no_token_and_writes_nothing(tmp_path: Path, fake: Any) -> None:
-    for job in JINJA:
+    for job in SAMPLE_JOBS:
         folder = tmp_path / "workspace" / "reports" / job
         folder.mkdir(parents=True)
         for name in ("coverage.json", "coverage.xml", "lcov.info", "pytest-report.xml"):
-            (folder / name).write_bytes(shared("coverage-corpus", job, name).read_bytes())
+            (folder / name).write_bytes(sample_report(job, name))
 
     result = run_gate(tmp_path, fake, {"files": "reports/**/coverage.*\nreports/**/lcov.info",
                                        "dry-run": "true", "github-token": ""},
@@ -183,8 +183,9 @@ def test_dry_run_on_files_needs_no_token_and_writes_nothing(tmp_path: Path, fake
 
     assert fake.requests == []
     assert result.outputs["jobs"] == "2"  # three formats in one folder are one job
-    assert "| `jinja2-py311` | 88.64% |" in result.stdout
-    assert "| 909 | 0 |" in result.stdout  # JUnit beside the reports
+    assert f"| `a` | {percent('a')}% |" in result.stdout
+    tests = sample_coverage().branch.outcomes("a")["tests"]
+    assert f"| {tests} | 0 |" in result.stdout  # JUnit beside the reports
     assert "Left out: dry run on files" in result.stdout
     assert result.summary.startswith("## Coverage soft gate")
 
@@ -201,7 +202,7 @@ def test_action_yml_input_errors_exit_2(tmp_path: Path, fake: Any) -> None:
 
 
 def test_outputs_hold_the_report(tmp_path: Path, fake: Any) -> None:
-    two_jinja_jobs(fake)
+    two_jobs(fake)
     result = run_gate(tmp_path, fake, {"comment": "false", "summary": "false"})
     assert result.outputs["report"].startswith("## Coverage soft gate")
     assert result.summary == ""
@@ -218,13 +219,14 @@ def test_dry_run_on_files_imports_no_pygithub(tmp_path: Path) -> None:
 
     folder = tmp_path / "py311"
     folder.mkdir()
-    (folder / "coverage.json").write_bytes(corpus(JINJA[0]))
+    (folder / "coverage.json").write_bytes(sample_report("a"))
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import sys; from ci_toolkit.cli import main; "
          "sys.exit(main(['coverage-soft-gate', '--files', '*/coverage.json', '--dry-run']))"],
         cwd=tmp_path, capture_output=True, text=True, check=False,
         env={"PATH": "", "HOME": str(tmp_path)})
-    assert done.returncode == 0 and "| `py311` | 88.64% |" in done.stdout, done.stderr[-2000:]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"| `py311` | {percent('a')}% |" in done.stdout
     imported = [line.split("|")[-1].strip() for line in done.stderr.splitlines()
                 if line.startswith("import time:")]
     assert "ci_toolkit.coverage" in imported

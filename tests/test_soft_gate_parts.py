@@ -12,7 +12,8 @@ from ci_toolkit.softgate import history, report, sources, trend
 from ci_toolkit.softgate.history import Point
 from ci_toolkit.softgate.origin import Run
 from ci_toolkit.softgate.report import Report
-from conftest import shared
+from conftest import SAMPLE_JOBS, sample_coverage
+from test_soft_gate_support import average_and_worst, percent, sample_report
 
 
 def point(n: int, average: float = 80.0, combined: float | None = 85.0) -> Point:
@@ -77,18 +78,23 @@ def test_chart_is_a_mermaid_xychart_with_one_line_per_total() -> None:
     assert trend.chart([point(1)]) == ""
 
 
-def jinja() -> Summary:
-    from conftest import shared
-
-    jobs = [read_job(shared("coverage-corpus", j), j) for j in ("jinja2-py311", "jinja2-py312")]
-    return summarize(jobs, 15)
+def sample_summary() -> Summary:
+    run = sample_coverage().branch
+    return summarize([read_job(run.job(job), job) for job in SAMPLE_JOBS], 15)
 
 
 def test_report_has_headline_jobs_hotspots_and_logs_note() -> None:
-    text = report.render(Report(jinja(), Run(), jobs=None, jobs_note="Left out: no run."))
-    assert "**Average 88.63%** · worst 88.63% (jinja2-py312) · combined 88.64% · 2 jobs" in text
-    assert "| `jinja2-py311` | 88.64% | 5,745 / 6,331 | 1,721 / 2,092 | 909 | 0 |" in text
-    assert text.index("src/jinja2/bccache.py") < text.index("src/jinja2/sandbox.py")
+    text = report.render(Report(sample_summary(), Run(), jobs=None, jobs_note="Left out: no run."))
+    average, worst = average_and_worst()
+    assert (f"**Average {average}%** · worst {worst}% (a) · combined {percent()}% · 2 jobs"
+            in text)
+    run = sample_coverage().branch
+    a, tests = run.coverage_py("a")["totals"], run.outcomes("a")
+    assert (f"| `a` | {percent('a')}% | {a['covered_lines']} / {a['num_statements']} | "
+            f"{a['covered_branches']} / {a['num_branches']} | {tests['tests']} | 0 |") in text
+    files = run.coverage_py("combined")["files"]
+    worst_first = sorted(files, key=lambda f: (-files[f]["summary"]["missing_lines"], f))
+    assert text.index(worst_first[0]) < text.index(worst_first[1])
     assert "### Logs for this run\n\n_Left out: no run._" in text
 
 
@@ -134,9 +140,8 @@ def test_files_are_grouped_by_folder_with_junit_beside_them(tmp_path: Path) -> N
 
 
 def test_a_job_with_a_broken_junit_file_is_counted_with_a_warning(tmp_path: Path) -> None:
-    corpus = shared("coverage-corpus", "attrs-py311")
     (tmp_path / "leg").mkdir()
-    (tmp_path / "leg" / "coverage.json").write_bytes((corpus / "coverage.json").read_bytes())
+    (tmp_path / "leg" / "coverage.json").write_bytes(sample_report("a"))
     (tmp_path / "leg" / "pytest-report.xml").write_text("<testsuites><testsuite>")
     warnings: list[str] = []
     jobs = sources.read_files(sources.find_reports(tmp_path, ["**/coverage.json"]),

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from fake_github import FakeGitHub
-from test_soft_gate_support import add_run, corpus, run_gate, tracking_issues
+from test_soft_gate_support import add_run, run_gate, sample_report, tracking_issues
 
 
 class RacingFake(FakeGitHub):
@@ -35,7 +35,7 @@ def racing() -> Iterator[RacingFake]:
 
 
 def test_two_concurrent_runs_leave_exactly_one_open_issue(tmp_path: Path, racing: Any) -> None:
-    add_run(racing, {"coverage-a": corpus("jinja2-py311")})
+    add_run(racing, {"coverage-a": sample_report("a")})
     folders = [tmp_path / "one", tmp_path / "two"]
     for folder in folders:
         folder.mkdir()

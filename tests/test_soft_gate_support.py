@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ci_toolkit.github.issues import marker
-from conftest import Result, run_action, shared, webhook
+from conftest import SAMPLE_JOBS, Result, run_action, sample_coverage, webhook
 
 TITLE = "Increase test coverage (soft gate)"
 LABEL = "tech:coverage"
@@ -15,9 +15,22 @@ MARK = marker("coverage-soft-gate", TITLE)
 RUN_ID = 1001  # conftest.run_action's GITHUB_RUN_ID
 
 
-def corpus(job: str, name: str = "coverage.json") -> bytes:
-    """A real report from ../shared/coverage-corpus."""
-    return shared("coverage-corpus", job, name).read_bytes()
+def sample_report(job: str, name: str = "coverage.json") -> bytes:
+    """A report the sample package's matrix job `job` ("a", "b") made at test time, branch on."""
+    return sample_coverage().branch.report(job, name)
+
+
+def percent(job: str = "combined") -> str:
+    """coverage.py's figure for a sample job, or for `coverage combine` of both, as the gate
+    prints it."""
+    return f"{sample_coverage().branch.coverage_py(job)['totals']['percent_covered']:.2f}"
+
+
+def average_and_worst() -> tuple[str, str]:
+    """The mean and the lowest of coverage.py's figures for the sample's jobs, as printed."""
+    figures = [sample_coverage().branch.coverage_py(job)["totals"]["percent_covered"]
+               for job in SAMPLE_JOBS]
+    return f"{sum(figures) / len(figures):.2f}", f"{min(figures):.2f}"
 
 
 def coverage_json(files: dict[str, tuple[int, int]]) -> bytes:
