@@ -10,7 +10,7 @@ import pytest
 
 from ci_toolkit import __version__
 from conftest import run_action
-from test_soft_gate_support import add_run, corpus, run_gate
+from test_soft_gate_support import add_run, run_gate, sample_report
 
 EXPECTED = {
     "User-Agent": f"ci-toolkit/{__version__}",
@@ -31,7 +31,7 @@ def check_requests(fake: Any) -> None:
 
 
 def test_the_soft_gate_says_who_it_is(tmp_path: Path, fake: Any) -> None:
-    add_run(fake, {"coverage-py311": corpus("jinja2-py311")})
+    add_run(fake, {"coverage-py311": sample_report("a")})
     run_gate(tmp_path, fake)  # lists artifacts, downloads, lists jobs, creates the issue
     assert fake.count("POST") >= 2
     check_requests(fake)
@@ -51,7 +51,7 @@ def test_job_logs_and_bulk_issues_say_who_they_are(tmp_path: Path, fake: Any) ->
 @pytest.mark.parametrize("label", ["", "tech:coverage"])
 def test_an_unfiltered_issue_list_sends_no_empty_labels(tmp_path: Path, fake: Any,
                                                         label: str) -> None:
-    add_run(fake, {"coverage-py311": corpus("jinja2-py311")})
+    add_run(fake, {"coverage-py311": sample_report("a")})
     run_gate(tmp_path, fake, {"issue-label": label})
     lists = [r for r in fake.requests if r.method == "GET" and r.path.endswith("/issues")]
     assert lists and all(("labels" in r.query) == bool(label) for r in lists[:1])

@@ -90,7 +90,7 @@ def test_a_persons_issue_with_a_copied_marker_is_not_a_duplicate(tmp_path: Path,
     same_title = fake.add_issue(TITLE, copied, labels=[LABEL], user="someone")
     other_title = fake.add_issue("Raise coverage of the parser", copied, labels=[LABEL])
     twin = fake.add_issue(TITLE, f"{MARK}\nmade by a racing run", labels=[LABEL])
-    add_run(fake, {"coverage-good": corpus(GOOD)})
+    add_run(fake, {"coverage-good": sample_report(GOOD)})
 
     result = run_gate(tmp_path, fake)
 
@@ -106,7 +106,7 @@ def test_a_tracking_issue_whose_label_was_removed_is_found_in_one_request(
     for n in range(250):
         fake.add_issue(f"Other issue {n}", "text")
     issue = fake.add_issue(TITLE, f"{MARK}\nthe figures")  # no label: removed by hand
-    add_run(fake, {"coverage-good": corpus(GOOD)})
+    add_run(fake, {"coverage-good": sample_report(GOOD)})
 
     result = run_gate(tmp_path, fake)
 
@@ -122,7 +122,7 @@ def test_a_first_run_in_a_big_repository_reads_one_page_of_issues(tmp_path: Path
                                                                    fake: Any) -> None:
     for n in range(450):
         fake.add_issue(f"Other issue {n}", "text")
-    add_run(fake, {"coverage-good": corpus(GOOD)})
+    add_run(fake, {"coverage-good": sample_report(GOOD)})
 
     run_gate(tmp_path, fake)
 
