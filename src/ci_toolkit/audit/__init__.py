@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ci_toolkit.audit import checkout, hygiene, injection, suppress
+from ci_toolkit.audit import agents, checkout, hygiene, injection, suppress
 from ci_toolkit.audit.model import Finding, Piece, Quoted, Rule
 from ci_toolkit.audit.trust import Trust
 from ci_toolkit.audit.workflow import Workflow, build
@@ -25,7 +25,8 @@ UNPARSABLE_WORKFLOW = Rule(
     "Fix the file; GitHub cannot run it either.")
 # Every rule, in the order SARIF lists them: each is declared beside the code that emits it.
 RULES: dict[str, Rule] = {rule.id: rule for rule in (
-    *checkout.RULES, *injection.RULES, *hygiene.RULES, UNPARSABLE_WORKFLOW, *suppress.RULES)}
+    *checkout.RULES, *agents.RULES, *injection.RULES, *hygiene.RULES, UNPARSABLE_WORKFLOW,
+    *suppress.RULES)}
 
 
 @dataclass
@@ -100,5 +101,6 @@ def _rules(flow: Workflow, flows: list[Workflow]) -> list[Finding]:
     for job in flow.jobs:
         found += injection.audit_job(flow, job, trust)
         if flow.privileged:
-            found += checkout.audit_job(flow, job, trust)
+            landed, landings = checkout.audit_job(flow, job, trust)
+            found += landed + agents.audit_job(flow, job, trust, landings)
     return found

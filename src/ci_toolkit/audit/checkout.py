@@ -90,12 +90,17 @@ class Landing:
     guarded: bool = False  # actions/checkout itself refuses a fork's code here
     opted_out: bool = False  # the step switched that guard off
 
+    def holds(self, folder: str) -> bool:
+        """Is `folder` (relative to the workspace) inside what landed?"""
+        return any(_under(folder, path) for path in self.paths)
+
 
 def lowered(severity: Severity) -> Severity:
     return "warning" if severity == "error" else "note"
 
 
-def audit_job(flow: Workflow, job: Job, trust: Trust) -> list[Finding]:
+def audit_job(flow: Workflow, job: Job, trust: Trust) -> tuple[list[Finding], list[Landing]]:
+    """The job's findings, and every landing of PR content (for rules that follow them)."""
     findings: list[Finding] = []
     landings: list[Landing] = []
     trusted: list[str] = []  # folders holding trusted checkouts
@@ -108,7 +113,7 @@ def audit_job(flow: Workflow, job: Job, trust: Trust) -> list[Finding]:
             findings.extend(_credentials(flow, step))
             checkout = _checkout_landing(flow, step, job, trust)
             if checkout is None or merged_only:
-                if path := _norm(step.input("path")):
+                if path := norm(step.input("path")):
                     trusted.append(path)
             else:
                 landings.append(checkout)
@@ -121,14 +126,14 @@ def audit_job(flow: Workflow, job: Job, trust: Trust) -> list[Finding]:
                     landing.runners.append(step)  # `gh pr checkout && make` in one step
             landings.extend(new)
     findings.extend(_report(flow, job, landing) for landing in landings)
-    return findings
+    return findings, landings
 
 
 def _checkout_landing(flow: Workflow, step: Step, job: Job, trust: Trust) -> Landing | None:
     verdict = trust.value(f"{step.input('ref')}\n{step.input('repository')}", job)
     if verdict == NO:
         return None
-    path = _norm(step.input("path"))
+    path = norm(step.input("path"))
     sparse = [_join(path, p) for p in step.input("sparse-checkout").split()]
     return Landing(step, sparse or [path], whole_tree=not sparse, trust=verdict,
                    guarded=guard.refuses_fork(flow, step), opted_out=guard.opted_out(step))
@@ -137,9 +142,9 @@ def _checkout_landing(flow: Workflow, step: Step, job: Job, trust: Trust) -> Lan
 def _script_landings(step: Step, job: Job, trust: Trust, merged_only: bool) -> list[Landing]:
     if not step.run or merged_only:
         return []
-    workdir = _workdir(step, job)
+    folder = workdir(step, job)
     pr_vars = trust.env_vars(job, step)
-    return [Landing(step, [_join(workdir, p) for p in paths] or [workdir],
+    return [Landing(step, [_join(folder, p) for p in paths] or [folder],
                     whole_tree=not paths, trust=YES)
             for paths in shell.git_checkouts(step.run, pr_vars)]
 
@@ -156,9 +161,9 @@ def _artifact_landings(step: Step, job: Job, trust: Trust) -> list[Landing]:
             return []  # artifacts of push runs: trusted code built them
         target = step.input("path")
         if not shell.outside_workspace(target):
-            folders.append(_norm(target))
+            folders.append(norm(target))
     elif step.run and _downloaded_before(job, step):
-        folders += [_join(_workdir(step, job), _norm(d)) for d in shell.extractions(step.run)]
+        folders += [_join(workdir(step, job), norm(d)) for d in shell.extractions(step.run)]
     return [Landing(step, [folder], whole_tree=True, trust=upstream, artifact=True)
             for folder in dict.fromkeys(folders)]
 
@@ -172,7 +177,7 @@ def _runs(step: Step, landing: Landing, trusted: list[str], job: Job) -> bool:
     """Does this step execute code from where the landing put PR files?"""
     uses = step.uses
     if uses.startswith("./"):
-        return _inside(_norm(uses), landing, trusted)
+        return _inside(norm(uses), landing, trusted)
     if step.script:
         return any(_inside(path, landing, trusted) for path in _required(step.script))
     if step.action.startswith(RUNS_TREE):
@@ -181,7 +186,7 @@ def _runs(step: Step, landing: Landing, trusted: list[str], job: Job) -> bool:
         return _inside("", landing, trusted) or _named(text, landing)
     if not step.run or not shell.executes(step.run, step.node.text("shell")):
         return False
-    return _inside(_workdir(step, job), landing, trusted) or _named(step.run, landing)
+    return _inside(workdir(step, job), landing, trusted) or _named(step.run, landing)
 
 
 def _required(script: str) -> list[str]:
@@ -195,7 +200,7 @@ def _required(script: str) -> list[str]:
         rooted = bool(WORKSPACE.search(argument))
         if rooted or (parts and parts[0].startswith(("./", "../"))):
             path = "/".join(WORKSPACE.sub("", p).strip("/") for p in parts)
-            found.append(_norm(path))
+            found.append(norm(path))
     return found
 
 
@@ -300,7 +305,7 @@ def _credentials(flow: Workflow, step: Step) -> list[Finding]:
 def _sparse_hint(flow: Workflow, step: Step) -> list[Finding]:
     sparse = step.input("sparse-checkout").strip()
     cone_off = step.input("sparse-checkout-cone-mode").strip().lower() == "false"
-    path = _norm(step.input("path"))
+    path = norm(step.input("path"))
     if sparse and cone_off and path:
         return []
     missing = [what for what, ok in (("a sparse-checkout", bool(sparse)),
@@ -311,11 +316,11 @@ def _sparse_hint(flow: Workflow, step: Step) -> list[Finding]:
         f"{' and '.join(missing)}.")]
 
 
-def _workdir(step: Step, job: Job) -> str:
-    return _norm(step.node.text("working-directory") or job.working_directory())
+def workdir(step: Step, job: Job) -> str:
+    return norm(step.node.text("working-directory") or job.working_directory())
 
 
-def _norm(path: str) -> str:
+def norm(path: str) -> str:
     path = path.strip().strip("'\"")
     for prefix in ("${{ github.workspace }}/", "$GITHUB_WORKSPACE/", "${GITHUB_WORKSPACE}/"):
         path = path.removeprefix(prefix)
@@ -324,7 +329,7 @@ def _norm(path: str) -> str:
 
 
 def _join(base: str, path: str) -> str:
-    return _norm(f"{base}/{path}" if base else path)
+    return norm(f"{base}/{path}" if base else path)
 
 
 def _under(folder: str, root: str) -> bool:
