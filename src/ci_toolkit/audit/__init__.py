@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ci_toolkit.audit import agents, checkout, hygiene, injection, suppress
+from ci_toolkit.audit import agents, checkout, hygiene, injection, local, suppress
+from ci_toolkit.audit.local import Loader
 from ci_toolkit.audit.model import Finding, Piece, Quoted, Rule
 from ci_toolkit.audit.trust import Trust
 from ci_toolkit.audit.workflow import Workflow, build
@@ -39,17 +40,26 @@ class Report:
         return sum(1 for f in self.findings if f.severity == severity)
 
 
-def audit_files(paths: Sequence[Path], display: Callable[[Path], str] = str) -> Report:
-    """Audit workflow files together (a workflow_run upstream is looked up among them)."""
+def audit_files(paths: Sequence[Path], display: Callable[[Path], str] = str,
+                root: Path | None = None) -> Report:
+    """Audit workflow files together (a workflow_run upstream is looked up among them).
+
+    `root` is the repository the workflows belong to, where `uses: ./path` is read; by default
+    the folder holding `.github/workflows/` when the files are there.
+    """
     texts = {display(path): _read(path) for path in paths}
-    return audit_texts(texts)
+    root = root or next((p.parents[2] for p in paths if p.parent.name == "workflows"
+                         and p.parent.parent.name == ".github"), None)
+    return audit_texts(texts, _loader(root, display) if root is not None else None)
 
 
 def audit_text(text: str, file: str = "workflow.yml") -> Report:
     return audit_texts({file: text})
 
 
-def audit_texts(texts: dict[str, str | OSError]) -> Report:
+def audit_texts(texts: dict[str, str | OSError], load: Loader | None = None) -> Report:
+    """Audit workflow texts by file name; `load` reads the repository's other files (local
+    actions, reusable workflows) by their path from its root."""
     report = Report(files=len(texts))
     flows: list[Workflow] = []
     early: dict[str, list[Finding]] = {}
@@ -57,6 +67,8 @@ def audit_texts(texts: dict[str, str | OSError]) -> Report:
         flow, problems = _load(name, text)
         early[name] = problems
         if flow is not None:
+            if load is not None:
+                local.expand(flow, load)
             flows.append(flow)
     by_name = {flow.file: flow for flow in flows}
     for name, text in texts.items():
@@ -70,6 +82,16 @@ def audit_texts(texts: dict[str, str | OSError]) -> Report:
         report.suppressed += suppressed
     report.findings.sort(key=Finding.sort_key)
     return report
+
+
+def _loader(root: Path, display: Callable[[Path], str]) -> Loader:
+    def load(relative: str) -> tuple[str, str] | None:
+        path = root / relative
+        if not path.is_file():
+            return None
+        text = _read(path)
+        return None if isinstance(text, OSError) else (display(path), text)
+    return load
 
 
 def _read(path: Path) -> str | OSError:

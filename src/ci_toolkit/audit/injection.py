@@ -36,9 +36,10 @@ def _scan(flow: Workflow, job: Job, step: Step, node: Node, trust: Trust) -> lis
     found: list[Finding] = []
     # In a privileged run the script holds the base repository's token and secrets.
     severity: Severity = "error" if flow.privileged else "warning"
-    text = flow.text[node.start:node.end]
+    # A step of a local action or reusable workflow: its (substituted) value, at the call.
+    text = node.value if step.file else flow.text[node.start:node.end]
     for match in expressions(text):
-        line = flow.text.count("\n", 0, node.start + match.start()) + 1
+        line = step.line if step.file else flow.text.count("\n", 0, node.start + match.start()) + 1
         expression = Quoted(match.group(0))
         if fields := untrusted_fields(match.group(1)):
             found.append(UNTRUSTED_INPUT_INJECTION.finding(

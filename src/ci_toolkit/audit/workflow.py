@@ -28,10 +28,13 @@ JOB_KEYS = frozenset({"name", "needs", "runs-on", "permissions", "environment", 
 class Step:
     node: Node
     index: int  # position in the job, parallel members included
+    file: str = ""  # the local action or reusable workflow holding it ("" = the workflow)
+    call_line: int = 0  # where the audited workflow calls that file
 
     @property
     def line(self) -> int:
-        return self.node.line
+        """The line findings point at: the step's own, or the call of the file holding it."""
+        return self.call_line or self.node.line
 
     @property
     def uses(self) -> str:
@@ -68,7 +71,9 @@ class Step:
         return self.node.text("if")
 
     def label(self) -> tuple[Piece, ...]:
-        """`line 8 (name)`, the name quoted from the workflow."""
+        """`line 8 (name)`, the name quoted from the workflow (and the file, if another)."""
+        if self.file:
+            return (f"line {self.node.line} of ", Quoted(self.file), " (", Quoted(self.name), ")")
         return (f"line {self.line} (", Quoted(self.name), ")")
 
 
@@ -77,13 +82,16 @@ class Job:
     id: str
     node: Node
     steps: list[Step] = field(default_factory=list)
+    caller: Job | None = None  # the job that calls this one's reusable workflow
+    inherited_env: dict[str, str] = field(default_factory=dict)  # that workflow's `env:`
 
     @property
     def condition(self) -> str:
-        return self.node.text("if")
+        own = self.node.text("if")
+        return f"{self.caller.condition}\n{own}" if self.caller is not None else own
 
     def env(self) -> dict[str, str]:
-        return _env(self.node.get("env"))
+        return {**self.inherited_env, **_env(self.node.get("env"))}
 
     def working_directory(self) -> str:
         defaults = self.node.get("defaults")

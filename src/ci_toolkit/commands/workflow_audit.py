@@ -50,7 +50,7 @@ def run(rt: Runtime) -> int:
     workspace = rt.context.workspace.resolve()
     options = read_options(rt, workspace)
     files = options.files
-    report = audit_files(files, lambda p: _relative(p, workspace))
+    report = audit_files(files, lambda p: _relative(p, workspace), root=workspace)
     hidden = _annotate(rt, report.findings)
     rt.summary.write(render(report, hidden))
     if options.sarif is not None:
