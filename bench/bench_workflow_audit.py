@@ -20,9 +20,21 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ci_toolkit.audit import audit_files
+from ci_toolkit.audit import audit_files, shell
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "workflow-corpus" / "cases"
+
+
+def fresh_audit(files: list[Path]) -> object:
+    """As a new process does it: nothing remembered from the previous round."""
+    shell.commands.cache_clear()
+    return audit_files(files)
+
+
+def tool(name: str) -> str | None:
+    """A command beside this Python (its venv's bin), else on PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.is_file() else shutil.which(name)
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -45,10 +57,10 @@ def main() -> int:
     if not files:
         print(f"no corpus at {CORPUS}", file=sys.stderr)
         return 2
-    cli = shutil.which("ci-toolkit") or "ci-toolkit"
-    zizmor = shutil.which("zizmor")
+    cli = tool("ci-toolkit") or "ci-toolkit"
+    zizmor = tool("zizmor")
     ways: dict[str, Callable[[], object]] = {
-        "ci-toolkit, in-process (audit_files)": lambda: audit_files(files),
+        "ci-toolkit, in-process (audit_files)": lambda: fresh_audit(files),
         "ci-toolkit workflow-audit (process)": lambda: run_quiet(
             [cli, "workflow-audit", "--path", str(CORPUS), "--fail-on", "never"]),
     }

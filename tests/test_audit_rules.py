@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
@@ -564,3 +565,12 @@ def test_suppression_only_covers_its_rule_and_line() -> None:
               # ci-toolkit: ignore[persisted-credentials] too far below
         """)
     assert [f.line for f in found] == [8, 9]
+
+
+def test_every_rule_is_documented_and_every_documented_rule_exists() -> None:
+    from pathlib import Path
+
+    from ci_toolkit.audit import RULES
+    doc = (Path(__file__).parents[1] / "docs" / "workflow-audit.md").read_text()
+    documented = set(re.findall(r"^\| `([a-z-]+)` \|", doc, re.M))
+    assert documented == set(RULES)

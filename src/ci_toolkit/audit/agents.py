@@ -76,6 +76,7 @@ PACKAGES = {"@anthropic-ai/claude-code": "claude", "@openai/codex": "codex",
 EVENT_TRIGGERS = frozenset({"issue_comment", "pull_request_target", "workflow_run"})
 # pull_request_target events started by the pull request's author (not a maintainer's label).
 AUTHOR_TYPES = frozenset({"opened", "synchronize", "reopened", "edited"})
+_CLI_NAMES = re.compile("|".join([*CLIS, *PACKAGES]))
 _BASH = re.compile(r"\b(?:Bash|run_shell_command|ShellTool)\b(?:\(([^)]*)\))?")
 _WRITE = re.compile(r":\s*write\b|write-all")
 
@@ -99,7 +100,9 @@ def _agent(step: Step) -> Agent | str | None:
                     step.input("enable-github-mcp").strip().lower() != "true":
                 return None  # a model call without tools
             return agent
-    for words in shell.commands(step.run) if step.run else ():
+    if not step.run or not _CLI_NAMES.search(step.run):
+        return None
+    for words in shell.commands(step.run):
         name = words[0]
         if name in {"npx", "bunx"} and len(words) > 1:  # `npx @openai/codex@1.2 exec`
             package = words[1]

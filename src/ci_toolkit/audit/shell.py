@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterator
+from functools import lru_cache
 from itertools import takewhile
 
 from ci_toolkit.audit.expressions import EXPRESSION, PR_REF
@@ -27,6 +27,7 @@ DATA_SUBCOMMANDS = {"npm": {"view", "info", "whoami", "config"}, "go": {"version
                     "docker": set(), "pip": set()}
 WRAPPERS = frozenset({"sudo", "time", "env", "exec", "nohup", "timeout", "xargs"})
 SPLIT = re.compile(r"&&|\|\||;|\||\$\(|`|\bthen\b|\bdo\b|\belse\b")
+_QUOTING = re.compile(r"[\"'\\#]")
 ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
@@ -37,19 +38,26 @@ def logical_lines(script: str) -> list[str]:
             if line and not line.startswith("#")]
 
 
-def commands(script: str) -> Iterator[list[str]]:
+Words = tuple[str, ...]
+
+
+@lru_cache(maxsize=4096)
+def commands(script: str) -> tuple[Words, ...]:
     """Each simple command as words, wrappers (`sudo`, `VAR=x`) skipped.
 
     A `${{ }}` expression stays one word, as it is one value once GitHub has replaced it:
-    its spaces, `||` and quotes neither split the command nor end a word.
+    its spaces, `||` and quotes neither split the command nor end a word. Cached: splitting
+    is most of the audit's time, and several rules read the same script.
     """
+    found = []
     for line in logical_lines(script):
         for part in SPLIT.split(EXPRESSION.sub(_hide, line)):
             words = [word.translate(_SHOWN) for word in _words(part)]
             while words and (words[0] in WRAPPERS or ASSIGN.match(words[0])):
                 words = words[1:]
             if words:
-                yield words
+                found.append(tuple(words))
+    return tuple(found)
 
 
 # Characters that the splitting above would act on, swapped out inside expressions and back.
@@ -63,6 +71,8 @@ def _hide(match: re.Match[str]) -> str:
 
 
 def _words(text: str) -> list[str]:
+    if not _QUOTING.search(text):
+        return text.split()  # what shlex gives without quotes, escapes or comments, faster
     try:
         return shlex.split(text, comments=True)
     except ValueError:
@@ -76,7 +86,7 @@ def executes(script: str, shell: str = "") -> bool:
     return any(_runs_code(words) for words in commands(script))
 
 
-def _runs_code(words: list[str]) -> bool:
+def _runs_code(words: Words) -> bool:
     head = words[0].rsplit("/", 1)[-1] if words[0].startswith("/") else words[0]
     rest = words[1:]
     if head in BUILD_TOOLS:
@@ -113,7 +123,7 @@ def git_checkouts(script: str, pr_vars: set[str]) -> list[list[str]]:
     found: list[list[str]] = []
     fetched = set()  # what names the fetched PR commit: FETCH_HEAD, `src:dst` branches
     for words in commands(script):
-        if words[:3] == ["gh", "pr", "checkout"]:
+        if words[:3] == ("gh", "pr", "checkout"):
             found.append([])
             continue
         if words[0] != "git":
@@ -126,7 +136,7 @@ def git_checkouts(script: str, pr_vars: set[str]) -> list[list[str]]:
             fetched.update(_local_branch(arg) for arg in tainted if ":" in arg)
         elif sub in {"checkout", "switch", "reset", "merge", "pull", "cherry-pick", "rebase",
                      "restore"} and (tainted or fetched & {_local_branch(a) for a in args}):
-            found.append(args[args.index("--") + 1:] if "--" in args else [])
+            found.append(list(args[args.index("--") + 1:]) if "--" in args else [])
     return found
 
 
@@ -135,11 +145,11 @@ def _local_branch(ref: str) -> str:
     return ref.rsplit(":", 1)[-1].removeprefix("refs/heads/")
 
 
-def _git_subcommand(args: list[str]) -> tuple[str, list[str]]:
+def _git_subcommand(args: Words) -> tuple[str, Words]:
     i = 0
     while i < len(args) and args[i].startswith("-"):
         i += 2 if args[i] in {"-c", "-C"} else 1
-    return (args[i], args[i + 1:]) if i < len(args) else ("", [])
+    return (args[i], args[i + 1:]) if i < len(args) else ("", ())
 
 
 def _is_pr_value(arg: str, pr_vars: set[str]) -> bool:
@@ -167,18 +177,18 @@ def extractions(script: str) -> list[str]:
     return found
 
 
-def _extraction_target(words: list[str]) -> str | None:
+def _extraction_target(words: Words) -> str | None:
     head, args = words[0], words[1:]
     if head == "unzip":
         return _option(args, "-d") or ""
     if head == "tar" and args and "x" in args[0].lstrip("-"):
         return _option(args, "-C") or ""
-    if words[:3] == ["gh", "run", "download"]:
+    if words[:3] == ("gh", "run", "download"):
         return _option(args, "-D") or _option(args, "--dir") or ""
     return None
 
 
-def _option(args: list[str], flag: str) -> str | None:
+def _option(args: Words, flag: str) -> str | None:
     for i, arg in enumerate(args):
         if arg == flag and i + 1 < len(args):
             return args[i + 1]
