@@ -26,10 +26,14 @@ def normalised(requirements: list[str]) -> set[str]:
 
 
 def tracked_package_files() -> set[str]:
-    """Every file of the package under version control, as the wheel names it."""
+    """Every file of the package under version control (on disk outside a git checkout), as
+    the wheel names it."""
     done = subprocess.run(["git", "ls-files", "src/ci_toolkit"], cwd=ROOT, capture_output=True,
-                          text=True, check=True)
-    return {line.removeprefix("src/") for line in done.stdout.splitlines()}
+                          text=True, check=False)
+    if done.returncode == 0 and done.stdout:
+        return {line.removeprefix("src/") for line in done.stdout.splitlines()}
+    return {p.relative_to(ROOT / "src").as_posix() for p in (ROOT / "src" / "ci_toolkit").rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts}
 
 
 @pytest.fixture(scope="module")

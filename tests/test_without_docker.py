@@ -167,3 +167,16 @@ def test_ci_gate_runs_from_flags_alone(tmp_path: Path) -> None:
     result = run_action("ci-gate", tmp_path=tmp_path, input_variables=False,
                         args=["--needs", '{"a": {"result": "skipped"}}', "--allowed-skips", "a"])
     assert (result.rc, result.outputs["result"]) == (0, "success")
+
+
+def test_the_readme_runner_table_says_how_each_action_runs() -> None:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Where each action runs", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")][1:]  # no header
+    for folder in sorted(p.parent.name for p in ROOT.glob("*/action.yml")):
+        using = yaml.safe_load((ROOT / folder / "action.yml").read_text())["runs"]["using"]
+        [row] = [r for r in rows if f"`{folder}`" in r.split("|")[1]]
+        assert ("Docker" if using == "docker" else "composite") in row.split("|")[2], folder
+    [pipx_row] = [r for r in rows if "pipx run --spec ci-toolkit==X.Y.Z" in r]
+    assert (pipx_row.split("|")[1].strip(), len(DOCKER_COMMANDS)) == ("the same six", 6)
+    assert "`ubuntu-slim`, macOS, Windows" in pipx_row
