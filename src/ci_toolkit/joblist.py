@@ -201,17 +201,19 @@ def result_cell(job: Job) -> str:
 
 
 def jobs_table(jobs: Sequence[Job], *, title: str | None = None, limit: int | None = None,
-               unit: Unit = "bytes", now: datetime | None = None) -> str:
+               unit: Unit = "bytes", now: datetime | None = None,
+               counted: Sequence[Job] | None = None) -> str:
     """The count line and the Markdown table of `jobs`, failed first: name, result, duration,
     first failed step (when a job has one), log link (and attempt, when several).
 
     With `limit` (in UTF-8 bytes, or characters with `unit="chars"`) whole rows are dropped from
-    the end to fit, and a last line says how many jobs were left out.
+    the end to fit, and a last line says how many jobs were left out. The count line counts
+    `counted` (default: `jobs`), so a table of the failed jobs alone still says of how many.
     """
     head = f"{heading(title)}\n\n" if title else ""
     if not jobs:
         return head + "_No jobs._"
-    head += count_line(jobs) + "\n\n"
+    head += count_line(jobs if counted is None else counted) + "\n\n"
     several = len({job.attempt for job in jobs}) > 1
     steps = any(failed_step(job) for job in jobs)
     headers = ["Job", "Result", "Duration"] + (["Failed step"] if steps else []) + ["Log"] + (

@@ -1,4 +1,4 @@
-"""Every job of a workflow run, in as few requests as GitHub allows.
+"""Every job of a workflow run, in as few requests as GitHub allows, and a job's log.
 
 The jobs endpoint is called directly through PyGithub's requester (with its retries and
 rate-limit handling): going through `get_repo().get_workflow_run().jobs()` would cost two
@@ -9,12 +9,14 @@ largest run, a 256-job matrix, takes 3 requests.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from typing import Any
 
 from github import Github
 
+from ci_toolkit.github import downloads
 from ci_toolkit.github.client import PER_PAGE
 from ci_toolkit.joblist import Job, Step
 
@@ -97,6 +99,22 @@ def timestamp(value: object) -> datetime | None:
     except ValueError:
         return None
     return found if found.tzinfo else None
+
+
+@contextmanager
+def job_log(gh: Github, repository: str, job_id: int) -> Iterator[Iterator[bytes]]:
+    """The job's log as a stream of byte chunks, never whole in memory.
+
+    `GET .../actions/jobs/{id}/logs` answers 302 to a storage host, which gets no token (the
+    same two hops as an artifact, through `downloads`). GithubException (410: deleted after the
+    retention period; 404), `downloads.NoRedirect`, `downloads.StorageRefused` and (after the
+    retries, or mid-stream) `downloads.Retryable` reach the caller.
+    """
+    path = f"/repos/{repository}/actions/jobs/{job_id}/logs"
+    with ExitStack() as stack:
+        def attempt() -> Iterator[bytes]:
+            return stack.enter_context(downloads.stream(downloads.location(gh.requester, path)))
+        yield downloads.retrying(attempt, "a retried log download")
 
 
 def _next_url(headers: Mapping[str, Any]) -> str | None:

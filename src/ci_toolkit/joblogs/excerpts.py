@@ -1,0 +1,211 @@
+"""The lines of a job's log that say why it failed, and how they are shown. Pure: no I/O.
+
+A job's log, as GitHub serves it: every line starts with a timestamp
+(`2026-01-15T10:00:05.1234567Z `), the file may start with a byte-order mark, colour codes are
+left in, and each step begins with `##[group]Run <command>` … `##[endgroup]`, which wraps only
+the step's header (its command, shell and env); the step's output follows. A step's name in the
+API may differ from its header in the log (`name: Tests` runs as `Run pytest -q`), so the
+failing step's section is found by time: the first `##[error]` line inside the step's time
+window (from the jobs listing) ends the excerpt, and the excerpt is the lines before it in the
+same section (after the last step header). Without a usable window (clocks in the wrong order,
+no failed step), the first `##[error]` line of the log is taken, again with the last header
+before it. Without an error line in the window, the last lines of the section whose header
+falls in it; failing that, the log's first error line.
+
+The log is read once, as it streams: memory holds at most `lines` lines (each capped), never
+the log, and reading stops at the error line that ends the excerpt.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from ci_toolkit.markdown import details
+
+MAX_LINE = 300  # characters of one excerpt line; the rest is cut with "…"
+MAX_RAW_LINE = 64 * 1024  # bytes of one log line kept while reading; a longer one is cut
+HEADER_LINES = 500  # a step header never closed: give up skipping it after this many lines
+
+_STAMP = re.compile(r"^\ufeff?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?Z ?")
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_TICKS = re.compile(r"`+")
+_COMMANDS = {"##[error]": "Error: ", "##[warning]": "Warning: ", "##[notice]": "Notice: ",
+             "##[debug]": "Debug: ", "##[command]": "", "##[group]": "▸ ", "##[section]": ""}
+STEP_HEADER = "##[group]Run "
+ERROR = "##[error]"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The failing step's time span, to the second, as `YYYY-MM-DDTHH:MM:SS` strings (UTC).
+
+    The API's times are whole seconds, the log's are not: compared to the second, a log line
+    of the step's last second is inside; one second of slack before the start covers a start
+    the API rounded up.
+    """
+
+    start: str
+    end: str
+
+    @classmethod
+    def of(cls, started: datetime | None, completed: datetime | None) -> Window | None:
+        """The window, or None when a time is missing or the clocks are in the wrong order."""
+        if started is None or completed is None or completed < started:
+            return None
+        def fmt(moment: datetime) -> str:
+            return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return cls(fmt(started - timedelta(seconds=1)), fmt(completed))
+
+    def holds(self, stamp: str | None) -> bool:
+        return stamp is not None and self.start <= stamp <= self.end
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """The quoted lines, or why there are none (`missing`)."""
+
+    lines: list[str] = field(default_factory=list)
+    header: str = ""  # the step header the lines follow (`Run pytest -q`), if any
+    missing: str = ""
+    by_window: bool = True  # False: found by the log's first error line, not the step's times
+
+
+def clean(line: str) -> tuple[str | None, str]:
+    """(timestamp to the second or None, the text without timestamp, BOM, colours, controls)."""
+    match = _STAMP.match(line)
+    stamp = match.group(1) if match else None
+    text = line[match.end():] if match else line.lstrip("\ufeff")
+    text = _CONTROL.sub("", _ANSI.sub("", text.rstrip("\r\n")))
+    return stamp, text
+
+
+def readable(text: str) -> str:
+    """A runner command shown the way GitHub's log page shows it; long lines cut."""
+    for command, shown in _COMMANDS.items():
+        if text.startswith(command):
+            text = shown + text[len(command):]
+            break
+    return text if len(text) <= MAX_LINE else text[:MAX_LINE - 1] + "…"
+
+
+def find(lines: Iterable[str], window: Window | None, count: int) -> Excerpt:
+    """The excerpt of at most `count` lines from the log `lines` (already decoded)."""
+    return _Scan(window, count).run(lines)
+
+
+class _Scan:
+    def __init__(self, window: Window | None, count: int) -> None:
+        self.window, self.count = window, count
+        self.tail: deque[str] = deque(maxlen=count)  # the current section's last lines
+        self.header, self.in_header, self.header_lines = "", False, 0
+        self.section_in_window = False
+        self.markers = False
+        self.stamp: str | None = None  # the last timestamp seen (for lines without one)
+        self.first_error: Excerpt | None = None
+        self.window_tail: Excerpt | None = None
+
+    def run(self, lines: Iterable[str]) -> Excerpt:
+        for raw in lines:
+            found = self.line(raw)
+            if found is not None:
+                return found
+        self.end_section()
+        if self.window_tail is not None:
+            return self.window_tail
+        if self.first_error is not None:
+            return self.first_error
+        if not self.markers:
+            return Excerpt(missing="the log has no step markers (`##[group]Run …`), so the "
+                           "failing step's lines could not be told apart")
+        if self.window is None:
+            return Excerpt(missing="the log has no error line, and the failing step has no "
+                           "usable times to find its lines by")
+        return Excerpt(missing="no error line and no step header in the log falls within the "
+                       "failing step's time")
+
+    def line(self, raw: str) -> Excerpt | None:
+        stamp, text = clean(raw)
+        self.stamp = stamp or self.stamp
+        if self.section_in_window and self.window is not None and self.stamp and \
+                self.stamp > self.window.end:
+            self.end_section()  # the step is over: what follows is not its output
+            self.section_in_window = False
+        if text.startswith("##[group]"):
+            self.markers = True
+            if text.startswith(STEP_HEADER):
+                self.start_section(text[len("##[group]"):])
+                return None
+        if self.in_header:
+            self.header_lines += 1
+            if text.startswith("##[endgroup]") or self.header_lines > HEADER_LINES:
+                self.in_header = False
+            return None
+        if text.startswith("##[endgroup]"):
+            return None
+        if text.startswith(ERROR):
+            return self.error(text)
+        self.tail.append(readable(text))
+        return None
+
+    def start_section(self, header: str) -> None:
+        self.end_section()
+        self.tail.clear()
+        self.header, self.in_header, self.header_lines = header, True, 0
+        self.section_in_window = self.window is not None and self.window.holds(self.stamp)
+
+    def end_section(self) -> None:
+        if self.section_in_window and self.window_tail is None and self.tail:
+            self.window_tail = Excerpt(list(self.tail), self.header)
+
+    def error(self, text: str) -> Excerpt | None:
+        lines = [*self.tail, readable(text)][-self.count:]
+        if self.window is None:
+            return Excerpt(lines, self.header, by_window=False)  # the first error it is
+        if self.window.holds(self.stamp):
+            return Excerpt(lines, self.header)
+        if self.first_error is None:  # another step's (continue-on-error): a last resort
+            self.first_error = Excerpt(lines, self.header, by_window=False)
+        self.tail.append(readable(text))
+        return None
+
+
+def decoded_lines(chunks: Iterable[bytes], max_bytes: int = MAX_RAW_LINE) -> Iterator[str]:
+    """The lines of a byte stream, decoded as UTF-8 (bad bytes replaced), each cut to
+    `max_bytes`: a 60 MB log with no newline at all still costs only `max_bytes` of memory."""
+    pending = b""
+    skipping = False  # inside a line already cut: drop bytes up to its newline
+    for chunk in chunks:
+        start = 0
+        while True:
+            newline = chunk.find(b"\n", start)
+            if newline < 0:
+                if not skipping:
+                    pending += chunk[start:start + max_bytes - len(pending)]
+                    skipping = len(pending) >= max_bytes
+                break
+            if not skipping:
+                pending += chunk[start:newline][:max_bytes - len(pending)]
+            yield pending.decode("utf-8", "replace")
+            pending, skipping, start = b"", False, newline + 1
+    if pending:
+        yield pending.decode("utf-8", "replace")
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+def fence_for(lines: Iterable[str]) -> str:
+    """A backtick fence longer than any run of backticks in `lines`, so none can close it."""
+    longest = max((len(run) for line in lines for run in _TICKS.findall(line)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def block(lines: list[str], summary: str) -> str:
+    """The lines as a collapsed code block. `summary` is our own HTML-safe text."""
+    fence = fence_for(lines)
+    return details(summary, f"{fence}text\n" + "\n".join(lines) + f"\n{fence}")
