@@ -179,6 +179,8 @@ class FakeGitHub:
         self.trees: dict[str, dict] = {}  # sha -> git tree json
         self.statuses: list[dict] = []
         self.check_runs: list[dict] = []
+        self.pull_files: dict[int, list[dict]] = {}  # PR number -> its DiffEntry list
+        self.commit_files: dict[str, list[dict]] = {}  # sha -> DiffEntry list (first parent)
         self._ids = itertools.count(1001)
         self._lock = threading.RLock()
         self._servers: list[ThreadingHTTPServer] = []
@@ -462,10 +464,22 @@ class FakeGitHub:
         return self._ref_json(f"refs/heads/{name}")
 
     def add_pull(
-        self, title: str, head: str, base: str | None = None, body: str = "", draft: bool = False
+        self,
+        title: str,
+        head: str,
+        base: str | None = None,
+        body: str = "",
+        draft: bool = False,
+        *,
+        fork: str | None = None,
     ) -> dict:
-        """Add a pull request from branch `head` (created if missing); returns its PR json."""
-        if f"refs/heads/{head}" not in self.refs:
+        """Add a pull request from branch `head` (created if missing); returns its PR json.
+
+        `fork`: the owner of the fork the head branch lives in (its commit is made here too).
+        """
+        if fork is not None:
+            head_sha = self.add_commit(f"Work on {fork}:{head}")["sha"]
+        elif f"refs/heads/{head}" not in self.refs:
             self.add_branch(head)
         issue = self.add_issue(title, body)
         issue["pull_request"] = {
@@ -482,8 +496,45 @@ class FakeGitHub:
             "head": head,
             "base": base or self.default_branch,
             "draft": draft,
+            **({"fork": fork, "head_sha": head_sha} if fork is not None else {}),
         }
         return self._pull_json(issue["number"])
+
+    def diff_entry(self, path: str, patch: str | None, status: str = "modified",
+                   previous: str | None = None) -> dict:
+        """One changed file as GitHub lists it (no `patch` for binary or very large files)."""
+        added = sum(1 for line in (patch or "").splitlines() if line.startswith("+"))
+        removed = sum(1 for line in (patch or "").splitlines() if line.startswith("-"))
+        blob = sha1("blob", path, patch)
+        entry = {
+            "sha": blob,
+            "filename": path,
+            "status": status,
+            "additions": added,
+            "deletions": removed,
+            "changes": added + removed,
+            "blob_url": f"{self._html}/blob/{blob}/{urllib.parse.quote(path)}",
+            "raw_url": f"{self._html}/raw/{blob}/{urllib.parse.quote(path)}",
+            "contents_url": f"{self._api}/contents/{urllib.parse.quote(path)}?ref={blob}",
+        }
+        if patch is not None:
+            entry["patch"] = patch
+        if previous is not None:
+            entry["previous_filename"] = previous
+        return entry
+
+    def set_pull_files(self, number: int, files: list[dict]) -> None:
+        """The pull request's changed files (head against the merge base): `diff_entry`s."""
+        self.pull_files[number] = files
+
+    def add_merge_commit(self, number: int, files: list[dict]) -> str:
+        """The merge commit a `pull_request` run measures (parents: base head, PR head), whose
+        first-parent diff is `files`; returns its sha."""
+        head = self._pull_json(number)["head"]["sha"]
+        base = self.refs[f"refs/heads/{self.pulls[number]['base']}"]
+        sha = self.add_commit(f"Merge {head} into {base}", parents=[base, head])["sha"]
+        self.commit_files[sha] = files
+        return sha
 
     def add_run(
         self,
@@ -745,14 +796,18 @@ class FakeGitHub:
         issue["comments"] = len(self.comments.get(number, []))
         return issue
 
-    def _branch_side(self, branch: str) -> dict:
-        sha = self.refs.get(f"refs/heads/{branch}", "0" * 40)
+    def _branch_side(self, branch: str, fork: str | None = None, sha: str | None = None) -> dict:
+        sha = sha or self.refs.get(f"refs/heads/{branch}", "0" * 40)
+        repo = self._repo_json()
+        if fork is not None:  # the fork: same name, another owner
+            repo = {**repo, "full_name": f"{fork}/{self.repo}", "owner": self._user(fork),
+                    "fork": True, "id": int(sha1(fork)[:6], 16)}
         return {
-            "label": f"{self.owner}:{branch}",
+            "label": f"{fork or self.owner}:{branch}",
             "ref": branch,
             "sha": sha,
-            "user": self._user(self.owner, "Organization"),
-            "repo": self._repo_json(),
+            "user": self._user(fork) if fork else self._user(self.owner, "Organization"),
+            "repo": repo,
         }
 
     def _pull_json(self, number: int) -> dict:
@@ -790,7 +845,7 @@ class FakeGitHub:
             "assignees": [],
             "requested_reviewers": [],
             "requested_teams": [],
-            "head": self._branch_side(pr["head"]),
+            "head": self._branch_side(pr["head"], pr.get("fork"), pr.get("head_sha")),
             "base": self._branch_side(pr["base"]),
             "_links": {
                 k: {"href": v}
@@ -819,7 +874,7 @@ class FakeGitHub:
             "commits": 1,
             "additions": 1,
             "deletions": 0,
-            "changed_files": 1,
+            "changed_files": len(self.pull_files.get(number, [])) or 1,
         }
 
     def _ref_json(self, ref: str) -> dict:
@@ -982,16 +1037,20 @@ class FakeGitHub:
             ("GET", r + "/pulls", self.list_pulls),
             ("POST", r + "/pulls", self.create_pull),
             ("GET", r + r"/pulls/(?P<number>\d+)", self.get_pull),
+            ("GET", r + r"/pulls/(?P<number>\d+)/files", self.list_pull_files),
             ("PATCH", r + r"/pulls/(?P<number>\d+)", self.update_pull),
             ("POST", r + "/statuses/(?P<sha>[^/]+)", self.create_status),
             ("POST", r + "/check-runs", self.create_check_run),
         ]
         return [(verb, re.compile(pattern), handler) for verb, pattern, handler in table]
 
-    def _paginate(self, rec: Recorded, items: list, key: str | None = None) -> Response:
+    def _paginate(
+        self, rec: Recorded, items: list, key: str | None = None, per_page_default: int = 30
+    ) -> Response:
         """One page of items, with a Link header; wrapped as {total_count, key: [...]} if key."""
         try:
-            per_page = min(max(int(rec.query.get("per_page", 30)), 1), 100)
+            per_page = min(max(int(rec.query.get("per_page", per_page_default)), 1),
+                           max(100, per_page_default))
             page = max(int(rec.query.get("page", 1)), 1)
         except ValueError:
             raise validation_failed(
@@ -1379,7 +1438,10 @@ class FakeGitHub:
         sha = self._resolve(ref)
         if sha is None:
             raise ApiError(422, f"No commit found for SHA: {ref}")
-        return Response(200, self._repo_commit_json(sha))
+        # GitHub: 300 files a page (Link header), at most 3,000 in all
+        files = self.commit_files.get(sha, [])[:3000]
+        page = self._paginate(rec, files, per_page_default=300)
+        return Response(200, {**self._repo_commit_json(sha), "files": page.body}, page.headers)
 
     # --- pulls
 
@@ -1450,6 +1512,11 @@ class FakeGitHub:
 
     def get_pull(self, rec: Recorded, number: str) -> Response:
         return Response(200, self._pull_json(self._get_pull(number)))
+
+    def list_pull_files(self, rec: Recorded, number: str) -> Response:
+        """100 a page at most; GitHub lists no more than 3,000 files of a pull request."""
+        files = self.pull_files.get(self._get_pull(number), [])
+        return self._paginate(rec, files[:3000])
 
     def update_pull(self, rec: Recorded, number: str) -> Response:
         n, data = self._get_pull(number), rec.body if isinstance(rec.body, dict) else {}

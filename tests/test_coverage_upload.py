@@ -106,3 +106,17 @@ def test_existing_reports_are_not_rewritten(tmp_path: Path) -> None:
     done, _ = prepare(tmp_path, files="coverage.json")
     assert done.returncode == 0
     assert (tmp_path / "coverage.json").read_text() == "{}"
+
+
+def test_records_the_measured_commit_for_the_soft_gate(tmp_path: Path) -> None:
+    from ci_toolkit.softgate.sources import COMMIT_FILE, measured_commit
+
+    sha = "ab" * 20
+    env = {**os.environ, "GITHUB_OUTPUT": str(tmp_path / "out"), "SUFFIX": "3.12",
+           "RETENTION_DAYS": "10", "FILES": "coverage.json", "GITHUB_SHA": sha,
+           "GITHUB_REF": 'refs/pull/7/merge"\\odd'}
+    done = subprocess.run(["bash", "-e", "-c", STEPS["prepare"]["run"]], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert measured_commit(tmp_path) == (sha, 'refs/pull/7/merge"\\odd')
+    assert COMMIT_FILE in STEPS["upload"]["with"]["path"].split()  # uploaded with the reports

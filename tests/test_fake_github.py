@@ -132,6 +132,10 @@ def seed(fake: FakeGitHub) -> dict[str, Any]:
     job = fake.jobs[77][0]["id"]
     fake.add_job_log(job, "2026-01-15T10:00:00.0000000Z ##[group]Run pytest\n")
     head = fake.refs["refs/heads/main"]
+    fake.set_pull_files(pr["number"], [fake.diff_entry("src/a.py", "@@ -1,0 +1,2 @@\n+x\n+y"),
+                                       fake.diff_entry("logo.png", None, "added"),
+                                       fake.diff_entry("b.py", None, "renamed", "old/b.py")])
+    fake.commit_files[head] = [fake.diff_entry("src/a.py", "@@ -1 +1 @@\n-x\n+y")]
     return {
         "issue": issue["number"],
         "comment": comment["id"],
@@ -191,6 +195,7 @@ CASES: list[tuple[str, str, Any, int]] = [
     ("pulls/create", R_ + "/pulls",
      {"title": "p", "head": "octo-org:topic", "base": "main", "draft": True}, 201),
     ("pulls/get", R_ + "/pulls/{pr}", None, 200),
+    ("pulls/list-files", R_ + "/pulls/{pr}/files", None, 200),
     ("pulls/update", R_ + "/pulls/{pr}", {"title": "renamed"}, 200),
     ("repos/create-commit-status", R_ + "/statuses/{sha}",
      {"state": "success", "context": "ci"}, 201),

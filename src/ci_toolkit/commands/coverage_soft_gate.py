@@ -11,19 +11,22 @@ fast and needs no token.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ci_toolkit.coverage import JobReport, Summary, summarize
+from ci_toolkit.coverage import JobReport, Keep, Summary, summarize
 from ci_toolkit.joblist import Job
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT
 from ci_toolkit.runtime import Input, InputError, Runtime
-from ci_toolkit.softgate import history, origin, report, sources
+from ci_toolkit.softgate import history, origin, patch, report, sources
 from ci_toolkit.softgate.history import Point
-from ci_toolkit.softgate.origin import Run
+from ci_toolkit.softgate.origin import PullLookup, PullRequest, Run
+from ci_toolkit.softgate.patch import Changes, KeepChanged, Patch
 from ci_toolkit.softgate.report import Report
 
 if TYPE_CHECKING:
@@ -42,6 +45,8 @@ INPUTS = (
     Input("summary", "true", boolean=True),
     Input("dry-run", "false", boolean=True),
     Input("run-id", ""),
+    Input("pr-comment", "true", boolean=True),
+    Input("diff-base", ""),
 )
 SOFT = True
 MAX_HOTSPOTS = 100  # a longer table is no longer a list of hotspots
@@ -62,6 +67,8 @@ class Options:
     summary: bool
     dry_run: bool
     run_id: int | None
+    pr_comment: bool
+    diff_base: str
 
 
 def read_options(rt: Runtime) -> Options:
@@ -81,6 +88,8 @@ def read_options(rt: Runtime) -> Options:
         summary=rt.inputs.flag("summary"),
         dry_run=rt.inputs.flag("dry-run"),
         run_id=run_id,
+        pr_comment=rt.inputs.flag("pr-comment"),
+        diff_base=rt.inputs.text("diff-base"),
     )
 
 
@@ -94,6 +103,10 @@ class SoftGate:
     opts: Options
     problems: list[str] = field(default_factory=list)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    local: Changes | None = None  # `diff-base`: the workspace's changes
+    recorded: tuple[str, str] | None = None  # (sha, ref) coverage-upload recorded
+    created: bool = False  # this run created the tracking issue (with its final body)
+    pr_comment_url: str = ""
 
     def warn(self, message: str) -> None:
         self.rt.log.warning(message)
@@ -121,19 +134,31 @@ class SoftGate:
     # ------------------------------------------------------------------ the steps
 
     def run(self) -> int:
-        summary = summarize(self.collect(), self.opts.hotspots)
+        if self.opts.diff_base:  # before anything else: a bad revision is an input error
+            self.local = Changes(patch.git_changes(self.rt.context.workspace,
+                                                   self.opts.diff_base))
+        jobs = self.collect()
+        summary = summarize(jobs, self.opts.hotspots)
         for job in summary.jobs:
             if not job.measured:
                 self.warn(f"Job '{job.job}': no statements measured, so it is left out of the "
                           "average and the worst (is coverage measuring the right sources?).")
         self.set_figures(summary)
         where = self.describe_run()
-        rep = Report(summary, where, problems=list(self.problems), blob=self.blob(where.sha))
+        changes = self.changes
+        rep = Report(summary, where, blob=self.blob(self.measured_sha),
+                     patch=patch.patch_coverage(jobs, changes.files, changes.cut)
+                     if changes is not None else None)
+        self.set_patch(rep.patch)
+        rep.problems = list(self.problems)
         rep.jobs, rep.jobs_note = self.list_jobs()
+        if not self.opts.dry_run:
+            self.track(rep)
+        self.rt.outputs.set("delta", "" if rep.delta is None else f"{rep.delta:+.2f}")
+        self.rt.outputs.set("pr-comment-url", self.pr_comment_url)
         visible = report.render(rep)
         self.rt.outputs.set("report", report.fit(visible, 0))
-        if not self.opts.dry_run:
-            self.track(summary, where, visible)
+        self.rt.outputs.set("report-json", self.report_json(rep))
         self.finish(visible, len(rep.problems))
         return 0
 
@@ -143,13 +168,21 @@ class SoftGate:
             if not groups:
                 self.warn(f"No file matches `files` ({', '.join(self.opts.files)}) under "
                           f"{self.rt.context.workspace}.")
-            return sources.read_files(groups, self.warn)
+            return sources.read_files(groups, self.warn, self.keep())
         if self.remote is None or self.run_id is None:
             self.warn("No token or no run to read artifacts from: set `github-token` (with "
                       f"`{ACTIONS}`), or give the reports on disk with `files`.")
             return []
         temp = Path(self.rt.context.env.get("RUNNER_TEMP") or tempfile.gettempdir())
-        return self.remote.reports(self.run_id, self.opts.pattern, temp)
+        return self.remote.reports(self.run_id, self.opts.pattern, temp, self.keep)
+
+    def keep(self, folder: Path | None = None) -> Keep | None:
+        """Before a job is read: note the commit it measured (coverage-upload's file), and
+        keep the executed lines of the changed files only (their diff is read once)."""
+        if folder is not None and self.recorded is None:
+            self.recorded = sources.measured_commit(folder)
+        changes = self.changes
+        return KeepChanged(changes.files) if changes is not None else None
 
     def set_figures(self, summary: Summary) -> None:
         """The outputs that need only the reports: set before GitHub can fail."""
@@ -160,6 +193,23 @@ class SoftGate:
         self.rt.outputs.set("worst", two(summary.worst))
         self.rt.outputs.set("combined", two(summary.combined))
         self.rt.outputs.set("jobs", len(summary.jobs))
+
+    def set_patch(self, found: Patch | None) -> None:
+        measured = found is not None and found.percent is not None
+        self.rt.outputs.set("patch", f"{found.percent:.2f}" if measured and found else "")
+        self.rt.outputs.set("patch-covered", found.covered if measured and found else "")
+        self.rt.outputs.set("patch-statements", found.statements if measured and found else "")
+
+    def report_json(self, rep: Report) -> str:
+        """The report as data, capped like every output: long lists are shortened first."""
+        data = report.as_data(rep)
+        text = json.dumps(data, separators=(",", ":"))
+        while len(text) > ISSUE_BODY_LIMIT:
+            if not _shorten(data):
+                return json.dumps({"truncated": True, "average": data.get("average")})
+            data["truncated"] = True
+            text = json.dumps(data, separators=(",", ":"))
+        return text
 
     def list_jobs(self) -> tuple[list[Job] | None, str]:
         """The run's jobs for the logs table, or why there is none."""
@@ -192,9 +242,10 @@ class SoftGate:
         if self.opts.run_id is None:
             return origin.own_run(self.here)
         return origin.upstream_run(self.here, self.opts.run_id,
-                                   self.rt.context.run_url(self.opts.run_id), self.upstream())
+                                   self.rt.context.run_url(self.opts.run_id), self.upstream)
 
-    def upstream(self) -> dict[str, object]:
+    @cached_property
+    def upstream(self) -> dict[str, Any]:
         """The run named by `run-id`: from the workflow_run payload, else one GET."""
         payload = self.rt.context.event.get("workflow_run")
         if isinstance(payload, dict) and payload.get("id") == self.opts.run_id:
@@ -203,42 +254,95 @@ class SoftGate:
             return {}
         return self.remote.run(self.opts.run_id)
 
+    @property
+    def measured_sha(self) -> str:
+        """The commit the jobs measured: coverage-upload's record, else the run's own commit
+        (for the `run-id` follow-up: the upstream head, which a pull request's jobs did not
+        measure when they ran on its merge commit)."""
+        if self.recorded is not None:
+            return self.recorded[0]
+        if self.opts.run_id is None:
+            return self.rt.context.sha
+        return str(self.upstream.get("head_sha") or "")
+
+    @cached_property
+    def pull(self) -> PullRequest | None:
+        """The pull request this run (or the upstream run) is for."""
+        if self.remote is None:
+            return None
+        if self.opts.run_id is None:
+            return origin.event_pull(self.rt.context.event_name, self.rt.context.event)
+        found = origin.upstream_pull(self.upstream)
+        if not isinstance(found, PullLookup):
+            return found
+        raw = self.remote.find_pull(found.owner, found.branch, found.sha)
+        if raw is None:
+            return None
+        changed = raw.get("changed_files")
+        return PullRequest(int(raw["number"]), str((raw.get("head") or {}).get("sha") or ""),
+                           changed if isinstance(changed, int) else None)
+
+    @cached_property
+    def changes(self) -> Changes | None:
+        """The changed lines: `diff-base`'s, else the pull request's at the measured commit."""
+        if self.local is not None:
+            return self.local
+        if self.pull is None or self.remote is None:
+            return None
+        return self.remote.changes(self.pull, self.measured_sha)
+
     # ------------------------------------------------------------------ the tracking issue
 
-    def track(self, summary: Summary, where: Run, visible: str) -> None:
+    def track(self, rep: Report) -> None:
+        """The tracking issue (body on the default branch, a comment per run), then the
+        pull-request comment; `rep` gains the delta and the issue's link on the way."""
         if self.remote is None:
             self.warn("No token: nothing was written to GitHub. Set `github-token` (with "
                       f"`{ISSUES}`).")
             return
-        mark = self.remote.issue_mark(KIND, self.opts.title)
-        if not summary.jobs:
-            self._record_nothing_read(self.remote, mark, where, visible)
-            return
-        point = self.point(summary, where)
-        first = [point] if where.default_branch else []
-        initial = report.body(mark, visible, first) if first else report.placeholder(mark)
-        found = self.remote.ensure_issue(title=self.opts.title, label=self.opts.label,
-                                         mark=mark, body=initial)
-        if found is None:
-            return
-        issue = found.issue
-        self.set_issue(issue)
-        points = history.add(history.parse(issue.body), point)
-        if where.default_branch and not found.created:
-            self.remote.replace_body(issue, report.body(mark, visible, points))
-        if self.opts.comment:
-            self.comment(self.remote, issue, visible, points, where)
+        issue = self.tracking_issue(self.remote, rep)
+        if issue is not None:
+            self.set_issue(issue)
+            rep.issue_url = issue.html_url
+            earlier = [p for p in history.parse(issue.body) if p.run_id != rep.run.run_id]
+            rep.delta = delta(rep.summary, earlier)
+            self.update_issue(self.remote, issue, rep, earlier)
+        if self.opts.pr_comment and self.pull is not None:
+            self.comment_on_pull(self.remote, self.pull, rep)
 
-    def _record_nothing_read(self, remote: Remote, mark: str, where: Run, visible: str) -> None:
-        """Every run comments; one that read no coverage leaves the figures as they are and
-        creates no issue (a misconfigured run must not start or wipe the record)."""
-        self.warn("No coverage was read, so the tracking issue's figures were left as they are.")
-        issue = remote.find_issue(mark, self.opts.label)
-        if issue is None:
-            return
-        self.set_issue(issue)
+    def tracking_issue(self, remote: Remote, rep: Report) -> Issue | None:
+        """Found, or created (only by a run that read coverage)."""
+        mark = remote.issue_mark(KIND, self.opts.title)
+        if not rep.summary.jobs:
+            self.warn("No coverage was read, so the tracking issue's figures were left as they "
+                      "are.")
+            return remote.find_issue(mark, self.opts.label)
+        point = self.point(rep.summary, rep.run)
+        initial = report.body(mark, report.render(rep), [point]) if rep.run.default_branch \
+            else report.placeholder(mark)
+        found = remote.ensure_issue(title=self.opts.title, label=self.opts.label, mark=mark,
+                                    body=initial)
+        if found is None:
+            return None
+        if found.created:
+            self.created = True
+        return found.issue
+
+    def update_issue(self, remote: Remote, issue: Issue, rep: Report,
+                     earlier: list[Point]) -> None:
+        visible = report.render(rep)
+        points = earlier
+        if rep.summary.jobs:
+            points = history.add(earlier, self.point(rep.summary, rep.run))
+            if rep.run.default_branch and not self.created:
+                remote.replace_body(issue, report.body(
+                    remote.issue_mark(KIND, self.opts.title), visible, points))
         if self.opts.comment:
-            self.comment(remote, issue, visible, history.parse(issue.body), where)
+            self.comment(remote, issue, visible, points, rep.run)
+
+    def comment_on_pull(self, remote: Remote, pull: PullRequest, rep: Report) -> None:
+        mark = remote.issue_mark(f"{KIND}-pr", self.opts.title)
+        self.pr_comment_url = remote.pr_comment(pull.number, mark, report.pull_comment(rep)) or ""
 
     def set_issue(self, issue: Issue) -> None:
         self.rt.outputs.set("issue-number", issue.number)
@@ -267,3 +371,27 @@ class SoftGate:
         if self.opts.dry_run:
             print(visible)
             print("Dry run: nothing was written to GitHub.")
+
+
+def delta(summary: Summary, earlier: list[Point]) -> float | None:
+    """The headline figure (combined, else average) minus the last default-branch run's."""
+    if not earlier or summary.average is None:
+        return None
+    last = earlier[-1]
+    if summary.combined is not None and last.combined is not None:
+        return summary.combined - last.combined
+    return summary.average - last.average if summary.combined is None else None
+
+
+def _shorten(data: dict[str, Any]) -> bool:
+    """Halve the longest list of the report's data; False when nothing is left to cut."""
+    patch_data = data.get("patch")
+    lists: list[list[Any]] = [data["hotspots"], data["jobs"]]
+    if isinstance(patch_data, dict):
+        lists.append(patch_data["files"])
+    lists += [job["failed"] for job in data["jobs"] if job.get("failed")]
+    longest = max(lists, key=len)
+    if len(longest) <= 1:
+        return False
+    del longest[len(longest) // 2:]
+    return True

@@ -65,3 +65,53 @@ def upstream_on_default(here: Here, upstream: Mapping[str, Any]) -> bool:
     same_repo = head_repo is None or str(head_repo).lower() == here.repository.lower()
     return (bool(default) and upstream.get("head_branch") == default and same_repo
             and not str(upstream.get("event") or "").startswith("pull_request"))
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """The pull request a run is about."""
+
+    number: int
+    head_sha: str = ""
+    changed_files: int | None = None  # as GitHub announced it, when known
+
+
+@dataclass(frozen=True)
+class PullLookup:
+    """A pull request known only by its head: a fork's `workflow_run` lists none."""
+
+    owner: str
+    branch: str
+    sha: str
+
+
+def event_pull(event_name: str, event: Mapping[str, Any]) -> PullRequest | None:
+    """The pull request of a `pull_request`/`pull_request_target` run, from its payload."""
+    pull = event.get("pull_request")
+    if not event_name.startswith("pull_request") or not isinstance(pull, dict):
+        return None
+    number = pull.get("number")
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        return None
+    head = pull.get("head")
+    changed = pull.get("changed_files")
+    return PullRequest(number, str((head.get("sha") if isinstance(head, dict) else "") or ""),
+                       changed if isinstance(changed, int) else None)
+
+
+def upstream_pull(upstream: Mapping[str, Any]) -> PullRequest | PullLookup | None:
+    """The pull request a `workflow_run`'s upstream run was for, or how to look it up."""
+    if not str(upstream.get("event") or "").startswith("pull_request"):
+        return None
+    sha = str(upstream.get("head_sha") or "")
+    listed = [p for p in upstream.get("pull_requests") or [] if isinstance(p, dict)
+              and isinstance(p.get("number"), int)]
+    if listed:
+        at_sha = [p for p in listed if (p.get("head") or {}).get("sha") == sha]
+        return PullRequest(int((at_sha or listed)[0]["number"]), sha)
+    head = upstream.get("head_repository")
+    owner = (head.get("owner") or {}).get("login") if isinstance(head, dict) else None
+    branch = upstream.get("head_branch")
+    if not (owner and branch):
+        return None
+    return PullLookup(str(owner), str(branch), sha)

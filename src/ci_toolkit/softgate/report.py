@@ -29,6 +29,7 @@ from ci_toolkit.markdown import (
 from ci_toolkit.softgate import history, trend
 from ci_toolkit.softgate.history import Point
 from ci_toolkit.softgate.origin import Run
+from ci_toolkit.softgate.patch import Patch
 
 TITLE = "Coverage soft gate"
 CUT_NOTE = ("This report was cut to GitHub's limit of 65,536 characters; the full report is in "
@@ -45,6 +46,13 @@ class Report:
     jobs_note: str = ""  # why the logs table is missing
     problems: list[str] = field(default_factory=list)
     blob: str | None = None  # `<server>/<repo>/blob/<measured sha>`: where files link to
+    patch: Patch | None = None  # the change's coverage; None: not a change (or not read)
+    delta: float | None = None  # the headline figure minus the default branch's last one
+    issue_url: str | None = None  # the tracking issue, once found
+
+
+CHANGED_SHOWN = 25  # changed files in the pull-request comment; the summary lists them all
+HOTSPOTS_SHOWN = 5  # hotspots in the pull-request comment
 
 
 RANGES_SHOWN = 5  # missed-line ranges linked per file; the rest are counted
@@ -80,18 +88,37 @@ def _counts(covered: int, total: int) -> str:
     return f"{_number(covered)} / {_number(total)}" if total else "—"
 
 
+def signed(value: float) -> str:
+    return f"{value:+.2f}"
+
+
+def patch_line(patch: Patch | None) -> str:
+    """"Patch coverage 75.00% (3 of 4 changed statements)", or why there is none."""
+    if patch is None:
+        return ""
+    if patch.percent is None:
+        return "Patch coverage: — (no changed line is a statement)"
+    return (f"**Patch coverage {percent(patch.percent)}** ({_number(patch.covered)} of "
+            f"{_number(patch.statements)} changed statements executed)")
+
+
 def headline(report: Report) -> str:
     s = report.summary
     if not s.jobs:
         return "**No coverage report could be read in this run.**"
+    change = "" if report.delta is None else f" ({signed(report.delta)} against the default branch)"
     measured = [j for j in s.jobs if j.measured] or list(s.jobs)
     worst = min(measured, key=lambda j: j.percent)
     combined = percent(s.combined) if s.combined is not None else "— (no line data)"
     if s.combined is not None and not s.combined_branches:
         combined += " (statements only)"
-    return (f"**Average {percent(s.average)}** · worst {percent(s.worst)} "
-            f"({escape(worst.job)}) · combined {combined} · {len(s.jobs)} "
-            f"job{'s' if len(s.jobs) != 1 else ''}")
+    average = f"**Average {percent(s.average)}**"
+    if s.combined is not None:
+        combined += change
+    else:
+        average += change
+    return (f"{average} · worst {percent(s.worst)} ({escape(worst.job)}) · combined {combined}"
+            f" · {len(s.jobs)} job{'s' if len(s.jobs) != 1 else ''}")
 
 
 def origin(run: Run) -> str:
@@ -154,6 +181,37 @@ def failed_section(jobs: Sequence[JobSummary]) -> str:
     return heading("Failed tests") + "\n\n" + table(["Job", "Test", "", "Message"], rows, "llll")
 
 
+def changed_section(patch: Patch | None, blob: str | None, limit: int | None = None) -> str:
+    """Each changed file with its changed statements, covered, and the missed ones linked;
+    the files with no figures listed with the reason."""
+    if patch is None or not (patch.files or patch.cut):
+        return ""
+    measured = sorted(patch.measured, key=lambda f: (-len(f.missed), f.path))
+    shown = measured if limit is None else measured[:limit]
+    rows = [[file_link(f.path, blob), _number(len(f.changed)), _number(len(f.covered)),
+             percent(100.0 * len(f.covered) / len(f.changed)),
+             ranges_cell(f.path, f.missed, blob)] for f in shown]
+    parts = [heading("Changed lines")]
+    if rows:
+        parts.append(table(["File", "Changed statements", "Covered", "%", "Missed lines"],
+                           rows, "lrrrl"))
+    if len(measured) > len(shown):
+        parts.append(f"_…and {_number(len(measured) - len(shown))} more changed files: the full "
+                     "list is in the step summary._")
+    quiet = [f for f in patch.files if not f.not_measured and not f.changed]
+    if quiet:
+        parts.append(f"_{_number(len(quiet))} changed file(s) change no statement._")
+    if patch.unmeasured:
+        items = [f"- {code(f.path)}: not measured ({escape(f.not_measured)})"
+                 for f in patch.unmeasured[: limit or None]]
+        more = len(patch.unmeasured) - len(items)
+        parts.append("Not measured:\n" + "\n".join(items) +
+                     (f"\n- …and {_number(more)} more" if more > 0 else ""))
+    if patch.cut:
+        parts.append(f"_{escape(patch.cut)}_")
+    return "\n\n".join(parts)
+
+
 def logs_section(report: Report) -> str:
     if report.jobs is None:
         return f"{heading(DEFAULT_TITLE)}\n\n_{escape(report.jobs_note or 'Not listed.')}_"
@@ -172,7 +230,9 @@ def render(report: Report) -> str:
     parts = [
         heading(TITLE, 2),
         headline(report) + "  \n" + origin(report.run),
+        patch_line(report.patch),
         problems_section(report.problems),
+        changed_section(report.patch, report.blob),
         jobs_section(report.summary.jobs),
         failed_section(report.summary.jobs),
         hotspots_section(report.summary.hotspots, report.blob),
@@ -215,3 +275,58 @@ def placeholder(mark: str) -> str:
     return (f"{mark}\n{heading(TITLE, 2)}\n\n_The figures appear here after the first run "
             f"on the default branch; every run adds a comment below._\n\n"
             f"{history.render([])}\n")
+
+
+def pull_comment(report: Report) -> str:
+    """The ONE pull-request comment: the headline with the change, patch coverage, the changed
+    lines, the first hotspots, failed tests, and where the rest is."""
+    where = [link("the run", report.run.url) if report.run.url else ""]
+    if report.issue_url:
+        where.append(link("the tracking issue", report.issue_url))
+    pointers = " and ".join(w for w in where if w)
+    parts = [
+        heading(TITLE, 2),
+        headline(report) + "  \n" + origin(report.run),
+        patch_line(report.patch),
+        changed_section(report.patch, report.blob, CHANGED_SHOWN),
+        hotspots_section(report.summary.hotspots[:HOTSPOTS_SHOWN], report.blob),
+        failed_section(report.summary.jobs),
+        f"_Every job, every hotspot and the trend: {pointers}._" if pointers else "",
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def as_data(report: Report) -> dict[str, object]:
+    """The report as data (`report-json`): no Markdown to parse."""
+    s = report.summary
+    patch = report.patch
+    return {
+        "average": _round(s.average), "worst": _round(s.worst),
+        "combined": _round(s.combined), "delta": _round(report.delta),
+        "run": {"id": report.run.run_id, "url": report.run.url, "sha": report.run.sha,
+                "branch": report.run.branch, "default_branch": report.run.default_branch},
+        "issue_url": report.issue_url,
+        "jobs": [{"name": j.job, "total": _round(j.percent) if j.measured else None,
+                  "statements": j.totals.statements, "covered": j.totals.executed,
+                  "branches": j.totals.branches, "taken": j.totals.taken,
+                  "tests": None if j.tests is None else j.tests.tests,
+                  "failed": None if j.tests is None else [
+                      {"name": f.name, "message": f.message, "error": f.error}
+                      for f in j.tests.failed]}
+                 for j in s.jobs],
+        "hotspots": [{"path": h.path, "percent": _round(h.percent),
+                      "statements": h.totals.statements,
+                      "missed": h.totals.missed_statements, "branches": h.totals.branches,
+                      "taken": h.totals.taken, "missed_lines": line_ranges(h.missed)}
+                     for h in s.hotspots],
+        "patch": None if patch is None else {
+            "percent": _round(patch.percent), "covered": patch.covered,
+            "statements": patch.statements, "cut": patch.cut or None,
+            "files": [{"path": f.path, "changed": line_ranges(f.changed),
+                       "covered": line_ranges(f.covered), "missed": line_ranges(f.missed),
+                       "not_measured": f.not_measured or None} for f in patch.files]},
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

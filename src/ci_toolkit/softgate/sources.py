@@ -8,6 +8,8 @@ read is a problem to report, never the end: the other jobs still count.
 from __future__ import annotations
 
 import glob
+import json
+import re
 import shutil
 import tempfile
 from collections import defaultdict
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ci_toolkit.coverage import JobReport, ReportError, read_job, read_report
+from ci_toolkit.coverage import JobReport, Keep, ReportError, read_job, read_report
 
 if TYPE_CHECKING:  # PyGithub is imported only when artifacts are really downloaded
     from github import Github
@@ -23,6 +25,8 @@ if TYPE_CHECKING:  # PyGithub is imported only when artifacts are really downloa
 Warn = Callable[[str], None]
 # Names a report is likely to have, to say why none was read (the folder reader skips them).
 REPORT_NAMES = ("*coverage*.json", "*coverage*.xml", "*.info", "*.lcov", "*cobertura*.xml")
+# coverage-upload's record of the commit and ref the job measured (GITHUB_SHA, GITHUB_REF).
+COMMIT_FILE = "ci-toolkit-commit.json"
 # Test results that sit beside a report add their counts to its job.
 JUNIT_NAMES = ("pytest-report.xml", "pytest-report.xml.gz", "*junit*.xml", "*junit*.xml.gz")
 
@@ -57,15 +61,17 @@ def _job_names(root: Path, folders: list[Path]) -> dict[Path, str]:
     return names
 
 
-def read_files(groups: dict[str, list[Path]], warn: Warn) -> list[JobReport]:
+def read_files(groups: dict[str, list[Path]], warn: Warn,
+               keep: Keep | None = None) -> list[JobReport]:
     return [report for job, paths in groups.items()
-            if (report := read_one(paths, job, warn)) is not None]
+            if (report := read_one(paths, job, warn, keep)) is not None]
 
 
-def read_one(source: Path | list[Path], job: str, warn: Warn) -> JobReport | None:
+def read_one(source: Path | list[Path], job: str, warn: Warn,
+             keep: Keep | None = None) -> JobReport | None:
     """One job, or None (with a warning naming the job and the cause)."""
     try:
-        report = read_job(source, job)
+        report = read_job(source, job, keep)
         for problem in report.warnings:
             warn(f"Job '{job}': {problem}.")
         return report
@@ -99,8 +105,13 @@ def _where(path: str) -> str:
 
 
 def read_artifacts(gh: Github, repository: str, run_id: int, pattern: str, temp_root: Path,
-                   warn: Warn) -> list[JobReport]:
-    """Each artifact matching `pattern` is one job, downloaded and read one at a time."""
+                   warn: Warn, keep: Callable[[Path], Keep | None] | None = None
+                   ) -> list[JobReport]:
+    """Each artifact matching `pattern` is one job, downloaded and read one at a time.
+
+    `keep` is shown each downloaded folder before its report is read (it may hold the
+    measured commit) and says which files' executed lines to keep.
+    """
     from ci_toolkit.github.artifacts import ArtifactError, download, list_artifacts
 
     try:
@@ -121,8 +132,21 @@ def read_artifacts(gh: Github, repository: str, run_id: int, pattern: str, temp_
                 reason = exc.reason if isinstance(exc, ArtifactError) else str(exc)
                 warn(f"Job '{artifact.name}' was left out: {reason}")
                 continue
-            report = read_one(folder, artifact.name, warn)
+            report = read_one(folder, artifact.name, warn, keep(folder) if keep else None)
             shutil.rmtree(folder, ignore_errors=True)  # one job on disk at a time
             if report is not None:
                 reports.append(report)
     return reports
+
+
+def measured_commit(folder: Path) -> tuple[str, str] | None:
+    """(sha, ref) from coverage-upload's commit file in a downloaded artifact, if any."""
+    for path in sorted(folder.rglob(COMMIT_FILE)):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        sha = data.get("sha") if isinstance(data, dict) else None
+        if isinstance(sha, str) and re.fullmatch(r"[0-9a-fA-F]{40}", sha):
+            return sha.lower(), str(data.get("ref") or "")
+    return None
