@@ -57,12 +57,14 @@ def test_agent_with_a_shell_on_a_pr_checkout_started_by_a_label_is_an_error(args
     assert "can run commands" in found[0].text
 
 
-def test_its_own_write_access_check_lowers_it_when_the_author_starts_the_run() -> None:
+def test_its_own_write_access_check_keeps_outsiders_out_when_the_author_starts_it() -> None:
+    """claude-code-action refuses a run started by someone without write access: on the
+    author's own opened/synchronize events an outsider's pull request never reaches it."""
     text = CLAUDE_REVIEW.replace("TYPES", "[opened, synchronize]").replace(
         "ARGS", "'--allowedTools Bash'")
-    found = agent_findings(text)
-    assert [f.severity for f in found] == ["warning"]
-    assert "its own check that whoever starts it may write" in found[0].text
+    assert severity(text) is None
+    assert severity(text.replace("claude-code-action@v1", "claude-code-base-action@v1")) \
+        == "error"  # the base action has no such check
 
 
 def test_default_tools_on_a_pr_checkout_are_a_warning() -> None:
@@ -178,7 +180,9 @@ def test_read_only_token_and_no_shell_is_a_note() -> None:
 
 
 CODEX = """
-on: pull_request_target
+on:
+  pull_request_target:
+    types: [labeled]
 permissions: {}
 jobs:
   summary:
@@ -193,18 +197,23 @@ jobs:
 
 
 @pytest.mark.parametrize(("option", "expected"), [
-    ("sandbox: danger-full-access", "warning"),  # lowered by its own write-access check
-    ("safety-strategy: unsafe", "warning"),
-    ("sandbox: read-only", "note"),
-    ("allow-users: '*'", "note"),
+    ("sandbox: danger-full-access", "error"),
+    ("safety-strategy: unsafe", "error"),
+    ("sandbox: read-only", "note"),  # no shell, and `permissions: {}`
+    ("", "note"),  # the default sandbox: no network
 ])
 def test_codex_action_knobs(option: str, expected: str) -> None:
     assert severity(CODEX.replace("OPTION", option)) == expected
 
 
-def test_codex_opened_to_everyone_with_full_access_is_an_error() -> None:
-    text = CODEX.replace("OPTION", "sandbox: danger-full-access\n          allow-users: '*'")
-    assert severity(text) == "error"
+def test_codex_started_by_the_author_is_kept_out_by_its_own_check_unless_opened() -> None:
+    authored = CODEX.replace("\n  pull_request_target:\n    types: [labeled]",
+                             " pull_request_target").replace("OPTION",
+                                                             "sandbox: danger-full-access")
+    assert severity(authored) is None
+    assert severity(authored.replace("sandbox: danger-full-access",
+                                     "sandbox: danger-full-access\n          allow-users: '*'")) \
+        == "error"
 
 
 def test_codex_with_a_fixed_prompt_on_the_base_is_quiet() -> None:
@@ -280,3 +289,34 @@ def test_ai_inference_without_tools_is_not_an_agent() -> None:
         """
     assert severity(text.replace("OPTION", "model: openai/gpt-4o")) is None
     assert severity(text.replace("OPTION", "enable-github-mcp: true")) == "warning"
+
+
+TRIAGE = """
+on:
+  issues:
+    types: TYPES
+permissions:
+  issues: write
+jobs:
+  triage:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: anthropics/claude-code-action@v1
+        with:
+          anthropic_api_key: ${{ secrets.ANTHROPIC_API_KEY }}
+          github_token: ${{ secrets.GITHUB_TOKEN }}
+          prompt: "Triage: ${{ github.event.issue.title }}"
+          EXTRA
+"""
+
+
+def test_issue_triage_on_the_authors_own_issue_is_kept_out_by_its_check() -> None:
+    assert severity(TRIAGE.replace("TYPES", "[opened]").replace("EXTRA", "")) is None
+
+
+def test_issue_triage_opened_to_everyone_or_started_by_a_label_is_reported() -> None:
+    opened = TRIAGE.replace("TYPES", "[opened]").replace("EXTRA", "allowed_non_write_users: '*'")
+    assert severity(opened) == "warning"
+    assert severity(opened + "          claude_args: --allowedTools Bash\n") == "error"
+    labeled = TRIAGE.replace("TYPES", "[labeled]").replace("EXTRA", "")
+    assert severity(labeled) == "warning"

@@ -122,7 +122,6 @@ def _rules(flow: Workflow, flows: list[Workflow]) -> list[Finding]:
     trust = Trust(flow, flows)
     for job in flow.jobs:
         found += injection.audit_job(flow, job, trust)
-        if flow.privileged:
-            landed, landings = checkout.audit_job(flow, job, trust)
-            found += landed + agents.audit_job(flow, job, trust, landings)
+        landed, landings = checkout.audit_job(flow, job, trust) if flow.privileged else ([], [])
+        found += landed + agents.audit_job(flow, job, trust, landings)
     return found

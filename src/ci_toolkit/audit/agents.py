@@ -2,8 +2,8 @@
 
 An agent (Claude Code, Codex, Gemini CLI, Copilot CLI, …) reads its working tree's own
 configuration and instructions — some of which run commands — and holds the job's token,
-its secrets and its tools. Under `pull_request_target`, `workflow_run` or `issue_comment` it
-is exposed when:
+its secrets and its tools. Under `pull_request_target`, `workflow_run`, `issue_comment` —
+or `issues` and `discussion*`, which anyone can start too — it is exposed when:
 
 - the pull request's code is on disk where it works (a checkout of the head at the root);
 - its prompt holds outsider text (a comment, a title, a branch name, values that carry them);
@@ -12,9 +12,10 @@ is exposed when:
   the event on its own.
 
 Without any of these it stays quiet: the documented safe shapes (the base checked out, the
-pull request in a subfolder as data, a fixed prompt) are not findings. An exposed agent
-that can run commands (Bash allowed, `danger-full-access`, `--yolo` …) is an error; one held
-to its default tools, or whose own write-access check still stands, is reported lower.
+pull request in a subfolder as data, a fixed prompt) are not findings, nor is an agent whose
+own write-access check refuses outsiders when the one who starts the run wrote all it reads.
+An exposed agent that can run commands (Bash allowed, `danger-full-access`, `--yolo` …) is
+an error; one held to its default tools a warning, a note with a read-only token.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ci_toolkit.audit.checkout import Landing, lowered, norm, workdir
 from ci_toolkit.audit.expressions import expressions, gates, untrusted_fields
 from ci_toolkit.audit.model import Finding, Piece, Quoted, Related, Rule, Severity, quoted_list
 from ci_toolkit.audit.trust import Trust
-from ci_toolkit.audit.workflow import Job, Step, Workflow
+from ci_toolkit.audit.workflow import PRIVILEGED, Job, Step, Workflow
 
 AI_AGENT = Rule(
     "ai-agent-untrusted-input", "error",
@@ -73,7 +74,9 @@ CLIS = {"claude": r"--dangerously-skip-permissions|bypassPermissions",
         "cursor-agent": r"--force|(?:^|\s)-f(?:\s|$)", "opencode": r".", "aider": r"--yes"}
 PACKAGES = {"@anthropic-ai/claude-code": "claude", "@openai/codex": "codex",
             "@google/gemini-cli": "gemini", "@github/copilot": "copilot"}
-EVENT_TRIGGERS = frozenset({"issue_comment", "pull_request_target", "workflow_run"})
+# Events anyone can start that run with the base repository's token and secrets: for an
+# agent, an issue an outsider opens is as much a way in as a pull request.
+OUTSIDER_TRIGGERS = PRIVILEGED | {"issues", "discussion", "discussion_comment"}
 # pull_request_target events started by the pull request's author (not a maintainer's label).
 AUTHOR_TYPES = frozenset({"opened", "synchronize", "reopened", "edited"})
 _CLI_NAMES = re.compile("|".join([*CLIS, *PACKAGES]))
@@ -81,7 +84,13 @@ _BASH = re.compile(r"\b(?:Bash|run_shell_command|ShellTool)\b(?:\(([^)]*)\))?")
 _WRITE = re.compile(r":\s*write\b|write-all")
 
 
+def _triggers(flow: Workflow) -> set[str]:
+    return set(flow.triggers) & OUTSIDER_TRIGGERS
+
+
 def audit_job(flow: Workflow, job: Job, trust: Trust, landings: list[Landing]) -> list[Finding]:
+    if not _triggers(flow):
+        return []
     found = []
     for step in job.steps:
         agent = _agent(step)
@@ -132,19 +141,21 @@ def _audit_step(flow: Workflow, job: Job, step: Step, agent: Agent | str, trust:
                     *quoted_list(outsider)]
     bypassed = _bypassed(step, agent)
     opened = bypassed if isinstance(agent, Agent) and agent.reads_event and \
-        set(flow.privileged) & EVENT_TRIGGERS else ""
+        _triggers(flow) else ""
     if opened:
         exposed += [*(["; "] if exposed else []), "for anyone: ", Quoted(opened),
                     " switches off its check that whoever starts it may write to the "
                     "repository, and it reads the event on its own"]
     if not exposed:
         return None
-    return _finding(flow, job, step, agent, name, exposed, related, on_disk, bool(bypassed))
+    if isinstance(agent, Agent) and agent.checks_writers and not bypassed and \
+            _starter_wrote_it(flow, on_disk, exposed):
+        return None  # its own check refuses outsiders, and only the starter's text reaches it
+    return _finding(flow, job, step, agent, name, exposed, related, on_disk)
 
 
 def _finding(flow: Workflow, job: Job, step: Step, agent: Agent | str, name: str,
-             exposed: list[Piece], related: list[Related], on_disk: list[Landing],
-             bypassed: bool) -> Finding:
+             exposed: list[Piece], related: list[Related], on_disk: list[Landing]) -> Finding:
     commands = _runs_commands(step, agent)
     writes = _writes(flow, job, step, agent)
     severity: Severity = "error" if commands else "warning" if writes else "note"
@@ -153,10 +164,6 @@ def _finding(flow: Workflow, job: Job, step: Step, agent: Agent | str, name: str
         limits.append("it cannot run commands as configured")
     if not writes:
         limits.append("its token is read-only")
-    if isinstance(agent, Agent) and agent.checks_writers and not bypassed and \
-            _starter_wrote_it(flow, on_disk, exposed):
-        limits.append("its own check that whoever starts it may write to the repository")
-        severity = lowered(severity) if severity == "error" else severity
     if on_disk and all(landing.guarded for landing in on_disk):
         limits.append("actions/checkout refuses a fork's pull request here")
         severity = lowered(severity)
@@ -168,22 +175,24 @@ def _finding(flow: Workflow, job: Job, step: Step, agent: Agent | str, name: str
     lower = f" Lowered by: {'; '.join(limits)}." if limits else ""
     return AI_AGENT.finding(
         flow.file, step.line, "Job ", Quoted(job.id), " runs the AI coding agent ",
-        Quoted(name), " (", step.label(), f") under {'/'.join(sorted(flow.privileged))} ",
+        Quoted(name), " (", step.label(), f") under {'/'.join(sorted(_triggers(flow)))} ",
         exposed, ". The agent follows what it reads and holds the job's secrets and tools."
         f"{held}{lower}", severity=severity, related=related, gate=gate)
 
 
 def _starter_wrote_it(flow: Workflow, on_disk: list[Landing], exposed: list[Piece]) -> bool:
-    """Is whoever starts the run the author of what the agent reads, so that the agent's own
-    write-access check keeps outsiders out? Not when a maintainer's label or comment starts
-    it on an outsider's pull request."""
-    if flow.privileged == {"pull_request_target"}:
-        node = flow.triggers.get("pull_request_target")
+    """Is whoever starts the run the author of all the agent reads, so that the agent's own
+    write-access check keeps outsiders out (the author's own pull_request_target events, a
+    commenter's own comment)? Not when a maintainer's label or comment starts it on an
+    outsider's pull request or issue."""
+    triggers = _triggers(flow)
+    if len(triggers) == 1 and triggers <= {"pull_request_target", "issues", "discussion"}:
+        node = flow.triggers.get(next(iter(triggers)))
         types = node.get("types") if node is not None else None
         named = {t.value for t in types.items} if types is not None and types.kind == "seq" \
             else {types.value} if types is not None else set()
         return named <= AUTHOR_TYPES
-    if flow.privileged == {"issue_comment"} and not on_disk:
+    if triggers == {"issue_comment"} and not on_disk:
         return all("comment.body" in p.text for p in exposed if isinstance(p, Quoted)
                    and p.text.startswith("${{"))
     return False
