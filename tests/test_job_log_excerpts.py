@@ -113,9 +113,9 @@ def test_decoded_lines_across_chunk_boundaries_and_multibyte_characters(size: in
 
 def test_a_line_without_end_costs_only_the_cap() -> None:
     endless = (b"y" * 1024 for _ in range(10_000))  # 10 MB, no newline
-    [line] = list(decoded_lines(endless, max_bytes=4096))
+    [line] = list(decoded_lines(endless, max_chars=4096))
     assert len(line) == 4096
-    assert list(decoded_lines([b"a" * 10, b"b" * 10 + b"\nnext"], max_bytes=15)) == [
+    assert list(decoded_lines([b"a" * 10, b"b" * 10 + b"\nnext"], max_chars=15)) == [
         "a" * 10 + "b" * 5, "next"]
 
 

@@ -568,3 +568,20 @@ def test_pr_comment_respects_the_comment_limit(fake: Any, tmp_path: Path) -> Non
     [comment] = fake.comments[1]
     assert len(comment["body"]) <= 65_536
     assert "more log excerpts, left out to stay within the size limit" in comment["body"]
+
+
+# --- the soft gate's "Logs for this run" is the same table ------------------------------------
+
+def test_the_soft_gate_shows_the_same_table_and_reads_no_log(fake: Any, tmp_path: Path) -> None:
+    from test_soft_gate_support import add_run, run_gate, sample_report
+
+    add_run(fake, {"coverage-a": sample_report("a")}, jobs=1)
+    job = add_failing(fake, "test (b)")
+    result = run_gate(tmp_path, fake)
+    assert result.rc == 0
+    logs = result.summary.split("### Logs for this run", 1)[1]
+    assert "❌ 1 failed · ✅ 1 passed, of 2" in logs
+    page = render(logs)
+    assert page.rows()[0][:4] == ["test (b)", "❌ failure", "45s", "Tests"]
+    assert f"{job['html_url']}#step:3:1" in page.links
+    assert log_requests(fake) == []  # the soft gate links the step; it quotes no log

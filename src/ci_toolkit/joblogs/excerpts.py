@@ -18,6 +18,7 @@ the log, and reading stops at the error line that ends the excerpt.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -27,10 +28,9 @@ from datetime import UTC, datetime, timedelta
 from ci_toolkit.markdown import details
 
 MAX_LINE = 300  # characters of one excerpt line; the rest is cut with "…"
-MAX_RAW_LINE = 64 * 1024  # bytes of one log line kept while reading; a longer one is cut
+MAX_RAW_LINE = 64 * 1024  # characters of one log line kept while reading; a longer one is cut
 HEADER_LINES = 500  # a step header never closed: give up skipping it after this many lines
 
-_STAMP = re.compile(r"^\ufeff?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?Z ?")
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _TICKS = re.compile(r"`+")
@@ -77,15 +77,32 @@ class Excerpt:
 
 def clean(line: str) -> tuple[str | None, str]:
     """(timestamp to the second or None, the text without timestamp, BOM, colours, controls)."""
-    match = _STAMP.match(line)
-    stamp = match.group(1) if match else None
-    text = line[match.end():] if match else line.lstrip("\ufeff")
-    text = _CONTROL.sub("", _ANSI.sub("", text.rstrip("\r\n")))
-    return stamp, text
+    stamp, text = _split(line)
+    return stamp, _tidy(text)
+
+
+def _split(line: str) -> tuple[str | None, str]:
+    """(timestamp to the second or None, the rest of the line): all a line costs while read.
+
+    Plain string checks, not a regular expression: a 60 MB log has half a million lines.
+    """
+    if line[:1] == "\ufeff":
+        line = line[1:]
+    if line[10:11] == "T" and line[4:5] == "-" and line[13:14] == ":":
+        space = line.find(" ", 19, 40)
+        if space > 0 and line[space - 1] == "Z":
+            return line[:19], line[space + 1:]
+    return None, line
+
+
+def _tidy(text: str) -> str:
+    return _CONTROL.sub("", _ANSI.sub("", text))
 
 
 def readable(text: str) -> str:
-    """A runner command shown the way GitHub's log page shows it; long lines cut."""
+    """A line as the excerpt shows it: no colours or controls, a runner command shown the way
+    GitHub's log page shows it, long lines cut."""
+    text = _tidy(text)
     for command, shown in _COMMANDS.items():
         if text.startswith(command):
             text = shown + text[len(command):]
@@ -129,16 +146,24 @@ class _Scan:
                        "failing step's time")
 
     def line(self, raw: str) -> Excerpt | None:
-        stamp, text = clean(raw)
-        self.stamp = stamp or self.stamp
+        stamp, text = _split(raw)  # cleaned only if it is quoted: most lines are not
+        if stamp is not None:
+            self.stamp = stamp
         if self.section_in_window and self.window is not None and self.stamp and \
                 self.stamp > self.window.end:
             self.end_section()  # the step is over: what follows is not its output
             self.section_in_window = False
+        if not text.startswith("##["):  # output: by far the most lines
+            if self.in_header:
+                self.header_lines += 1
+                self.in_header = self.header_lines <= HEADER_LINES
+            else:
+                self.tail.append(text)
+            return None
         if text.startswith("##[group]"):
             self.markers = True
             if text.startswith(STEP_HEADER):
-                self.start_section(text[len("##[group]"):])
+                self.start_section(_tidy(text[len("##[group]"):]))
                 return None
         if self.in_header:
             self.header_lines += 1
@@ -149,7 +174,7 @@ class _Scan:
             return None
         if text.startswith(ERROR):
             return self.error(text)
-        self.tail.append(readable(text))
+        self.tail.append(text)
         return None
 
     def start_section(self, header: str) -> None:
@@ -160,40 +185,45 @@ class _Scan:
 
     def end_section(self) -> None:
         if self.section_in_window and self.window_tail is None and self.tail:
-            self.window_tail = Excerpt(list(self.tail), self.header)
+            self.window_tail = Excerpt(self.quoted(), self.header)
+
+    def quoted(self, *last: str) -> list[str]:
+        return [readable(line) for line in [*self.tail, *last][-self.count:]]
 
     def error(self, text: str) -> Excerpt | None:
-        lines = [*self.tail, readable(text)][-self.count:]
+        lines = self.quoted(text)
         if self.window is None:
             return Excerpt(lines, self.header, by_window=False)  # the first error it is
         if self.window.holds(self.stamp):
             return Excerpt(lines, self.header)
         if self.first_error is None:  # another step's (continue-on-error): a last resort
             self.first_error = Excerpt(lines, self.header, by_window=False)
-        self.tail.append(readable(text))
+        self.tail.append(text)
         return None
 
 
-def decoded_lines(chunks: Iterable[bytes], max_bytes: int = MAX_RAW_LINE) -> Iterator[str]:
+def decoded_lines(chunks: Iterable[bytes], max_chars: int = MAX_RAW_LINE) -> Iterator[str]:
     """The lines of a byte stream, decoded as UTF-8 (bad bytes replaced), each cut to
-    `max_bytes`: a 60 MB log with no newline at all still costs only `max_bytes` of memory."""
-    pending = b""
-    skipping = False  # inside a line already cut: drop bytes up to its newline
+    `max_chars`: a 60 MB log with no newline at all still costs only that much memory.
+
+    Each chunk is decoded and split whole (in C); a character split across two chunks is
+    joined by the incremental decoder.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    pending, skipping = "", False  # skipping: inside a line already cut, up to its newline
     for chunk in chunks:
-        start = 0
-        while True:
-            newline = chunk.find(b"\n", start)
-            if newline < 0:
-                if not skipping:
-                    pending += chunk[start:start + max_bytes - len(pending)]
-                    skipping = len(pending) >= max_bytes
-                break
-            if not skipping:
-                pending += chunk[start:newline][:max_bytes - len(pending)]
-            yield pending.decode("utf-8", "replace")
-            pending, skipping, start = b"", False, newline + 1
+        parts = decoder.decode(chunk).split("\n")
+        if len(parts) > 1:
+            yield pending if skipping else (pending + parts[0])[:max_chars]
+            for part in parts[1:-1]:
+                yield part[:max_chars]
+            pending, skipping = "", False
+        if not skipping:
+            pending = (pending + parts[-1])[:max_chars]
+            skipping = len(pending) >= max_chars
+    pending = pending if skipping else (pending + decoder.decode(b"", final=True))[:max_chars]
     if pending:
-        yield pending.decode("utf-8", "replace")
+        yield pending
 
 
 # ---------------------------------------------------------------------------- rendering
