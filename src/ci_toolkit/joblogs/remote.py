@@ -45,7 +45,11 @@ class Remote:
         window = Window.of(step.started_at, step.completed_at) if step else None
         try:
             with job_log(self.gh, self.full_name, job.id) as chunks:
-                return find(decoded_lines(chunks), window, lines)
+                try:
+                    return find(decoded_lines(chunks), window, lines)
+                except downloads.Retryable as exc:  # after the first bytes: not retried
+                    return Excerpt(missing=Message("the log could not be read to the end: {}",
+                                                   str(exc)))
         except Exception as exc:  # soft: every fault is a reason, never a failed step
             return Excerpt(missing=log_fault(exc))
 
