@@ -169,6 +169,9 @@ class FakeGitHub:
         self.comments: dict[int, list[dict]] = {}
         self.labels: dict[str, dict] = {}
         self.pulls: dict[int, dict] = {}  # number -> PR-only fields (head, base, draft, ...)
+        self.reviews: dict[int, list[dict]] = {}  # PR number -> submitted reviews
+        # who may be requested as a reviewer or assigned (GET .../assignees/{login})
+        self.collaborators: set[str] = {"octocat", "mona", "hubot"}
         self.runs: dict[int, dict] = {}
         self.jobs: dict[int, list[dict]] = {}  # run id -> jobs of every attempt
         self.artifacts: dict[int, dict] = {}  # artifact id -> artifact json
@@ -472,16 +475,21 @@ class FakeGitHub:
         draft: bool = False,
         *,
         fork: str | None = None,
+        user: str = "octocat",
     ) -> dict:
         """Add a pull request from branch `head` (created if missing); returns its PR json.
 
         `fork`: the owner of the fork the head branch lives in (its commit is made here too).
+        `user` is the author; a login ending in `[bot]`, or `Copilot` (GitHub's coding agent,
+        whose REST login has no suffix), is a Bot account.
         """
         if fork is not None:
             head_sha = self.add_commit(f"Work on {fork}:{head}")["sha"]
         elif f"refs/heads/{head}" not in self.refs:
             self.add_branch(head)
-        issue = self.add_issue(title, body)
+        issue = self.add_issue(title, body, user=user)
+        if user.endswith("[bot]") or user == "Copilot":
+            issue["user"] = self._user(user, "Bot")
         issue["pull_request"] = {
             "url": f"{self._api}/pulls/{issue['number']}",
             "html_url": f"{self._html}/pull/{issue['number']}",
@@ -497,7 +505,9 @@ class FakeGitHub:
             "base": base or self.default_branch,
             "draft": draft,
             **({"fork": fork, "head_sha": head_sha} if fork is not None else {}),
+            "requested_reviewers": [],
         }
+        self.reviews[issue["number"]] = []
         return self._pull_json(issue["number"])
 
     def diff_entry(self, path: str, patch: str | None, status: str = "modified",
@@ -535,6 +545,31 @@ class FakeGitHub:
         sha = self.add_commit(f"Merge {head} into {base}", parents=[base, head])["sha"]
         self.commit_files[sha] = files
         return sha
+
+    def add_review(self, number: int, login: str, state: str = "APPROVED") -> dict:
+        """A submitted review; like GitHub, it ends the reviewer's pending request."""
+        rid, pr = next(self._ids), self.pulls[number]
+        review = {
+            "id": rid,
+            "node_id": f"PRR_{rid}",
+            "user": self._user(login),
+            "body": "",
+            "state": state,
+            "html_url": f"{self._html}/pull/{number}#pullrequestreview-{rid}",
+            "pull_request_url": f"{self._api}/pulls/{number}",
+            "_links": {
+                "html": {"href": f"{self._html}/pull/{number}#pullrequestreview-{rid}"},
+                "pull_request": {"href": f"{self._api}/pulls/{number}"},
+            },
+            "submitted_at": now(),
+            "commit_id": self._pull_json(number)["head"]["sha"],
+            "author_association": "MEMBER",
+        }
+        self.reviews[number].append(review)
+        pr["requested_reviewers"] = [
+            u for u in pr["requested_reviewers"] if u.lower() != login.lower()
+        ]
+        return review
 
     def add_run(
         self,
@@ -843,7 +878,7 @@ class FakeGitHub:
             "merge_commit_sha": None,
             "assignee": None,
             "assignees": [],
-            "requested_reviewers": [],
+            "requested_reviewers": [self._user(u) for u in pr.get("requested_reviewers", [])],
             "requested_teams": [],
             "head": self._branch_side(pr["head"], pr.get("fork"), pr.get("head_sha")),
             "base": self._branch_side(pr["base"]),
@@ -939,7 +974,11 @@ class FakeGitHub:
                 resp = Response(rule.status, rule.body, dict(rule.headers or {}))
             else:
                 resp = self._respond(rec)
-            resource = "search" if rec.path.startswith("/search/") else "core"
+            resource = (
+                "search"
+                if rec.path.startswith("/search/")
+                else "graphql" if rec.path == "/graphql" else "core"
+            )
             headers = {**self._rate_headers(resource), **resp.headers}
         _send(h, resp.status, resp.body, headers)
 
@@ -953,7 +992,7 @@ class FakeGitHub:
                 doc = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
                 return Response(403, error_body(403, msg, doc=doc))
             self.rate_limit_remaining -= 1
-        if self.read_only and rec.method != "GET":
+        if self.read_only and rec.method != "GET" and rec.path != "/graphql":
             return Response(403, error_body(403, "Resource not accessible by integration"))
         for verb, pattern, handler in self._routes:
             m = pattern.fullmatch(rec.path)
@@ -1039,6 +1078,13 @@ class FakeGitHub:
             ("GET", r + r"/pulls/(?P<number>\d+)", self.get_pull),
             ("GET", r + r"/pulls/(?P<number>\d+)/files", self.list_pull_files),
             ("PATCH", r + r"/pulls/(?P<number>\d+)", self.update_pull),
+            (
+                "POST",
+                r + r"/pulls/(?P<number>\d+)/requested_reviewers",
+                self.request_reviewers,
+            ),
+            ("GET", r + r"/pulls/(?P<number>\d+)/reviews", self.list_reviews),
+            ("POST", "/graphql", self.graphql),
             ("POST", r + "/statuses/(?P<sha>[^/]+)", self.create_status),
             ("POST", r + "/check-runs", self.create_check_run),
         ]
@@ -1533,6 +1579,82 @@ class FakeGitHub:
             self.pulls[n]["base"] = data["base"]
         return Response(200, self._pull_json(n))
 
+    def request_reviewers(self, rec: Recorded, number: str) -> Response:
+        n, data = self._get_pull(number), rec.body if isinstance(rec.body, dict) else {}
+        logins = [str(x) for x in data.get("reviewers") or []]
+        author = self.issues[n]["user"]["login"]
+        if any(login.lower() == author.lower() for login in logins):
+            raise ApiError(422, "Review cannot be requested from pull request author.")
+        known = {c.lower() for c in self.collaborators}
+        if any(login.lower() not in known for login in logins):
+            raise ApiError(
+                422,
+                "Reviews may only be requested from collaborators. One or more of the users or "
+                f"teams you specified is not a collaborator of the {self.repo_full_name} "
+                "repository.",
+            )
+        pending = self.pulls[n]["requested_reviewers"]
+        for login in logins:
+            if login.lower() not in {p.lower() for p in pending}:
+                pending.append(login)
+        return Response(201, self._pull_json(n))
+
+    def list_reviews(self, rec: Recorded, number: str) -> Response:
+        return self._paginate(rec, self.reviews.get(self._get_pull(number), []))
+
+    # --- GraphQL: exactly the draft-state mutations, with GitHub's answer shapes
+
+    GRAPHQL_MUTATIONS = ("markPullRequestReadyForReview", "convertPullRequestToDraft")
+
+    def graphql(self, rec: Recorded) -> Response:
+        data = rec.body if isinstance(rec.body, dict) else {}
+        query, variables = data.get("query"), data.get("variables") or {}
+        if not isinstance(query, str) or not query.strip():
+            return _graphql_error("A query attribute must be specified and must be a string.")
+        m = re.search(r"\b(\w+)\s*\(\s*input\s*:\s*\$input\s*\)", query)
+        if not query.lstrip().startswith("mutation") or m is None:
+            return _graphql_error("this fake answers only markPullRequestReadyForReview and "
+                                  "convertPullRequestToDraft with `(input: $input)`")
+        name = m.group(1)
+        if name not in self.GRAPHQL_MUTATIONS:
+            return _graphql_error(
+                f"Field '{name}' doesn't exist on type 'Mutation'",
+                extensions={"code": "undefinedField", "typeName": "Mutation", "fieldName": name},
+            )
+        fields = re.search(r"pullRequest\s*\{([^{}]*)\}", query[m.end():])
+        wanted = fields.group(1).split() if fields else []
+        given = variables.get("input") if isinstance(variables, dict) else None
+        node_id = given.get("pullRequestId") if isinstance(given, dict) else None
+        if self.read_only:
+            return _graphql_error("Resource not accessible by integration", name, "FORBIDDEN")
+        number = next(
+            (n for n, pr in self.pulls.items() if f"PR_{pr['id']}" == node_id), None
+        )
+        if number is None:
+            return _graphql_error(
+                f"Could not resolve to a node with the global id of '{node_id}'.",
+                name,
+                "NOT_FOUND",
+            )
+        pr, issue = self.pulls[number], self.issues[number]
+        pr["draft"] = issue["draft"] = name == "convertPullRequestToDraft"
+        issue["updated_at"] = now()
+        values = {
+            "id": node_id,
+            "number": number,
+            "isDraft": pr["draft"],
+            "state": issue["state"].upper(),
+            "url": f"{self._html}/pull/{number}",
+        }
+        unknown = [f for f in wanted if f not in values]
+        if unknown:
+            return _graphql_error(
+                f"Field '{unknown[0]}' doesn't exist on type 'PullRequest'",
+                extensions={"code": "undefinedField", "typeName": "PullRequest"},
+            )
+        answer = {"pullRequest": {f: values[f] for f in wanted}} if fields else {}
+        return Response(200, {"data": {name: answer}})
+
     # --- statuses and checks
 
     def create_status(self, rec: Recorded, sha: str) -> Response:
@@ -1620,6 +1742,21 @@ class FakeGitHub:
 
 
 # ---------------------------------------------------------------------- HTTP helpers
+
+
+def _graphql_error(
+    message: str, path: str | None = None, type_: str | None = None, extensions: Any = None
+) -> Response:
+    """GitHub's GraphQL failure: HTTP 200, `errors` (and `data` with the field null)."""
+    error: dict[str, Any] = {"message": message, "locations": [{"line": 1, "column": 1}]}
+    if type_:
+        error = {"type": type_, "path": [path], **error}
+    if extensions:
+        error["extensions"] = extensions
+    body: dict[str, Any] = {"errors": [error]}
+    if path:
+        body = {"data": {path: None}, **body}
+    return Response(200, body)
 
 
 def _read_request(h: BaseHTTPRequestHandler, method: str) -> Recorded:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from ci_toolkit.drafts import AGENT_ACTIONS
 from ci_toolkit.github.issues import marker
 from conftest import ROOT, Result, run_action, webhook
 from fake_github import FakeGitHub
@@ -281,21 +282,30 @@ def test_invalid_inputs_exit_2_before_any_request(tmp_path: Path, gh: FakeGitHub
 # --- the recipe and the README
 
 
-def test_agent_kickoff_recipe_is_the_readme_example() -> None:
-    # test_workflows.py checks every recipe against the workflow schema.
-    recipe = ROOT / "docs" / "recipes" / "agent-kickoff.yml"
+def test_agent_lane_recipe_is_the_readme_example_with_both_lanes() -> None:
+    # test_workflows.py checks every recipe against the workflow schema, zizmor and our audit.
+    recipe = ROOT / "docs" / "recipes" / "agent-lane.yml"
     text = recipe.read_text()
     readme = (ROOT / "draft-toggle" / "README.md").read_text()
     assert text in readme
     assert "starts no workflow runs" in readme and "Allow GitHub Actions to create" in readme
     flow = yaml.safe_load(text)
-    assert flow[True] == {"issues": {"types": ["labeled"]}}  # YAML 1.1 reads `on` as True
-    job = flow["jobs"]["kickoff"]
-    assert job["permissions"] == {"contents": "write", "pull-requests": "write",
-                                  "issues": "write"}
-    step = job["steps"][0]
+    assert flow[True] == {  # YAML 1.1 reads `on` as True
+        "issues": {"types": ["labeled"]},
+        "pull_request_target": {"types": list(AGENT_ACTIONS)}}
+    kickoff, agents = flow["jobs"]["kickoff"], flow["jobs"]["agent-pull-requests"]
+    assert kickoff["permissions"] == {"contents": "write", "pull-requests": "write",
+                                      "issues": "write"}
+    assert agents["permissions"] == {"contents": "write", "pull-requests": "write"}
+    step = kickoff["steps"][0]
     assert step["env"] == {"CODEX_PR_DRAFT": "${{ vars.CODEX_PR_DRAFT }}"}
-    assert f"'{step['with']['trigger-label']}'" in job["if"]
+    assert agents["steps"][0]["env"] == step["env"]  # one toggle for both lanes
+    assert f"'{step['with']['trigger-label']}'" in kickoff["if"]
+    assert {"labels", "reviewers", "command"} <= set(step["with"])
+    listed = agents["steps"][0]["with"]["agent-authors"]
+    assert all(f"`{login.strip()}`" in readme for login in listed.split(","))
+    # nothing in the agent job checks out or runs the pull request's code
+    assert all("run" in s or s["uses"].startswith("ci-toolkit/") for s in agents["steps"])
 
 
 def test_branch_behind_the_base_gets_a_bootstrap_commit_on_no_commits_between(
@@ -314,3 +324,290 @@ def test_branch_behind_the_base_gets_a_bootstrap_commit_on_no_commits_between(
     head = gh.commits[gh.refs[f"refs/heads/{BRANCH}"]]
     assert [p["sha"] for p in head["parents"]] == [old]
     assert len(gh.pulls) == 1
+
+
+# --- labels and reviewers on the pull requests it opens, each added once
+
+
+def test_labels_and_reviewers_are_added_to_the_new_pr(tmp_path: Path, gh: FakeGitHub) -> None:
+    result = toggle(tmp_path, gh, {"labels": "agent, needs review", "reviewers": "mona, @hubot",
+                                   "command": COMMAND})
+    assert result.rc == 0, result.stdout + result.stderr
+    number = int(result.outputs["pr-number"])
+    assert [lb["name"] for lb in gh.issues[number]["labels"]] == ["agent", "needs review"]
+    assert gh.pulls[number]["requested_reviewers"] == ["mona", "hubot"]
+    # A pull request opened seconds ago is not read back for labels, reviews or comments.
+    reads = [r.path for r in gh.requests if r.method == "GET"]
+    assert not [p for p in reads if p.endswith(("/comments", "/reviews", "/labels"))]
+    assert "requested reviews on" in result.summary and "labelled" in result.summary
+
+
+def test_a_second_label_event_adds_no_label_or_reviewer_twice(tmp_path: Path,
+                                                              gh: FakeGitHub) -> None:
+    inputs = {"labels": "agent", "reviewers": "mona, hubot"}
+    first = toggle(tmp_path / "1", gh, inputs)
+    assert first.rc == 0, first.stdout
+    number = int(first.outputs["pr-number"])
+    gh.add_review(number, "mona")  # a review ends mona's request: she is not asked again
+    posts = gh.count("POST")
+    second = toggle(tmp_path / "2", gh, inputs)
+    assert second.rc == 0, second.stdout
+    assert second.outputs["operation"] == "reused"
+    assert gh.count("POST") == posts
+    assert gh.pulls[number]["requested_reviewers"] == ["hubot"]
+    assert [lb["name"] for lb in gh.issues[number]["labels"]] == ["agent"]
+
+
+def test_a_reused_pr_gets_only_the_missing_labels_and_reviewers(tmp_path: Path,
+                                                                gh: FakeGitHub) -> None:
+    pr = gh.add_pull("Spelling error in the README file", BRANCH, "master", "Closes #1")
+    gh.issues[pr["number"]]["labels"] = [gh._label("Agent", create=True)]
+    result = toggle(tmp_path, gh, {"labels": "agent, ci", "reviewers": "mona"})
+    assert result.rc == 0, result.stdout
+    n = pr["number"]
+    assert [lb["name"] for lb in gh.issues[n]["labels"]] == ["Agent", "ci"]
+    label_posts = [r.body for r in gh.requests if r.path.endswith(f"/issues/{n}/labels")]
+    assert label_posts == [["ci"]]  # `agent` is there already (GitHub compares without case)
+    assert gh.pulls[n]["requested_reviewers"] == ["mona"]
+
+
+def test_a_reviewer_who_cannot_review_fails_naming_the_input_after_the_pr_is_open(
+        tmp_path: Path, gh: FakeGitHub) -> None:
+    result = toggle(tmp_path, gh, {"reviewers": "mona, stranger", "command": COMMAND})
+    assert result.rc == 1
+    error = result.errors[0]
+    assert "`reviewers`" in error and "stranger" in error and "collaborators" in error
+    assert result.outputs["pr-number"] and result.outputs["operation"] == ""
+    assert result.stdout.index("opened pull request") < result.stdout.index("::error")
+    assert len(gh.pulls) == 1
+
+
+# --- agents' own pull requests: the toggle through GraphQL
+
+
+AGENTS = {"agent-authors": "Copilot, devin-ai-integration[bot], google-labs-jules"}
+
+
+def agent_event(pull: dict[str, Any], action: str = "opened",
+                sender: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The real pull_request payload as `action`, naming the fake's pull request."""
+    event = webhook("pull_request.opened", action=action)
+    event["number"] = pull["number"]
+    event["pull_request"].update(number=pull["number"], node_id=pull["node_id"],
+                                 draft=pull["draft"], user=pull["user"])
+    login, kind = sender or (pull["user"]["login"], pull["user"]["type"])
+    event["sender"].update(login=login, type=kind)
+    return event
+
+
+def agent_pull(gh: FakeGitHub, user: str = "Copilot", draft: bool = True) -> dict[str, Any]:
+    return gh.add_pull("[WIP] Fix the spelling", "copilot/fix-spelling", "master",
+                       "Fixes #1", draft=draft, user=user)
+
+
+def toggle_agent(tmp_path: Path, gh: FakeGitHub, event: dict[str, Any],
+                 inputs: dict[str, str] | None = None, event_name: str = "pull_request",
+                 env: dict[str, str] | None = None) -> Result:
+    return toggle(tmp_path, gh, {**AGENTS, **(inputs or {})}, event=event,
+                  event_name=event_name, env=env)
+
+
+def graphql_calls(gh: FakeGitHub) -> list[dict[str, Any]]:
+    return [r.body for r in gh.requests if r.path == "/graphql"]
+
+
+def test_an_agents_draft_pr_is_marked_ready_through_graphql(tmp_path: Path,
+                                                            gh: FakeGitHub) -> None:
+    pull = agent_pull(gh)
+    result = toggle_agent(tmp_path, gh, agent_event(pull))
+    assert result.rc == 0, result.stdout + result.stderr
+    assert result.outputs["operation"] == "marked-ready"
+    assert result.outputs["draft"] == "false"
+    assert result.outputs["pr-number"] == str(pull["number"])
+    assert result.outputs["pr-url"] == pull["html_url"]
+    assert result.outputs["branch"] == "copilot/fix-spelling"
+    assert gh.pulls[pull["number"]]["draft"] is False
+    [call] = graphql_calls(gh)
+    assert "markPullRequestReadyForReview(input: $input)" in call["query"]
+    assert call["variables"] == {"input": {"pullRequestId": pull["node_id"]}}
+    # one read of the pull request (its state now), one mutation, nothing else
+    assert [f"{r.method} {r.path}" for r in gh.requests] == [
+        f"GET /repos/Codertocat/Hello-World/pulls/{pull['number']}", "POST /graphql"]
+    assert "ready for review" in result.summary
+
+
+def test_with_the_toggle_on_an_agents_ready_pr_becomes_a_draft(tmp_path: Path,
+                                                               gh: FakeGitHub) -> None:
+    pull = agent_pull(gh, "devin-ai-integration[bot]", draft=False)
+    result = toggle_agent(tmp_path, gh, agent_event(pull), env={"CODEX_PR_DRAFT": "true"})
+    assert result.rc == 0, result.stdout
+    assert result.outputs["operation"] == "converted-to-draft"
+    assert result.outputs["draft"] == "true"
+    assert gh.pulls[pull["number"]]["draft"] is True
+    assert "convertPullRequestToDraft" in graphql_calls(gh)[0]["query"]
+
+
+def test_a_pr_already_matching_the_toggle_is_unchanged_without_a_write(
+        tmp_path: Path, gh: FakeGitHub) -> None:
+    pull = agent_pull(gh, draft=False)
+    result = toggle_agent(tmp_path, gh, agent_event(pull, "reopened"))
+    assert result.rc == 0, result.stdout
+    assert result.outputs["operation"] == "unchanged"
+    assert result.outputs["draft"] == "false"
+    assert writes(gh) == []
+
+
+@pytest.mark.parametrize("author, listed", [
+    ("Copilot", "copilot[bot]"),  # REST and webhooks say `Copilot`, GraphQL `copilot-swe-agent`
+    ("devin-ai-integration[bot]", "devin-ai-integration"),
+    ("google-labs-jules[bot]", "Google-Labs-Jules"),
+])
+def test_agent_authors_match_with_and_without_bot(tmp_path: Path, gh: FakeGitHub,
+                                                  author: str, listed: str) -> None:
+    pull = agent_pull(gh, author)
+    result = toggle_agent(tmp_path, gh, agent_event(pull), {"agent-authors": listed})
+    assert result.outputs["operation"] == "marked-ready", result.stdout
+
+
+def test_anyone_elses_pr_is_skipped_without_a_request(tmp_path: Path, gh: FakeGitHub) -> None:
+    pull = agent_pull(gh, "mona")
+    result = toggle_agent(tmp_path, gh, agent_event(pull))
+    assert result.rc == 0, result.stdout
+    assert result.outputs["operation"] == "skipped"
+    assert result.outputs["pr-number"] == ""
+    assert gh.requests == []
+    assert gh.pulls[pull["number"]]["draft"] is True
+
+
+def test_without_agent_authors_a_pull_request_event_is_skipped(tmp_path: Path,
+                                                               gh: FakeGitHub) -> None:
+    pull = agent_pull(gh)
+    result = toggle(tmp_path, gh, event=agent_event(pull), event_name="pull_request")
+    assert result.outputs["operation"] == "skipped"
+    assert gh.requests == []
+
+
+@pytest.mark.parametrize("action", ["synchronize", "closed", "edited"])
+def test_other_pull_request_actions_are_skipped(tmp_path: Path, gh: FakeGitHub,
+                                                action: str) -> None:
+    pull = agent_pull(gh)
+    result = toggle_agent(tmp_path, gh, agent_event(pull, action))
+    assert result.outputs["operation"] == "skipped"
+    assert gh.requests == []
+
+
+@pytest.mark.parametrize("action, is_draft, toggle_env", [
+    ("ready_for_review", False, "true"),  # a person marked it ready: not turned back
+    ("converted_to_draft", True, "false"),  # a person made it a draft: not marked ready
+])
+def test_a_person_changing_the_state_by_hand_wins(tmp_path: Path, gh: FakeGitHub, action: str,
+                                                  is_draft: bool, toggle_env: str) -> None:
+    pull = agent_pull(gh, draft=is_draft)
+    result = toggle_agent(tmp_path, gh, agent_event(pull, action, ("mona", "User")),
+                          env={"CODEX_PR_DRAFT": toggle_env})
+    assert result.rc == 0, result.stdout
+    assert result.outputs["operation"] == "skipped"
+    assert "by hand" in result.stdout
+    assert gh.requests == []
+    assert gh.pulls[pull["number"]]["draft"] is is_draft
+
+
+def test_a_bot_changing_the_state_is_set_back_to_the_toggle(tmp_path: Path,
+                                                            gh: FakeGitHub) -> None:
+    pull = agent_pull(gh, draft=True)
+    event = agent_event(pull, "converted_to_draft", ("some-app[bot]", "Bot"))
+    result = toggle_agent(tmp_path, gh, event, event_name="pull_request_target")
+    assert result.outputs["operation"] == "marked-ready", result.stdout
+    assert gh.pulls[pull["number"]]["draft"] is False
+
+
+def test_the_agent_changing_its_own_state_is_set_to_the_toggle(tmp_path: Path,
+                                                               gh: FakeGitHub) -> None:
+    pull = agent_pull(gh, draft=True)
+    result = toggle_agent(tmp_path, gh, agent_event(pull, "converted_to_draft"))
+    assert result.outputs["operation"] == "marked-ready", result.stdout
+
+
+def test_a_pr_closed_since_the_event_is_skipped_with_a_warning(tmp_path: Path,
+                                                               gh: FakeGitHub) -> None:
+    pull = agent_pull(gh)
+    event = agent_event(pull)
+    gh.issues[pull["number"]]["state"] = "closed"
+    result = toggle_agent(tmp_path, gh, event)
+    assert result.rc == 0
+    assert result.outputs["operation"] == "skipped"
+    assert any("closed" in w for w in result.warnings)
+    assert graphql_calls(gh) == []
+
+
+def test_a_graphql_forbidden_error_is_named_with_the_permissions(tmp_path: Path,
+                                                                 gh: FakeGitHub) -> None:
+    pull = agent_pull(gh)
+    gh.read_only = True  # GitHub answers HTTP 200 with errors: [{type: FORBIDDEN, ...}]
+    result = toggle_agent(tmp_path, gh, agent_event(pull))
+    assert result.rc == 1
+    [error] = result.errors
+    assert "markPullRequestReadyForReview" in error
+    assert "FORBIDDEN: Resource not accessible by integration" in error
+    assert "`contents: write`" in error and "`pull-requests: write" in error
+    assert result.outputs["operation"] == "" and result.outputs["pr-number"] == str(
+        pull["number"])
+    assert gh.pulls[pull["number"]]["draft"] is True
+
+
+def test_a_graphql_not_found_error_is_named(tmp_path: Path, gh: FakeGitHub) -> None:
+    pull = agent_pull(gh)
+    # GitHub's answer when the node is gone (deleted between the read and the write)
+    gh.fail("POST", "^/graphql$", 200, body={
+        "data": {"markPullRequestReadyForReview": None},
+        "errors": [{"type": "NOT_FOUND", "path": ["markPullRequestReadyForReview"],
+                    "locations": [{"line": 1, "column": 66}],
+                    "message": f"Could not resolve to a node with the global id of "
+                               f"'{pull['node_id']}'."}]})
+    result = toggle_agent(tmp_path, gh, agent_event(pull))
+    assert result.rc == 1
+    assert "NOT_FOUND: Could not resolve to a node" in result.errors[0]
+    assert result.outputs["draft"] == "true"
+
+
+def test_the_runners_graphql_url_is_used(tmp_path: Path, gh: FakeGitHub) -> None:
+    pull = agent_pull(gh)
+    wrong = toggle_agent(tmp_path / "1", gh, agent_event(pull),
+                         env={"GITHUB_GRAPHQL_URL": f"{gh.url}/api/graphql"})
+    assert wrong.rc == 1 and "404" in wrong.errors[0]
+    assert gh.requests[-1].path == "/api/graphql"
+    right = toggle_agent(tmp_path / "2", gh, agent_event(pull),
+                         env={"GITHUB_GRAPHQL_URL": f"{gh.url}/graphql"})
+    assert right.outputs["operation"] == "marked-ready", right.stdout
+
+
+@pytest.mark.parametrize("inputs, name", [
+    ({"agent-authors": "Copilot, not a login"}, "agent-authors"),
+    ({"reviewers": "mona; hubot"}, "reviewers"),
+    ({"labels": "x" * 51}, "labels"),
+])
+def test_invalid_lists_exit_2_before_any_request(tmp_path: Path, gh: FakeGitHub,
+                                                 inputs: dict[str, str], name: str) -> None:
+    result = toggle(tmp_path, gh, inputs)
+    assert result.rc == 2
+    assert f"'{name}'" in result.errors[0]
+    assert gh.requests == []
+
+
+def test_a_skipped_event_loads_no_pygithub(tmp_path: Path) -> None:
+    # The recipe's agent job starts for every bot's pull request: a skip must stay cheap.
+    import subprocess
+    import sys
+
+    event = tmp_path / "event.json"
+    event.write_text('{"action": "synchronize", "pull_request": {"number": 1}}')
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "ci_toolkit.cli", "draft-toggle",
+         "--agent-authors", "Copilot"], capture_output=True, text=True, check=False,
+        env={"PATH": "/usr/bin:/bin", "GITHUB_EVENT_NAME": "pull_request",
+             "GITHUB_EVENT_PATH": str(event)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    modules = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()
+               if line.startswith("import time:")}
+    assert "ci_toolkit.drafts" in modules
+    assert not {m for m in modules if m == "github" or m.startswith(("github.", "requests"))}

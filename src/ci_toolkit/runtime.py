@@ -276,6 +276,11 @@ class Context:
         return self._get("GITHUB_API_URL") or "https://api.github.com"
 
     @property
+    def graphql_url(self) -> str:
+        """The runner's GITHUB_GRAPHQL_URL; empty when not set (the client derives it)."""
+        return self._get("GITHUB_GRAPHQL_URL")
+
+    @property
     def server_url(self) -> str:
         return self._get("GITHUB_SERVER_URL") or "https://github.com"
 

@@ -21,6 +21,7 @@ import requests
 from github import Auth, Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.Repository import Repository
+from github.Requester import Requester
 from urllib3.util.retry import Retry
 
 from ci_toolkit import __version__
@@ -153,6 +154,42 @@ def connect_repository(rt: Runtime) -> Repository:
     return repository(connect(rt.token(), rt.context.api_url), rt.context.repository)
 
 
+class GraphQLError(Exception):
+    """GitHub answered a GraphQL request with `errors` (its HTTP status is 200 all the same)."""
+
+    def __init__(self, operation: str, errors: list[Any]) -> None:
+        self.operation = operation
+        self.types = [str(e.get("type") or "") for e in errors if isinstance(e, dict)]
+        details = "; ".join(
+            f"{e.get('type') or 'ERROR'}: {e.get('message') or e}" if isinstance(e, dict)
+            else str(e) for e in errors)
+        super().__init__(f"GitHub's GraphQL API refused {operation} ({details})")
+
+    @property
+    def forbidden(self) -> bool:
+        return "FORBIDDEN" in self.types
+
+
+def graphql(requester: Requester, operation: str, query: str, variables: dict[str, Any], *,
+            url: str = "") -> dict[str, Any]:
+    """One GraphQL request through the client's requester (`gh.requester`, or any object's
+    `.requester`); its `data`, or GraphQLError.
+
+    `url` is the runner's GITHUB_GRAPHQL_URL; empty: PyGithub's, derived from the API URL
+    (`https://api.github.com/graphql`, or `https://HOST/api/graphql` on Enterprise Server).
+    A POST, so never retried (a mutation may have happened); `operation` names it in errors.
+    """
+    _, answer = requester.requestJsonAndCheck(
+        "POST", url or requester.graphql_url, input={"query": query, "variables": variables})
+    errors = answer.get("errors") if isinstance(answer, dict) else None
+    if errors:
+        raise GraphQLError(operation, errors if isinstance(errors, list) else [errors])
+    data = answer.get("data") if isinstance(answer, dict) else None
+    if not isinstance(data, dict):
+        raise GraphQLError(operation, [{"message": "the answer holds no data"}])
+    return data
+
+
 def is_transient(exc: BaseException) -> bool:
     """No clear answer: the request may or may not have been carried out."""
     if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
@@ -225,6 +262,10 @@ def explain(exc: BaseException, doing: str, permission: str | None = None) -> st
     """A one-line cause for a failed request, naming the permission a 403/404 points at."""
     if isinstance(exc, WaitBudgetExceeded):
         return f"Could not {doing}: rate limited and {exc}."
+    if isinstance(exc, GraphQLError):
+        need = (f" The token needs `{permission}`: add it under `permissions:`."
+                if exc.forbidden and permission else "")
+        return f"Could not {doing}: {exc}.{need}"
     if isinstance(exc, RateLimitExceededExceedsMaxWait):
         return f"Could not {doing}: the API rate limit is used up until it resets."
     if isinstance(exc, GithubException):
