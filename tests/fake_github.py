@@ -179,6 +179,7 @@ class FakeGitHub:
         self.job_logs: dict[int, bytes | None] = {}  # job id -> its log; None: deleted (410)
         self.refs: dict[str, str] = {}  # "refs/heads/main" -> sha
         self.commits: dict[str, dict] = {}  # sha -> git commit json
+        self.commit_logins: dict[str, str] = {}  # sha -> the account GitHub links (default octocat)
         self.trees: dict[str, dict] = {}  # sha -> git tree json
         self.statuses: list[dict] = []
         self.check_runs: list[dict] = []
@@ -415,8 +416,12 @@ class FakeGitHub:
         tree: str | None = None,
         parents: list[str] | None = None,
         author: dict | None = None,
+        login: str | None = None,
     ) -> dict:
-        """Add a git commit; defaults: the default branch's tree and head as parent."""
+        """Add a git commit; defaults: the default branch's tree and head as parent.
+
+        `login` is the account GitHub links to the author's e-mail (the REST commit's `author`
+        and `committer`; `[bot]` logins are Bot accounts); default `octocat`."""
         head = self.refs.get(f"refs/heads/{self.default_branch}")
         if parents is None:
             parents = [head] if head else []
@@ -455,6 +460,8 @@ class FakeGitHub:
             },
         }
         self.commits[sha] = commit
+        if login:
+            self.commit_logins[sha] = login
         return commit
 
     def add_branch(self, name: str, sha: str | None = None) -> dict:
@@ -924,7 +931,8 @@ class FakeGitHub:
     def _repo_commit_json(self, sha: str) -> dict:
         """repos/get-commit shape: the git commit wrapped with GitHub users."""
         git = self.commits[sha]
-        user = self._user()
+        login = self.commit_logins.get(sha, "octocat")
+        user = self._user(login, "Bot" if login.endswith("[bot]") else "User")
         return {
             "url": f"{self._api}/commits/{sha}",
             "sha": sha,
@@ -1072,6 +1080,7 @@ class FakeGitHub:
             ("GET", r + "/git/commits/(?P<sha>[0-9a-f]+)", self.get_git_commit),
             ("GET", r + "/git/trees/(?P<sha>[0-9a-f]+)", self.get_tree),
             ("GET", r + "/branches/(?P<branch>.+)", self.get_branch),
+            ("GET", r + "/commits", self.list_commits),
             ("GET", r + "/commits/(?P<ref>.+)", self.get_commit),
             ("GET", r + "/pulls", self.list_pulls),
             ("POST", r + "/pulls", self.create_pull),
@@ -1488,6 +1497,26 @@ class FakeGitHub:
         files = self.commit_files.get(sha, [])[:3000]
         page = self._paginate(rec, files, per_page_default=300)
         return Response(200, {**self._repo_commit_json(sha), "files": page.body}, page.headers)
+
+    def list_commits(self, rec: Recorded) -> Response:
+        """Commits reachable from `sha` (a sha or branch; default: the default branch), newest
+        first (a walk from the head: exact for a linear history)."""
+        start = self._resolve(rec.query.get("sha") or self.default_branch)
+        if start is None:
+            raise not_found()
+        seen: list[str] = []
+        queue = [start]
+        while queue:
+            sha = queue.pop(0)
+            if sha in seen or sha not in self.commits:
+                continue
+            seen.append(sha)
+            queue += [p["sha"] for p in self.commits[sha]["parents"]]
+        listed = [
+            {k: v for k, v in self._repo_commit_json(sha).items() if k not in ("stats", "files")}
+            for sha in seen
+        ]
+        return self._paginate(rec, listed)
 
     # --- pulls
 

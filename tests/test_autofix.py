@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from ci_toolkit.autofix import Identity, decide, normalise, subject
+from ci_toolkit.autofix import (
+    BranchCommit,
+    Identity,
+    by_bot,
+    decide,
+    decide_streak,
+    normalise,
+    subject,
+)
 
 PREFIX = "chore(autofix):"
 BOT = "github-actions[bot]"
@@ -70,3 +78,46 @@ def test_a_name_that_only_contains_the_bot_is_not_the_bot() -> None:
 def test_normalise() -> None:
     assert normalise(" GitHub-Actions[bot] ") == "github-actions"
     assert normalise("renovate") == "renovate"
+
+
+# --- the ping-pong cap: the branch's newest commits, newest first
+
+
+def made(message: str, author: str, committer: str | None = None) -> BranchCommit:
+    return BranchCommit(f"{abs(hash((message, author))):040d}"[:40], message, (
+        Identity("commit author", author), Identity("committer", committer or author)))
+
+
+FORMATTER = "pre-commit-ci[bot]"
+BOTS = [BOT, FORMATTER]
+
+
+@pytest.mark.parametrize("commits, limit, skip, words", [
+    # two fixers answering each other: the formatter's commit on top of an autofix commit
+    ([made("style: format", FORMATTER), made("chore(autofix): lint", BOT),
+      made("style: format", FORMATTER)], 3, True,
+     ["last 3 commits", "pre-commit-ci[bot], github-actions[bot]", "1 of them starts"]),
+    ([made("style: format", FORMATTER), made("chore(autofix): lint", BOT),
+      made("feat: the work", "mona")], 3, False, ["is not by a bot-actor", "commit author: mona"]),
+    ([made("style: a", FORMATTER), made("style: b", FORMATTER), made("style: c", BOT)], 3,
+     False, ["none of the last 3"]),
+    ([made("style: format", FORMATTER), made("chore(autofix): lint", BOT)], 3, False,
+     ["fewer than 3"]),
+    ([made("style: format", FORMATTER), made("chore(autofix): lint", BOT),
+      made("feat: older human work", "mona")], 2, True, ["last 2 commits"]),
+    # a person's commit pushed by the bot: the committer counts
+    ([made("chore(autofix): x", "Mona Lisa", BOT), made("style: y", FORMATTER)], 2, True, []),
+    ([made("chore(autofix): x", BOT)] * 3, 0, False, []),  # 0: off
+])
+def test_decide_streak(commits: list[BranchCommit], limit: int, skip: bool,
+                       words: list[str]) -> None:
+    decided, reason = decide_streak(commits, PREFIX, BOTS, limit)
+    assert decided is skip, reason
+    for word in words:
+        assert word in reason
+
+
+def test_star_makes_everyone_a_bot_for_the_streak() -> None:
+    commits = [made("fix: a", "mona"), made("chore(autofix): b", "hubot")]
+    assert decide_streak(commits, PREFIX, ["*"], 2)[0]
+    assert by_bot([Identity("commit author", "mona")], ["*"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from conftest import ROOT, Result, run_action, webhook
@@ -105,7 +106,7 @@ def test_push_without_head_commit_does_not_skip(tmp_path: Path, fake: Any) -> No
     # The sample payload as it is: a deleted tag, `head_commit: null`.
     result = run_action("autofix-guard", tmp_path=tmp_path, fake=fake, event=webhook("push"),
                         event_name="push")
-    assert_decision(result, False, "no triggering commit", "deleted")
+    assert_decision(result, False, "nothing to guard", "deleted")
     assert fake.requests == []
 
 
@@ -227,3 +228,118 @@ def test_autofix_lane_recipe_is_the_readme_example() -> None:
     assert all(s["if"] == "steps.guard.outputs.skip != 'true'" for s in later)
     assert any(s.get("env", {}).get("PREFIX") == prefix and '"$PREFIX ' in s["run"]
                for s in later)
+
+
+# --- the ping-pong cap: the branch's last commits through the API
+
+FORMATTER = "pre-commit-ci[bot]"
+FORMATTER_PERSON = {"name": FORMATTER, "email": "66853113+pre-commit-ci[bot]@users.noreply"
+                    ".github.com"}
+FIXERS = {"bot-actors": f"{BOT}, {FORMATTER}"}
+
+
+def chain(fake: Any, *commits: tuple[str, dict[str, str], str]) -> str:
+    """Commits on top of the default branch, oldest first; the branch points at the last."""
+    for message, person, login in commits:
+        sha = fake.add_commit(message, author=person, login=login)["sha"]
+        fake.refs["refs/heads/main"] = sha
+    return sha
+
+
+def push_of(fake: Any, sha: str) -> Any:
+    """The push payload whose head_commit is the fake's commit `sha`."""
+    git, login = fake.commits[sha], fake.commit_logins.get(sha)
+    event = push(git["message"], {k: git["author"][k] for k in ("name", "email")}, login)
+    event["head_commit"]["id"] = event["after"] = sha
+    return event
+
+
+def ping_pong(fake: Any) -> str:
+    return chain(fake, ("feat: the work", MONA, "mona"),
+                 ("style: pre-commit fixes", FORMATTER_PERSON, FORMATTER),
+                 ("chore(autofix): ruff fixes", BOT_PERSON, BOT),
+                 ("style: pre-commit fixes", FORMATTER_PERSON, FORMATTER))
+
+
+def test_two_fixers_answering_each_other_are_stopped(tmp_path: Path, fake: Any) -> None:
+    head = ping_pong(fake)
+    result = run_action("autofix-guard", FIXERS, tmp_path=tmp_path, fake=fake,
+                        event=push_of(fake, head), event_name="push", env=actors("mona"))
+    assert_decision(result, True, "last 3 commits of the branch are all by bot-actors",
+                    "1 of them starts with 'chore(autofix):'")
+    [listing] = fake.requests  # one request: the list, from the pushed head
+    assert listing.path == f"/repos/{fake.repo_full_name}/commits"
+    assert listing.query["sha"] == head
+    assert "Skipping" in result.summary
+
+
+def test_a_persons_commit_in_the_window_lets_the_fix_run(tmp_path: Path, fake: Any) -> None:
+    head = ping_pong(fake)
+    result = run_action("autofix-guard", {**FIXERS, "max-bot-commits": "4"}, tmp_path=tmp_path,
+                        fake=fake, event=push_of(fake, head), event_name="push",
+                        env=actors("mona"))
+    assert_decision(result, False, "does not start with", "is not by a bot-actor",
+                    "commit author: mona")
+    assert result.warnings == []
+
+
+def test_max_bot_commits_0_turns_the_cap_off_without_a_request(tmp_path: Path,
+                                                               fake: Any) -> None:
+    head = ping_pong(fake)
+    result = run_action("autofix-guard", {**FIXERS, "max-bot-commits": "0"}, tmp_path=tmp_path,
+                        fake=fake, event=push_of(fake, head), event_name="push")
+    assert_decision(result, False, "does not start with")
+    assert fake.requests == []
+
+
+def test_a_persons_head_commit_needs_no_history(tmp_path: Path, fake: Any) -> None:
+    head = chain(fake, ("chore(autofix): x", BOT_PERSON, BOT), ("feat: y", MONA, "mona"))
+    result = run_action("autofix-guard", tmp_path=tmp_path, fake=fake,
+                        event=push_of(fake, head), event_name="push", env=actors("mona"))
+    assert_decision(result, False, "does not start with")
+    assert fake.requests == []  # only a bot's head commit can start a streak of bot commits
+
+
+def test_the_cap_on_a_pull_request_reads_from_its_head(tmp_path: Path, fake: Any) -> None:
+    head = ping_pong(fake)
+    result = run_action("autofix-guard", FIXERS, tmp_path=tmp_path, fake=fake,
+                        event=pull_request_event(fake, head), event_name="pull_request",
+                        env=actors("mona"))
+    assert_decision(result, True, "fixers answering each other")
+    assert [(r.path.rsplit("/", 1)[-1], r.query.get("sha")) for r in fake.requests] == [
+        (head, None), ("commits", head)]
+
+
+def test_bot_commits_without_any_prefix_do_not_skip(tmp_path: Path, fake: Any) -> None:
+    head = chain(fake, *[("style: fix", FORMATTER_PERSON, FORMATTER)] * 3)
+    result = run_action("autofix-guard", FIXERS, tmp_path=tmp_path, fake=fake,
+                        event=push_of(fake, head), event_name="push")
+    assert_decision(result, False, "none of the last 3 commits")
+
+
+def test_a_history_read_failure_is_a_warning_and_no_skip(tmp_path: Path, fake: Any) -> None:
+    head = ping_pong(fake)
+    fake.fail("GET", r".*/commits$", 403, body={"message": "Resource not accessible by "
+                                                           "integration"})
+    result = run_action("autofix-guard", FIXERS, tmp_path=tmp_path, fake=fake,
+                        event=push_of(fake, head), event_name="push")
+    assert_decision(result, False, "does not start with", "last commits could not be read")
+    assert len(result.warnings) == 1 and "contents: read" in result.warnings[0]
+
+
+@pytest.mark.parametrize("value", ["-1", "three", "101"])
+def test_bad_max_bot_commits_is_an_input_error(tmp_path: Path, value: str) -> None:
+    result = run_action("autofix-guard", {"max-bot-commits": value}, tmp_path=tmp_path,
+                        event=push("x", MONA, "mona"), event_name="push")
+    assert result.rc == 2
+    assert "'max-bot-commits'" in result.errors[0]
+
+
+def test_a_deleted_branch_has_nothing_to_guard(tmp_path: Path, fake: Any) -> None:
+    event = webhook("push", ref="refs/heads/feature", deleted=True, head_commit=None,
+                    after="0" * 40)
+    result = run_action("autofix-guard", tmp_path=tmp_path, fake=fake, event=event,
+                        event_name="push")
+    assert_decision(result, False, "nothing to guard: the push deleted refs/heads/feature",
+                    "head_commit is null")
+    assert fake.requests == [] and result.warnings == []
