@@ -37,6 +37,19 @@ class Operation(StrEnum):
 
 
 @dataclass(frozen=True)
+class Options:
+    """Every input of draft-toggle, checked before any request."""
+
+    label: str
+    draft: Draft
+    prefix: str
+    command: str
+    agent_authors: tuple[str, ...]
+    labels: tuple[str, ...]
+    reviewers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Draft:
     """The toggle, and a warning when the environment variable was not a boolean."""
 

@@ -13,13 +13,12 @@ the inputs are good and the event asks for work.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ci_toolkit.drafts import (
     DRAFT_ENV,
-    Draft,
     Kickoff,
     Operation,
+    Options,
     Outcome,
     Skip,
     Toggle,
@@ -46,18 +45,6 @@ _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})(?:\[bot\])?")
 LABEL_LIMIT = 50  # characters GitHub accepts in a label name
 
 
-@dataclass(frozen=True)
-class Options:
-    """Every input, checked before any request."""
-
-    label: str
-    draft: Draft
-    prefix: str
-    command: str
-    agent_authors: tuple[str, ...]
-    labels: tuple[str, ...]
-    reviewers: tuple[str, ...]
-
 
 def run(rt: Runtime) -> int:
     options = read_options(rt)
@@ -72,9 +59,7 @@ def run(rt: Runtime) -> int:
     try:
         if isinstance(choice, Kickoff):
             outcome.branch = f"{options.prefix}{choice.issue}"
-            side.Kickoff(rt, side.KickoffRequest(
-                choice.issue, options.label, options.draft.value, outcome.branch,
-                options.command, options.labels, options.reviewers), outcome).run()
+            side.Kickoff(rt, options, choice.issue, outcome).run()
         elif isinstance(choice, Toggle):
             side.toggle(rt, choice.number, options.draft.value, outcome)
     except side.Skipped as why_not:

@@ -8,7 +8,6 @@ The decisions are `ci_toolkit.drafts`; this module only reads and writes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from github import GithubException
@@ -16,7 +15,14 @@ from github.GitRef import GitRef
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from ci_toolkit.drafts import Operation, Outcome, command_text, missing, toggle_operation
+from ci_toolkit.drafts import (
+    Operation,
+    Options,
+    Outcome,
+    command_text,
+    missing,
+    toggle_operation,
+)
 from ci_toolkit.github.client import connect_repository, create_once, explain, graphql
 from ci_toolkit.github.issues import marker
 from ci_toolkit.markdown import ISSUE_BODY_LIMIT, code, escape, truncate
@@ -36,19 +42,6 @@ class Skipped(Exception):
 
 class Failed(Exception):
     """The operation could not be completed; the message says why and what to change."""
-
-
-@dataclass(frozen=True)
-class KickoffRequest:
-    """What the kick-off needs from the options, for one issue."""
-
-    issue: int
-    label: str
-    draft: bool
-    branch: str
-    command: str
-    labels: tuple[str, ...]
-    reviewers: tuple[str, ...]
 
 
 # --- agents' own pull requests
@@ -97,14 +90,14 @@ def set_draft(rt: Runtime, pull: PullRequest, mutation: str) -> bool:
 class Kickoff:
     """Branch, bootstrap commit, pull request, labels, reviewers and command comment."""
 
-    def __init__(self, rt: Runtime, request: KickoffRequest, outcome: Outcome) -> None:
-        self.rt, self.want, self.out = rt, request, outcome
+    def __init__(self, rt: Runtime, options: Options, issue: int, outcome: Outcome) -> None:
+        self.rt, self.want, self.issue, self.out = rt, options, issue, outcome
         self.repo: Repository
         self.title = ""
         self.base = ""
 
     def run(self) -> None:
-        number = self.want.issue
+        number = self.issue
         self.out.step(f"read issue #{number}", "issues: read")
         self.repo = connect_repository(self.rt)
         issue = self.repo.get_issue(number)
@@ -175,7 +168,7 @@ class Kickoff:
 
     def bootstrap(self, parent_sha: str) -> str:
         """An empty commit (the parent's tree) on top of `parent_sha`, through the Git Data API."""
-        number = self.want.issue
+        number = self.issue
         parent = self.repo.get_git_commit(parent_sha)
         message = (f"Start work on #{number}: {self.title}"[:72] +
                    f"\n\nEmpty commit so that a pull request can be opened for issue "
@@ -191,7 +184,7 @@ class Kickoff:
 
     def open_pull(self) -> PullRequest:
         try:
-            return self.create_pull(self.want.draft)
+            return self.create_pull(self.want.draft.value)
         except GithubException as exc:
             if _says(exc, "not permitted to create or approve pull requests"):
                 raise Failed(f"GitHub Actions may not create pull requests in "
@@ -199,7 +192,8 @@ class Kickoff:
                              f"a GitHub App token).") from exc
             if exc.status == 422 and _says(exc, "no commits between"):
                 return self.after_bootstrap()
-            if not (self.want.draft and exc.status == 422 and _says(exc, "draft pull requests")):
+            unsupported = exc.status == 422 and _says(exc, "draft pull requests")
+            if not (self.want.draft.value and unsupported):
                 raise
         self.rt.log.warning("Draft pull requests are not supported in this repository; "
                             "opening a ready pull request instead.")
@@ -212,10 +206,10 @@ class Kickoff:
             raise Failed(f"the branch {self.out.branch!r} disappeared while opening the PR")
         head.edit(self.bootstrap(head.object.sha))
         self.out.done.append(f"added an empty bootstrap commit to `{self.out.branch}`")
-        return self.create_pull(self.want.draft)
+        return self.create_pull(self.want.draft.value)
 
     def create_pull(self, draft: bool) -> PullRequest:
-        number = self.want.issue
+        number = self.issue
         body = (f"Closes #{number}\n\nOpened for #{number} "
                 f"({escape(self.title)}) by ci-toolkit draft-toggle when the "
                 f"{code(self.want.label, in_table=False)} label was added.")
@@ -259,7 +253,7 @@ class Kickoff:
         if not self.want.command:
             return
         self.out.step(f"post the command on #{pull.number}", "issues: write")
-        mark = marker("draft-toggle-command", str(self.want.issue))
+        mark = marker("draft-toggle-command", str(self.issue))
 
         def find() -> Any:
             return next((c for c in pull.get_issue_comments() if mark in (c.body or "")), None)
@@ -268,7 +262,7 @@ class Kickoff:
         if not fresh and find() is not None:
             self.out.done.append("the command was already posted")
             return
-        text = command_text(self.want.command, self.want.issue, pull.number)
+        text = command_text(self.want.command, self.issue, pull.number)
         body = truncate(text, ISSUE_BODY_LIMIT - len(mark) - 2,
                         "The command was cut to GitHub's comment size limit.") + "\n\n" + mark
         create_once(lambda: pull.create_issue_comment(body), find)
