@@ -11,7 +11,7 @@ import yaml
 
 from ci_toolkit.drafts import AGENT_ACTIONS
 from ci_toolkit.github.issues import marker
-from conftest import ROOT, Result, run_action, webhook
+from conftest import ROOT, Result, run_action, webhook, webhook_names
 from fake_github import FakeGitHub
 
 LABEL = "agent:codex"
@@ -394,7 +394,9 @@ AGENTS = {"agent-authors": "Copilot, devin-ai-integration[bot], google-labs-jule
 def agent_event(pull: dict[str, Any], action: str = "opened",
                 sender: tuple[str, str] | None = None) -> dict[str, Any]:
     """The real pull_request payload as `action`, naming the fake's pull request."""
-    event = webhook("pull_request.opened", action=action)
+    name = f"pull_request.{action}"  # our own payloads: opened, synchronize and the variants
+    event = webhook(name) if name in webhook_names() else webhook(
+        "pull_request.opened", action=action)
     event["number"] = pull["number"]
     event["pull_request"].update(number=pull["number"], node_id=pull["node_id"],
                                  draft=pull["draft"], user=pull["user"])

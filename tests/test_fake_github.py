@@ -118,6 +118,7 @@ def seed(fake: FakeGitHub) -> dict[str, Any]:
     issue = fake.add_issue("Seeded", "body", labels=["bug"])
     comment = fake.add_comment(issue["number"], "hello")
     pr = fake.add_pull("Feature", head="feature")
+    fake.add_review(pr["number"], "hubot")
     fake.add_run(
         77,
         run_attempt=2,
@@ -197,6 +198,10 @@ CASES: list[tuple[str, str, Any, int]] = [
     ("pulls/get", R_ + "/pulls/{pr}", None, 200),
     ("pulls/list-files", R_ + "/pulls/{pr}/files", None, 200),
     ("pulls/update", R_ + "/pulls/{pr}", {"title": "renamed"}, 200),
+    ("pulls/request-reviewers", R_ + "/pulls/{pr}/requested_reviewers",
+     {"reviewers": ["mona"]}, 201),
+    ("pulls/list-reviews", R_ + "/pulls/{pr}/reviews", None, 200),
+    ("repos/list-commits", R_ + "/commits?sha=main", None, 200),
     ("repos/create-commit-status", R_ + "/statuses/{sha}",
      {"state": "success", "context": "ci"}, 201),
     ("checks/create", R_ + "/check-runs",
@@ -237,10 +242,14 @@ def route_shape(pattern: str) -> str:
     return re.sub(r"\(\?P<\w+>[^)]*\)|\{\w+\}", "{}", pattern)
 
 
+# GraphQL is no REST operation: its answers are checked by test_graphql_* below.
+GRAPHQL = {("POST", "/graphql")}
+
+
 def test_every_route_of_the_fake_has_a_case() -> None:
     served = {(verb, route_shape(pattern.pattern)) for verb, pattern, _ in FakeGitHub()._routes}
     cased = {(op.method, route_shape(op.template)) for op in map(operation, OPERATIONS)}
-    assert served - cased == set(), "add a row to CASES for each of these routes"
+    assert served - cased - GRAPHQL == set(), "add a row to CASES for each of these routes"
 
 
 @pytest.mark.parametrize(("op_id", "path", "body", "status"), CASES, ids=CASE_IDS)
@@ -807,3 +816,68 @@ def test_server_stops_on_exit() -> None:
         url = gh.url
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(url + "/rate_limit", timeout=2)
+
+
+# ------------------------------------------------------- GraphQL: the draft-state mutations
+#
+# GitHub answers GraphQL with HTTP 200 whether it worked or not: `data` with exactly the fields
+# asked for, or `errors` (type, path, locations, message) beside `data` with the field null.
+# PyGithub's own GraphQL helpers read the answers here, as they read GitHub's.
+
+READY = "markPullRequestReadyForReview"
+DRAFT = "convertPullRequestToDraft"
+
+
+def mutate(fake: FakeGitHub, name: str, node_id: str, fields: str = "number isDraft") -> Any:
+    query = (f"mutation($input: {name[0].upper()}{name[1:]}Input!) "
+             f"{{ {name}(input: $input) {{ pullRequest {{ {fields} }} }} }}")
+    resp = requests.post(fake.url + "/graphql", timeout=10,
+                         headers={"Authorization": f"Bearer {fake.token}"},
+                         json={"query": query, "variables": {"input": {"pullRequestId": node_id}}})
+    assert resp.status_code == 200
+    assert resp.headers["X-RateLimit-Resource"] == "graphql"
+    return resp.json()
+
+
+def test_graphql_mutations_answer_exactly_the_fields_asked(fake: FakeGitHub) -> None:
+    pr = fake.add_pull("Agent work", head="copilot/x", draft=True, user="Copilot")
+    assert mutate(fake, READY, pr["node_id"]) == {
+        "data": {READY: {"pullRequest": {"number": pr["number"], "isDraft": False}}}}
+    assert fake.pulls[pr["number"]]["draft"] is False
+    answer = mutate(fake, DRAFT, pr["node_id"], "id isDraft state url")
+    assert answer["data"][DRAFT]["pullRequest"] == {
+        "id": pr["node_id"], "isDraft": True, "state": "OPEN", "url": pr["html_url"]}
+    assert fake.pulls[pr["number"]]["draft"] is True
+
+
+@pytest.mark.parametrize("case, kind", [
+    ("unknown node", "NOT_FOUND"), ("read-only token", "FORBIDDEN"),
+])
+def test_graphql_errors_have_githubs_shape(fake: FakeGitHub, case: str, kind: str) -> None:
+    pr = fake.add_pull("Agent work", head="copilot/x", draft=True)
+    fake.read_only = case == "read-only token"
+    node = "PR_nope" if case == "unknown node" else pr["node_id"]
+    answer = mutate(fake, READY, node)
+    assert answer["data"] == {READY: None}
+    [error] = answer["errors"]
+    assert set(error) == {"type", "path", "locations", "message"}
+    assert error["type"] == kind and error["path"] == [READY]
+    assert fake.pulls[pr["number"]]["draft"] is True
+
+
+def test_graphql_refuses_what_it_does_not_know(fake: FakeGitHub) -> None:
+    pr = fake.add_pull("Agent work", head="copilot/x")
+    unknown_field = mutate(fake, READY, pr["node_id"], "number title2")
+    assert "doesn't exist on type 'PullRequest'" in unknown_field["errors"][0]["message"]
+    unknown = mutate(fake, "mergePullRequest", pr["node_id"])
+    assert unknown["errors"][0]["extensions"]["code"] == "undefinedField"
+    assert "data" not in unknown
+
+
+def test_pygithubs_graphql_helpers_read_the_answers(fake: FakeGitHub, g: github.Github) -> None:
+    pr = fake.add_pull("Agent work", head="copilot/x", draft=True)
+    _, data = g.requester.graphql_named_mutation(
+        READY, {"pullRequestId": pr["node_id"]}, "pullRequest { isDraft }")
+    assert data == {"pullRequest": {"isDraft": False}}
+    with pytest.raises(github.UnknownObjectException):  # a lone NOT_FOUND error: PyGithub's 404
+        g.requester.graphql_named_mutation(DRAFT, {"pullRequestId": "PR_0"}, "clientMutationId")
