@@ -585,3 +585,16 @@ def test_the_soft_gate_shows_the_same_table_and_reads_no_log(fake: Any, tmp_path
     assert page.rows()[0][:4] == ["test (b)", "❌ failure", "45s", "Tests"]
     assert f"{job['html_url']}#step:3:1" in page.links
     assert log_requests(fake) == []  # the soft gate links the step; it quotes no log
+
+
+def test_an_outside_job_or_step_name_is_inert_in_the_excerpt(fake: Any, tmp_path: Path) -> None:
+    fake.add_run(RUN)
+    job = add_failing(fake, "`x` @team <b>bold</b> &#64;all")
+    job["steps"][2]["name"] = "Run <img src=x> @ops [x](http://evil)"
+    result = run_action("job-logs", tmp_path=tmp_path, fake=fake)
+    page = render(result.summary)
+    assert not {"b", "img"} & set(page.elements)
+    assert "http://evil" not in page.links
+    assert "`x` @team <b>bold</b> &#64;all" in page.codes
+    assert "@ops" not in page.text and "@team" not in page.text.replace(
+        "`x` @team <b>bold</b> &#64;all", "")
