@@ -76,3 +76,43 @@ def test_file_paths_are_uri_references() -> None:
     uri = sarif(found, RULES)["runs"][0]["results"][0]["locations"][0]["physicalLocation"][
         "artifactLocation"]["uri"]
     assert uri == ".github/workflows/my%20flow%231.yml"
+
+
+@pytest.mark.shared
+def test_sarif_of_the_1_1_rules_is_valid() -> None:
+    """Agents, values that travel (related lines) and findings inside a local action."""
+    from ci_toolkit.audit import audit_texts
+
+    workflow = """on: issue_comment
+permissions: {}
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - id: meta
+        uses: actions/github-script@v7
+        with:
+          script: |
+            const pr = (await github.rest.pulls.get({pull_number: 1})).data;
+            core.setOutput('branch', pr.head.ref);
+      - run: echo "${{ steps.meta.outputs.branch }}"
+      - uses: ./.github/actions/build
+        with: {ref: "${{ steps.meta.outputs.branch }}"}
+      - run: copilot --yolo -p "$ASK"
+        env: {ASK: "${{ github.event.comment.body }}"}
+"""
+    action = """runs:
+  using: composite
+  steps:
+    - uses: actions/checkout@v4.2.2
+      with: {ref: "${{ inputs.ref }}", persist-credentials: false}
+    - run: make
+      shell: bash
+"""
+    files = {".github/actions/build/action.yml": action}
+    report = audit_texts({".github/workflows/w.yml": workflow},
+                         lambda path: (path, files[path]) if path in files else None)
+    rules = {f.rule for f in report.findings}
+    assert {"ai-agent-untrusted-input", "untrusted-input-injection",
+            "pr-code-execution"} <= rules
+    assert_valid(json.loads(json.dumps(sarif(report.findings, RULES))))
