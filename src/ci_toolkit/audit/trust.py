@@ -106,8 +106,8 @@ class Trust:
         return [Outsider((what,), source.step)] if what else []
 
     def _pr_refs_before(self, job: Job, index: int) -> bool:
-        """Does the job fetch or check out pull-request commits up to step `index`?"""
-        return any(self.value(step.node.flat(), job, DEPTH) != NO
+        """Does the job surely fetch or check out pull-request commits up to step `index`?"""
+        return any(self.value(step.node.flat(), job, DEPTH) == YES
                    for step in job.steps[: index + 1])
 
     def _pr_files_before(self, job: Job, index: int) -> bool:
