@@ -104,6 +104,35 @@ def two_jobs(big: Path, work: Path) -> list[Path]:
     return jobs
 
 
+def diff_workspace(work: Path, big: Path, changed: int = 2000, lines: int = 300) -> str:
+    """`work` as a git checkout whose working tree changes `changed` of the report's files
+    (every third of their first `lines` lines), for `--diff-base`; returns the base revision."""
+    names = [n for n in _report_paths(big / "coverage.json") if not n.endswith("__init__.py")]
+    step = max(len(names) // changed, 1)
+    chosen = names[::step][:changed]
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com", "-C", str(work)]
+    if not (work / ".git").exists():
+        subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+        for name in chosen:
+            path = work / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("x = 0\n" * lines)
+        subprocess.run([*git, "add", "src"], check=True)
+        subprocess.run([*git, "commit", "-q", "-m", "base"], check=True)
+        for name in chosen:
+            (work / name).write_text("".join("x = 1\n" if n % 3 == 0 else "x = 0\n"
+                                             for n in range(1, lines + 1)))
+    return "main"
+
+
+def _report_paths(report: Path) -> list[str]:
+    """The report's file names, from its `"files"` keys, without decoding the whole JSON."""
+    import re
+
+    with open(report, encoding="utf-8") as fh:
+        return re.findall(r'"(src/[^"]+\.py)": \{"executed_lines"', fh.read())
+
+
 def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -123,9 +152,11 @@ def main() -> None:
     json_files = [str(j / "coverage.json") for j in jobs]
     files_input = "\n".join(f"{j.name}/coverage.json" for j in jobs)
     cli = [PY, "-m", "ci_toolkit.cli", "coverage-soft-gate", "--dry-run", "--files", files_input]
+    base_rev = diff_workspace(args.work, big)
     main_cases = {
         "json.load, 2 × coverage.json (baseline)": [PY, "-c", JSON_LOAD, *json_files],
         "ci-toolkit coverage-soft-gate --files … --dry-run, 2 jobs": cli,
+        "the same with --diff-base (2,000 changed files)": [*cli, "--diff-base", base_rev],
         "read_job + summarize, 2 jobs (coverage.json)": [PY, "-c", READ_JOBS, *map(str, jobs)],
         "ET.parse coverage.xml (baseline)": [PY, "-c", ET_PARSE, str(big / "coverage.xml")],
         "read_report coverage.xml (defusedxml)": [PY, "-c", READ_ONE, str(big / "coverage.xml")],
