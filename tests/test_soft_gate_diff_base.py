@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_action
-from test_soft_gate_pull import MODULE
+from test_coverage_analysis import MODULE
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 BEFORE = "\n".join(MODULE.splitlines()[:7]) + "\n"  # sign() only: the change adds the rest

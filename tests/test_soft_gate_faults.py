@@ -4,6 +4,7 @@ summary still written and the outputs that could be computed still set."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
 import zipfile
@@ -348,6 +349,9 @@ def test_report_over_the_body_limit_is_cut_keeping_marker_and_history(
     rows = re.findall(r"^\| \[`src/deep/", result.summary, re.M)
     assert len(rows) == 100  # the summary keeps the whole table
     assert len(result.outputs["report"]) <= ISSUE_BODY_LIMIT
+    data = json.loads(result.outputs["report-json"])  # the data, capped the same way
+    assert len(result.outputs["report-json"]) <= ISSUE_BODY_LIMIT and data["truncated"] is True
+    assert 0 < len(data["hotspots"]) < 100 and data["jobs"][0]["statements"] == 10_000
 
 
 def test_150_jobs(tmp_path: Path, fake: Any) -> None:

@@ -9,8 +9,6 @@ commit the jobs measured, as it does on GitHub when the base moved on.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,29 +18,10 @@ import pytest
 from ci_toolkit.github.issues import marker
 from ci_toolkit.softgate import history
 from conftest import Result
+from test_coverage_analysis import MODULE, _coverage
 from test_soft_gate_support import LABEL, MARK, RUN_ID, TITLE, one_warning, pr_event, run_gate
 
 PR_MARK = marker("coverage-soft-gate-pr", TITLE)
-MODULE = """\
-def sign(x):
-    if x > 0:
-        return "pos"
-    elif x < 0:
-        return "neg"
-    return "zero"
-
-
-def evens(flag):
-    out = []
-    for i in range(4):
-        if flag and i % 2:
-            out.append(i)
-    return out
-
-
-def never():
-    return 1
-"""
 # The merge commit's diff against the base (its first parent): lines 9-19 of MODULE were added.
 MERGE_PATCH = "@@ -8,0 +9,11 @@\n" + "".join(f"+{line}\n" for line in MODULE.splitlines()[8:19])
 # The same change as the head sees it: the base has not got the lines above it yet.
@@ -55,11 +34,6 @@ class Measured:
     reports: dict[str, bytes]  # job -> coverage.json
     executed: set[int]  # lines of pkg/mod.py executed by the union (coverage combine)
     statements: set[int]
-
-
-def _coverage(cwd: Path, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "coverage", *args], cwd=cwd, check=True,
-                   capture_output=True)
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,7 @@ from .model import (
     TestCounts,
     Totals,
     arc_line,
+    branch_line,
     unpack_branch_line,
 )
 
@@ -78,8 +79,8 @@ class Summary:
 def summarize(jobs: Sequence[JobReport], hotspots: int = 15) -> Summary:
     job_rows = tuple(JobSummary(j.job, j.format, j.source_path, j.totals, j.tests) for j in jobs)
     percents = [row.percent for row in job_rows if row.measured]
-    by_path = _by_path(jobs)
-    union = {path: _union(files) for path, files in by_path.items()}
+    grouped = by_path(jobs)
+    union = {path: _union(files) for path, files in grouped.items()}
     line_data = bool(jobs) and all(j.has_line_data for j in jobs)
     combined_totals = sum(union.values(), Totals()) if line_data else None
     return Summary(
@@ -89,11 +90,12 @@ def summarize(jobs: Sequence[JobReport], hotspots: int = 15) -> Summary:
         combined=combined_totals.percent if combined_totals is not None else None,
         combined_totals=combined_totals,
         combined_branches=line_data and any(t.branches for t in union.values()),
-        hotspots=_hotspots(union, by_path, hotspots),
+        hotspots=_hotspots(union, grouped, hotspots),
     )
 
 
-def _by_path(jobs: Sequence[JobReport]) -> dict[str, list[FileCoverage]]:
+def by_path(jobs: Sequence[JobReport]) -> dict[str, list[FileCoverage]]:
+    """Every job's reports of each file, the paths aligned across formats."""
     grouped: dict[str, list[FileCoverage]] = defaultdict(list)
     aligned = align_paths(path for job in jobs for path in job.files)
     for job in jobs:
@@ -187,9 +189,13 @@ def _union_branches(files: Sequence[FileCoverage]) -> tuple[int, int]:
         return 0, 0
     branches = max(f.totals.branches for f in carrying)
     best = max(f.totals.taken for f in carrying)
-    lined = [f for f in carrying if f.branch_lines is not None]
+    lined = [f for f in carrying if f.branch_lines is not None
+             or (f.taken_branches is not None and f.missing_branches is not None)]
     if len(lined) < 2:
         return branches, best
+    same = _same_branches(lined)
+    if same is not None:
+        return branches, min(max(best, same), branches)
     grouped: dict[int, list[_Line]] = defaultdict(list)
     for fc in lined:
         for line, entry in _lines(fc).items():
@@ -198,11 +204,44 @@ def _union_branches(files: Sequence[FileCoverage]) -> tuple[int, int]:
     return branches, min(max(best, taken), branches)
 
 
+def _same_branches(files: Sequence[FileCoverage]) -> int | None:
+    """The fast, usual case: every job names the same branches of the file the same way
+    (one coverage.py version): the taken ones are the union of what each took."""
+    kind = files[0].branch_kind
+    if kind is None or any(f.branch_kind != kind or f.taken_branches is None
+                           or f.missing_branches is None for f in files):
+        return None
+    possible = [set(f.taken_branches or ()) | set(f.missing_branches or ()) for f in files]
+    if any(p != possible[0] or len(p) != f.totals.branches for p, f in zip(possible, files,
+                                                                          strict=True)):
+        return None
+    return len(set().union(*(f.taken_branches or () for f in files)))
+
+
+def branch_counts(fc: FileCoverage) -> array[int]:
+    """Per branch line `branch_line(line, total, taken)`: the report's, or from its arcs."""
+    if fc.branch_lines is not None:
+        return fc.branch_lines
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for keys, hit in ((fc.missing_branches, 0), (fc.taken_branches, 1)):
+        for key in keys or ():
+            count = counts[arc_line(key) if isinstance(key, int) else _key_line(key)]
+            count[0] += 1
+            count[1] += hit
+    return array("q", [branch_line(line, total, done)
+                       for line, (total, done) in sorted(counts.items())])
+
+
+def _key_line(key: str) -> int:
+    head = key.split(",", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
 def _lines(fc: FileCoverage) -> dict[int, _Line]:
     missing = _keys_by_line(fc.missing_branches)
     taken = _keys_by_line(fc.taken_branches)
     found = {}
-    for packed in fc.branch_lines or array("q"):
+    for packed in branch_counts(fc):
         line, total, done = unpack_branch_line(packed)
         found[line] = _Line(
             total, done, fc.branch_kind,
@@ -216,11 +255,7 @@ def _keys_by_line(keys: array[int] | frozenset[str] | None) -> dict[int, list[in
         return None
     grouped: dict[int, list[int | str]] = defaultdict(list)
     for key in keys:
-        if isinstance(key, int):
-            grouped[arc_line(key)].append(key)
-        else:
-            head = key.split(",", 1)[0]
-            grouped[int(head) if head.isdigit() else 0].append(key)
+        grouped[arc_line(key) if isinstance(key, int) else _key_line(key)].append(key)
     return grouped
 
 
@@ -277,11 +312,11 @@ def _by_common_misses(entries: list[_Line]) -> list[Keys] | None:
     return [frozenset(range(totals.pop() - len(common)))]
 
 
-def _hotspots(union: dict[str, Totals], by_path: dict[str, list[FileCoverage]],
+def _hotspots(union: dict[str, Totals], grouped: dict[str, list[FileCoverage]],
               limit: int) -> tuple[Hotspot, ...]:
     """The least covered files; a file with no statements or at 100 % is never one."""
     rows = [(path, t) for path, t in union.items()
             if t.statements > 0 and t.executed + t.taken < t.statements + t.branches]
     rows.sort(key=lambda row: (row[1].percent, -row[1].missed_statements, row[0]))
-    return tuple(Hotspot(path, t, len(by_path[path]), missed_by_all(by_path[path]))
+    return tuple(Hotspot(path, t, len(grouped[path]), missed_by_all(grouped[path]))
                  for path, t in rows[: max(limit, 0)])

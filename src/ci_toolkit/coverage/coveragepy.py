@@ -19,13 +19,12 @@ from typing import IO, Any
 
 from .model import (
     ARC,
+    EXIT,
     FileCoverage,
     JobReport,
     Keep,
     ReportError,
     Totals,
-    arc_key,
-    branch_line,
     normalise_path,
 )
 from .xmlstream import open_maybe_gzip
@@ -34,6 +33,7 @@ FORMAT = "coverage.py-json"
 _CHUNK = 1 << 20  # 1 MiB of text at a time (4 MiB measured no faster)
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
+_MASK = 0xFFFFFFFF
 
 
 class _Stream:
@@ -169,25 +169,16 @@ def _file(entry: Any, name: str, path: Path) -> FileCoverage:
         missing = array("i", entry["missing_lines"])
         arcs = entry.get("missing_branches")  # absent before coverage 6.3
         done = entry.get("executed_branches")
-        keys = array("q", [arc_key(a, b) for a, b in arcs]) if arcs is not None else None
-        taken = array("q", [arc_key(a, b) for a, b in done]) if done is not None else None
-        lines = _branch_lines(arcs, done) if arcs is not None and done is not None else None
+        # arc_key inlined: millions of arcs in a big report
+        keys = array("q", [(a << 32) | ((b if b >= 0 else EXIT) & _MASK) for a, b in arcs]) \
+            if arcs is not None else None
+        taken = array("q", [(a << 32) | ((b if b >= 0 else EXIT) & _MASK) for a, b in done]) \
+            if done is not None else None
     except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise ReportError(path, f"not a coverage.py JSON report (file {name!r}: {exc!r})") from None
     kind = ARC if keys is not None else None
-    return FileCoverage(name, totals, missing, keys, taken, lines, kind)
-
-
-def _branch_lines(missing: list[list[int]], taken: list[list[int]]) -> array[int]:
-    """Per branch line: its arcs and how many were taken."""
-    counts: dict[int, list[int]] = {}
-    for arcs, hit in ((missing, 0), (taken, 1)):
-        for start, _ in arcs:
-            count = counts.setdefault(start, [0, 0])
-            count[0] += 1
-            count[1] += hit
-    return array("q", [branch_line(line, total, done)
-                       for line, (total, done) in sorted(counts.items())])
+    # per-line counts follow from the arcs when a union needs them (analysis.branch_counts)
+    return FileCoverage(name, totals, missing, keys, taken, None, kind)
 
 
 def _totals(summary: Any, path: Path) -> Totals:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ci_toolkit.coverage import FileCoverage, JobReport
-from ci_toolkit.coverage.analysis import align_paths
+from ci_toolkit.coverage.analysis import by_path
 from ci_toolkit.runtime import InputError
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
@@ -157,7 +157,7 @@ def patch_coverage(jobs: Sequence[JobReport], changed: Iterable[ChangedFile],
                    cut: str = "") -> Patch:
     """Each changed file's changed statements, covered in some job or missed."""
     changed = list(changed)
-    reports = _report_files(jobs)
+    reports = by_path(jobs)
     index = _Index(reports)
     extensions = {path.rsplit(".", 1)[-1] for path in reports if "." in path}
     result = Patch(cut=cut)
@@ -201,15 +201,6 @@ def _measure(change: ChangedFile, files: list[FileCoverage]) -> FilePatch:
     missed = tuple(sorted((lines & statements) - executed))
     return FilePatch(change.path, tuple(sorted(lines & statements)), ran, missed, "",
                      change.previous)
-
-
-def _report_files(jobs: Sequence[JobReport]) -> dict[str, list[FileCoverage]]:
-    grouped: dict[str, list[FileCoverage]] = defaultdict(list)
-    aligned = align_paths(path for job in jobs for path in job.files)
-    for job in jobs:
-        for path, fc in job.files.items():
-            grouped[aligned.get(path, path)].append(fc)
-    return grouped
 
 
 class _Index:
