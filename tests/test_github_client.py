@@ -27,6 +27,8 @@ from ci_toolkit.github.issues import (
     open_issues,
     with_marker,
 )
+from ci_toolkit.markdown import prose
+from rendered import render
 
 SECONDARY = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes "
              "before you try again.", "documentation_url": "https://docs.github.com"}
@@ -208,3 +210,35 @@ def test_a_primary_limit_far_from_reset_is_refused_at_once(fake: Any, waits: Wai
     with pytest.raises(WaitBudgetExceeded):
         retry_rate_limited(lambda: repo.create_label(name="x", color="ededed"))
     assert waits.spent == 0 and fake.count("POST") == 1
+
+
+def test_a_bad_token_is_named_as_such_not_as_a_missing_permission(fake: Any,
+                                                                   waits: Waits) -> None:
+    expired = connect("ghs_expired_token", fake.url, waits=waits)  # not the one GitHub takes
+    repo = repository(expired, fake.repo_full_name)
+    with pytest.raises(GithubException) as caught:
+        open_issues(repo)
+    cause = explain(caught.value, "list the issues", "issues: read")
+    assert "refused the token (401: Bad credentials)" in cause and "expired" in cause
+    assert "permissions:" not in cause and "issues: read" not in cause
+
+
+def test_a_locked_conversation_is_named_as_such(fake: Any, waits: Waits) -> None:
+    issue = fake.add_issue("Locked", "text")
+    issue["locked"] = True
+    repo = repository(gh_for(fake, waits), fake.repo_full_name)
+    with pytest.raises(GithubException) as caught:
+        repo.get_issue(issue["number"]).create_comment("hello")
+    cause = explain(caught.value, "comment on issue #1", "issues: write")
+    assert "the conversation is locked (Unable to create comment because issue is locked.)" \
+        in cause and "permissions:" not in cause
+    assert "`github-token`" not in cause  # not a token problem either
+
+
+def test_explain_keeps_our_markdown_apart_from_githubs_words() -> None:
+    exc = GithubException(403, {"message": "Resource `not` accessible <b>"}, {})
+    cause = explain(exc, "comment on issue #1", "issues: write")
+    page = render(f"- {prose(cause)}")
+    assert page.codes == ["issues: write", "permissions:"]  # ours: code
+    assert "Resource `not` accessible <b>" in page.text  # GitHub's: shown as sent
+    assert "b" not in page.elements

@@ -169,3 +169,29 @@ def test_summary_room_counts_what_earlier_steps_wrote(tmp_path: Path) -> None:
     path.write_bytes(b"x" * (SUMMARY_LIMIT + 5))
     assert Summary(str(path)).room() == 0
     assert Summary(None).room() == SUMMARY_LIMIT
+
+
+@pytest.mark.parametrize("command, inputs, rc", [
+    ("ci-gate", {"needs": '{"a": {"result": "failure"}}'}, 1),  # the verdict is kept
+    ("coverage-soft-gate", {"files": "none/*.json", "dry-run": "true"}, 0),  # soft: exit 0
+])
+def test_an_unwritable_step_summary_is_named_and_the_rest_is_done(
+        tmp_path: Path, command: str, inputs: dict[str, str], rc: int) -> None:
+    from conftest import run_action
+
+    folder = tmp_path / "summary-is-a-folder"
+    folder.mkdir()
+    result = run_action(command, inputs, tmp_path=tmp_path,
+                        env={"GITHUB_STEP_SUMMARY": str(folder)})
+    assert result.rc == rc, result.stdout + result.stderr
+    said = [w for w in result.warnings if "step summary" in w]
+    assert len(said) == 1 and f"Could not write the step summary to {folder}" in said[0]
+    assert "unexpected error" not in result.stdout + result.stderr
+    assert result.outputs  # the outputs were still written
+
+
+def test_summary_without_a_log_stays_quiet_and_stops_trying(tmp_path: Path) -> None:
+    summary = Summary(str(tmp_path))  # a folder: every write is refused
+    summary.write("one")
+    summary.write("two")
+    assert summary.failed and summary.written == ["one", "two"]

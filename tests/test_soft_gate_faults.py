@@ -301,6 +301,11 @@ def test_no_artifact_matches(tmp_path: Path, fake: Any) -> None:
     assert result.outputs["average"] == "" and result.outputs["combined"] == ""
     assert "No coverage report could be read" in result.summary
     assert fake.count("POST") == 0 and fake.count("PATCH") == 0
+    # the problems callout: our Markdown as code, the pattern (outside text) shown as given
+    [problem] = [li for li in render(result.summary).text.split("\n") if "No artifact" in li]
+    assert problem == ("No artifact of run 1001 matches 'coverage-*': upload each test job's "
+                       "reports as an artifact with a matching name, or set files.")
+    assert "files" in render(result.summary).codes
 
 
 def test_a_run_that_read_nothing_still_comments_and_keeps_the_figures(

@@ -70,19 +70,29 @@ class Message(str):
 
     `Message("No file matches {} (set `files`).", pattern)` is, as a `str`, the plain text for
     logs and annotations; `.markdown` is the template as written (our backticks stay code)
-    with each part escaped, so escaping applies to the outside text only. Text added to it
-    with `+` is a plain `str` again: rendered, it is escaped whole, never trusted.
+    with each part escaped (a part that is a `Message` keeps its Markdown), so escaping applies
+    to the outside text only. Our own words are added with `then`; text added with `+` is a
+    plain `str` again: rendered, it is escaped whole, never trusted.
     """
 
     markdown: str
 
     def __new__(cls, template: str, *parts: object) -> Message:
-        made = super().__new__(cls, template.format(*parts))
-        made.markdown = template.format(*(escape(part) for part in parts))
+        return cls._made(template.format(*parts),
+                         template.format(*(prose(part) for part in parts)))
+
+    @classmethod
+    def _made(cls, plain: str, markdown: str) -> Message:
+        made = super().__new__(cls, plain)
+        made.markdown = markdown
         return made
 
+    def then(self, more: str) -> Message:
+        """This message followed by more of our own Markdown (no outside text in `more`)."""
+        return self._made(str(self) + more, self.markdown + more)
 
-def prose(text: str) -> str:
+
+def prose(text: object) -> str:
     """A `Message` as its Markdown; any other text as outside text, escaped."""
     return text.markdown if isinstance(text, Message) else escape(text)
 

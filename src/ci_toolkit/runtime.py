@@ -154,7 +154,8 @@ class Log:
     def scrub(self, text: str) -> str:
         """Replace every masked value, so no secret leaves through our own text."""
         for secret in self._secrets:
-            text = text.replace(secret, "***")
+            if secret in text:  # else kept as it is (a markdown.Message stays one)
+                text = text.replace(secret, "***")
         return text
 
     def info(self, message: str) -> None:
@@ -224,9 +225,11 @@ class Outputs:
 class Summary:
     """The step summary: appended Markdown, never more than 1 MiB in all."""
 
-    def __init__(self, path: str | None) -> None:
+    def __init__(self, path: str | None, log: Log | None = None) -> None:
         self._path = path
+        self._log = log
         self.written: list[str] = []
+        self.failed = False  # a write was refused: said once, not tried again
 
     def room(self) -> int:
         """UTF-8 bytes still free in this step's summary (other steps' writes count too)."""
@@ -238,11 +241,21 @@ class Summary:
         self.written.append(markdown)
         if not self._path:
             return
-        text = truncate(markdown.rstrip() + "\n\n", self.room(),
-                        "The step summary is limited to 1 MiB; the rest was cut.", unit="bytes")
-        if text:
-            with Path(self._path).open("a", encoding="utf-8") as handle:
-                handle.write(text)
+        if self.failed:
+            return
+        try:
+            text = truncate(markdown.rstrip() + "\n\n", self.room(),
+                            "The step summary is limited to 1 MiB; the rest was cut.",
+                            unit="bytes")
+            if text:
+                with Path(self._path).open("a", encoding="utf-8") as handle:
+                    handle.write(text)
+        except OSError as exc:  # a full disk, a read-only or missing folder: the rest goes on
+            self.failed = True
+            if self._log is not None:
+                self._log.warning(f"Could not write the step summary to {self._path} "
+                                  f"({exc.strerror or type(exc).__name__}); the step went on "
+                                  "without it (its outputs are written as usual).")
 
 
 @dataclass
@@ -356,7 +369,7 @@ class Runtime:
             inputs=Inputs(specs, flags, env, log),
             context=Context.from_env(env, log),
             outputs=Outputs(env.get("GITHUB_OUTPUT")),
-            summary=Summary(env.get("GITHUB_STEP_SUMMARY")),
+            summary=Summary(env.get("GITHUB_STEP_SUMMARY"), log),
             log=log,
         )
 

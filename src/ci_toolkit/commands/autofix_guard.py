@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ci_toolkit.autofix import BranchCommit, Identity, by_bot, decide, decide_streak
-from ci_toolkit.markdown import callout, escape
+from ci_toolkit.markdown import callout, escape, prose
 from ci_toolkit.runtime import Input, InputError, Runtime
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def _read_failed(rt: Runtime, exc: Exception, doing: str, decided: str = "") -> 
     message = explain(exc, doing, "contents: read")
     rt.log.warning(f"{message} Not skipping.")
     rt.summary.write("### autofix-guard\n\n" +
-                     callout("warning", f"{escape(message)} Not skipping."))
+                     callout("warning", f"{prose(message)} Not skipping."))
     why = f"{decided}; " if decided else ""
     what = "the triggering commit" if not decided else "the branch's last commits"
     return _finish(rt, False, f"{why}{what} could not be read ({message})")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ci_toolkit.coverage import JobReport, Keep, Summary, summarize
 from ci_toolkit.joblist import Job
-from ci_toolkit.markdown import ISSUE_BODY_LIMIT
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT, Message
 from ci_toolkit.runtime import Input, InputError, Runtime
 from ci_toolkit.softgate import history, origin, patch, report, sources
 from ci_toolkit.softgate.history import Point
@@ -166,12 +166,12 @@ class SoftGate:
         if self.opts.files:
             groups = sources.find_reports(self.rt.context.workspace, self.opts.files)
             if not groups:
-                self.warn(f"No file matches `files` ({', '.join(self.opts.files)}) under "
-                          f"{self.rt.context.workspace}.")
+                self.warn(Message("No file matches `files` ({}) under {}.",
+                                  ", ".join(self.opts.files), self.rt.context.workspace))
             return sources.read_files(groups, self.warn, self.keep())
         if self.remote is None or self.run_id is None:
-            self.warn("No token or no run to read artifacts from: set `github-token` (with "
-                      f"`{ACTIONS}`), or give the reports on disk with `files`.")
+            self.warn(Message("No token or no run to read artifacts from: set `github-token` "
+                              f"(with `{ACTIONS}`), or give the reports on disk with `files`."))
             return []
         temp = Path(self.rt.context.env.get("RUNNER_TEMP") or tempfile.gettempdir())
         return self.remote.reports(self.run_id, self.opts.pattern, temp, self.keep)
@@ -297,8 +297,8 @@ class SoftGate:
         """The tracking issue (body on the default branch, a comment per run), then the
         pull-request comment; `rep` gains the delta and the issue's link on the way."""
         if self.remote is None:
-            self.warn("No token: nothing was written to GitHub. Set `github-token` (with "
-                      f"`{ISSUES}`).")
+            self.warn(Message("No token: nothing was written to GitHub. Set `github-token` "
+                              f"(with `{ISSUES}`)."))
             return
         issue = self.tracking_issue(self.remote, rep)
         if issue is not None:

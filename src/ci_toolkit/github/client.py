@@ -25,6 +25,7 @@ from github.Requester import Requester
 from urllib3.util.retry import Retry
 
 from ci_toolkit import __version__
+from ci_toolkit.markdown import Message
 
 if TYPE_CHECKING:
     from ci_toolkit.runtime import Runtime
@@ -258,32 +259,45 @@ def retry_rate_limited(write: Callable[[], T], attempts: int = 3,
     return write()
 
 
-def explain(exc: BaseException, doing: str, permission: str | None = None) -> str:
-    """A one-line cause for a failed request, naming the permission a 403/404 points at."""
+def explain(exc: BaseException, doing: str, permission: str | None = None) -> Message:
+    """A one-line cause for a failed request: a bad token (401), a locked conversation, a rate
+    limit, or the permission a 403/404 points at. Our Markdown, GitHub's words escaped."""
     if isinstance(exc, WaitBudgetExceeded):
-        return f"Could not {doing}: rate limited and {exc}."
+        return Message("Could not {}: rate limited and {}.", doing, exc)
     if isinstance(exc, GraphQLError):
         need = (f" The token needs `{permission}`: add it under `permissions:`."
                 if exc.forbidden and permission else "")
-        return f"Could not {doing}: {exc}.{need}"
+        return Message(f"Could not {{}}: {{}}.{need}", doing, exc)
     if isinstance(exc, RateLimitExceededExceedsMaxWait):
-        return f"Could not {doing}: the API rate limit is used up until it resets."
+        return Message("Could not {}: the API rate limit is used up until it resets.", doing)
     if isinstance(exc, GithubException):
-        message = _message(exc)
-        if exc.status == 403 and "rate limit" in message.lower():
-            return f"Could not {doing}: rate limited by GitHub ({message})."
-        if exc.status in (401, 403):
-            need = f"`{permission}`" if permission else "a permission it lacks"
-            return (f"Could not {doing}: GitHub answered {exc.status} ({message}). The token "
-                    f"needs {need}: add it under `permissions:`. Pull requests from forks "
-                    "always get a read-only token.")
-        if exc.status == 404:
-            hint = f" or the token lacks `{permission}`" if permission else ""
-            return f"Could not {doing}: not found (404){hint}."
-        return f"Could not {doing}: GitHub answered {exc.status} ({message})."
+        return _explain_answer(exc, doing, permission)
     if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
-        return f"Could not {doing}: no answer from GitHub ({type(exc).__name__})."
-    return f"Could not {doing}: {type(exc).__name__}: {exc}"
+        return Message("Could not {}: no answer from GitHub ({}).", doing, type(exc).__name__)
+    return Message("Could not {}: {}: {}", doing, type(exc).__name__, exc)
+
+
+def _explain_answer(exc: GithubException, doing: str, permission: str | None) -> Message:
+    message = _message(exc)
+    if exc.status == 401:
+        return Message("Could not {}: GitHub refused the token (401: {}): it is wrong, expired "
+                       "or revoked. Pass a valid one in `github-token`; the default "
+                       "`${{{{ github.token }}}}` is valid until the job ends.", doing, message)
+    if exc.status == 403 and "locked" in message.lower():
+        return Message("Could not {}: the conversation is locked ({}), so only collaborators "
+                       "may comment. Unlock it, or use a token of a collaborator.", doing,
+                       message)
+    if exc.status == 403 and "rate limit" in message.lower():
+        return Message("Could not {}: rate limited by GitHub ({}).", doing, message)
+    if exc.status == 403:
+        need = f"`{permission}`" if permission else "a permission it lacks"
+        return Message(f"Could not {{}}: GitHub answered 403 ({{}}). The token needs {need}: "
+                       "add it under `permissions:`. Pull requests from forks always get a "
+                       "read-only token.", doing, message)
+    if exc.status == 404:
+        hint = f" or the token lacks `{permission}`" if permission else ""
+        return Message(f"Could not {{}}: not found (404){hint}.", doing)
+    return Message("Could not {}: GitHub answered {} ({}).", doing, exc.status, message)
 
 
 def _message(exc: GithubException) -> str:

@@ -99,16 +99,14 @@ def _create(repo: Repository, number: int, mark: str, text: str) -> IssueComment
 
 
 def explain_comment_error(exc: BaseException, doing: str) -> str:
-    """One line for a failed comment request: permissions, a lock, a missing pull request."""
+    """One line for a failed comment request: permissions, a missing pull request; a bad token
+    (401) and a locked conversation are named by `explain`."""
     if isinstance(exc, GithubException):
         message = str(exc.data.get("message", "")) if isinstance(exc.data, dict) else ""
-        if exc.status == 403 and "locked" in message.lower():
-            return (f"Could not {doing}: the conversation is locked ({message}); only "
-                    "collaborators can comment until it is unlocked.")
         if exc.status == 404:
             return (f"Could not {doing}: not found (404). The pull request may not exist in "
                     "this repository, or the token cannot see it.")
-        if exc.status in (401, 403) and "rate limit" not in message.lower():
+        if exc.status == 403 and not any(w in message.lower() for w in ("rate limit", "locked")):
             return (f"Could not {doing}: GitHub answered {exc.status} ({message or 'Forbidden'})."
                     f" The token needs {PERMISSIONS}: add them under `permissions:`. Pull "
                     "requests from forks always get a read-only token.")

@@ -81,8 +81,8 @@ class Remote:
                 "GET", f"/repos/{self.full_name}/actions/runs/{run_id}")
             return data if isinstance(data, dict) else {}
         except Exception as exc:
-            self.warn(explain(exc, f"read run {run_id}", ACTIONS) +
-                      " It is treated as not on the default branch.")
+            self.warn(explain(exc, f"read run {run_id}", ACTIONS).then(
+                " It is treated as not on the default branch."))
             return {}
 
     # ------------------------------------------------------------------ the pull request

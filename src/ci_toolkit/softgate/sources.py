@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ci_toolkit.coverage import JobReport, Keep, ReportError, read_job, read_report
+from ci_toolkit.markdown import Message
 
 if TYPE_CHECKING:  # PyGithub is imported only when artifacts are really downloaded
     from github import Github
@@ -73,11 +74,11 @@ def read_one(source: Path | list[Path], job: str, warn: Warn,
     try:
         report = read_job(source, job, keep)
         for problem in report.warnings:
-            warn(f"Job '{job}': {problem}.")
+            warn(Message("Job '{}': {}.", job, problem))
         return report
     except ReportError as exc:
         found = _why_unreadable(source) or exc
-        warn(f"Job '{job}' was left out: {_where(found.path)}{found.reason}.")
+        warn(Message("Job '{}' was left out: {}{}.", job, _where(found.path), found.reason))
     except Exception as exc:  # a reader's own fault must not cost the other jobs
         warn(f"Job '{job}' was left out: the report could not be read "
              f"({type(exc).__name__}: {exc}).")
@@ -120,8 +121,8 @@ def read_artifacts(gh: Github, repository: str, run_id: int, pattern: str, temp_
         warn(exc.reason)
         return []
     if not artifacts:
-        warn(f"No artifact of run {run_id} matches '{pattern}': upload each test job's "
-             "reports as an artifact with a matching name, or set `files`.")
+        warn(Message("No artifact of run {} matches '{}': upload each test job's reports as "
+                     "an artifact with a matching name, or set `files`.", run_id, pattern))
     temp_root.mkdir(parents=True, exist_ok=True)
     reports = []
     with tempfile.TemporaryDirectory(prefix="coverage-soft-gate-", dir=temp_root) as tmp:
@@ -130,7 +131,7 @@ def read_artifacts(gh: Github, repository: str, run_id: int, pattern: str, temp_
                 folder = download(gh, repository, artifact, Path(tmp))
             except (ArtifactError, ValueError) as exc:
                 reason = exc.reason if isinstance(exc, ArtifactError) else str(exc)
-                warn(f"Job '{artifact.name}' was left out: {reason}")
+                warn(Message("Job '{}' was left out: {}", artifact.name, reason))
                 continue
             report = read_one(folder, artifact.name, warn, keep(folder) if keep else None)
             shutil.rmtree(folder, ignore_errors=True)  # one job on disk at a time

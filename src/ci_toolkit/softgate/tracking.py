@@ -96,7 +96,7 @@ def _ensure_label(repo: Repository, label: str, warn: Warn) -> None:
     try:
         ensure_labels(repo, [label])
     except GithubException as exc:
-        warn(explain(exc, f"create the label '{label}'", WRITE) + " Carrying on without it.")
+        warn(explain(exc, f"create the label '{label}'", WRITE).then(" Carrying on without it."))
 
 
 def _create(repo: Repository, title: str, body: str, label: str, warn: Warn) -> Issue:
@@ -106,7 +106,7 @@ def _create(repo: Repository, title: str, body: str, label: str, warn: Warn) -> 
     except GithubException as exc:
         if exc.status != 422 or not label:
             raise
-        warn(explain(exc, f"label the tracking issue '{label}'") + " It is created without it.")
+        warn(explain(exc, f"label the tracking issue '{label}'").then(" It is created without it."))
         return repo.create_issue(title=title, body=body)
 
 
