@@ -291,6 +291,18 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
+def test_two_artifacts_of_one_name_are_one_job_the_newest(tmp_path: Path, fake: Any) -> None:
+    add_run(fake, {"coverage-py311": coverage_json({"src/old.py": (10, 5)})})  # attempt 1
+    fake.add_artifact(1001, "coverage-py311", files={"coverage.json": corpus(GOOD)})  # attempt 2
+
+    result = run_gate(tmp_path, fake)
+
+    assert result.outputs["jobs"] == "1" and result.outputs["average"] == "88.64"
+    warning = one_warning(result, "2 artifacts of run 1001 are named 'coverage-py311'")
+    assert "only the newest was read" in warning
+    assert fake.count("GET", "/repos/octo-org/octo-repo/actions/artifacts/") == 1  # one download
+
+
 def test_no_artifact_matches(tmp_path: Path, fake: Any) -> None:
     add_run(fake, {"test-results": b"{}"})
 
@@ -405,3 +417,19 @@ def test_hostile_names_keep_every_table_intact_and_ping_no_one(tmp_path: Path, f
         prose = page.text.replace(job, "").replace(path, "").replace(logs, "")
         assert "@someone" not in prose  # code spans aside, no mention
     assert f"({escape(folder.name)})" in body  # the worst job in the headline, as prose
+
+
+@pytest.mark.parametrize("command", ["coverage-soft-gate", "job-logs"])
+def test_when_every_request_hangs_a_soft_step_ends_within_its_wait_budget(
+        tmp_path: Path, fake: Any, command: str) -> None:
+    add_run(fake, {"coverage-good": corpus(GOOD)})
+    for method in ("GET", "POST", "PATCH"):
+        fake.hang(method, r".*", times=10_000, then_apply=False)
+    # Each request without an answer costs its timeout (5 s here) out of the step's budget.
+    budget = {"CI_TOOLKIT_MAX_WAIT": "20", "CI_TOOLKIT_HTTP_TIMEOUT": "5"}
+
+    result = run_gate(tmp_path, fake, env=budget, command=command)
+
+    assert len(fake.requests) <= 4  # 20 s / 5 s, backoff included: then nothing is even sent
+    assert "the 20s this step may wait in all" in result.warnings[0]
+    assert "unexpected error" not in result.stdout

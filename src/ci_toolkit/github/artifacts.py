@@ -20,7 +20,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -49,6 +49,7 @@ class Artifact:
     name: str
     size: int  # bytes of the zip, as GitHub reports it
     expired: bool
+    created: str = field(default="", compare=False)  # ISO 8601 as GitHub gives it, or ""
 
 
 class ArtifactError(Exception):
@@ -68,11 +69,26 @@ def list_artifacts(gh: Github, repository: str, run_id: int, pattern: str) -> li
     pages = PaginatedList(GhArtifact, gh.requester, f"/repos/{repository}/actions/runs/{run_id}"
                           "/artifacts", {"per_page": PER_PAGE}, list_item="artifacts")
     try:
-        found = [Artifact(a.id, a.name, a.size_in_bytes, a.expired) for a in pages]
+        found = [Artifact(a.id, a.name, a.size_in_bytes, a.expired,
+                          a.created_at.isoformat() if a.created_at else "") for a in pages]
     except Exception as exc:
         raise ArtifactError(pattern, _explain(exc, f"list the artifacts of run {run_id}")) from exc
     return sorted((a for a in found if fnmatch.fnmatchcase(a.name, pattern)),
                   key=lambda a: (a.name, a.id))
+
+
+def newest_of_each_name(artifacts: Iterable[Artifact]) -> tuple[list[Artifact], list[Artifact]]:
+    """(the newest artifact of each name, sorted by name; the older ones left out).
+
+    A run lists two artifacts of one name when a re-run's attempts both uploaded it, or an
+    `upload-artifact@v3` copy sits beside a v4 one: they are one job, not two.
+    """
+    newest: dict[str, Artifact] = {}
+    for artifact in sorted(artifacts, key=lambda a: (a.created, a.id)):
+        newest[artifact.name] = artifact
+    kept = sorted(newest.values(), key=lambda a: a.name)
+    older = [a for a in artifacts if newest[a.name] is not a]
+    return kept, older
 
 
 # ---------------------------------------------------------------------------- download

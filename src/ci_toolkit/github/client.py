@@ -6,8 +6,10 @@
 - Every wait (backoff, Retry-After, pacing) is scaled by `CI_TOOLKIT_WAIT_SCALE` (tests set 0)
   and all waits of one process share a budget of `CI_TOOLKIT_MAX_WAIT` seconds (default 60):
   soft actions degrade with a warning instead of sleeping until an hourly limit resets.
-- Every request says who it is (`HEADERS`): our User-Agent, the API version the requests are
-  written against, and GitHub's media type.
+  A request that gets no answer (a hang, a dropped connection) costs its timeout out of the
+  same budget, so a soft step whose every request hangs ends on time with a warning.
+- Every request says who it is: our User-Agent, the API version the requests are written
+  against, and GitHub's media type.
 """
 
 from __future__ import annotations
@@ -36,11 +38,11 @@ PER_PAGE = 100  # GitHub's maximum page size: fewest requests
 API_VERSION = "2022-11-28"  # the REST API version every request is written against
 MEDIA_TYPE = "application/vnd.github+json"
 USER_AGENT = f"ci-toolkit/{__version__}"
-HEADERS = {"User-Agent": USER_AGENT, "X-GitHub-Api-Version": API_VERSION, "Accept": MEDIA_TYPE}
 
 
 class WaitBudgetExceeded(Exception):
-    """All the waiting a run may do (rate limits, backoff) is used up."""
+    """All the waiting a run may do (rate limits, backoff, requests without an answer) is used
+    up."""
 
 
 class Waits:
@@ -64,6 +66,19 @@ class Waits:
         if seconds > 0 and self.scale > 0:
             time.sleep(seconds * self.scale)
 
+    def charge_no_answer(self) -> None:
+        """A request got no answer: it waited up to its timeout, counted against the budget.
+        Past the budget this request and every later one stop (see `check`)."""
+        self.spent += self.timeout
+        self.check()
+
+    def check(self) -> None:
+        """Before a request: none is sent once requests without an answer used up the budget."""
+        if self.spent >= self.budget:
+            raise WaitBudgetExceeded(
+                f"GitHub gave no answer within {self.timeout:.0f}s, and the {self.budget:.0f}s "
+                "this step may wait in all are used up")
+
     def allow_operation_wait(self, seconds: float) -> None:
         """Let an explicit operation (not a soft action) wait up to `seconds` in all.
 
@@ -80,7 +95,15 @@ WAITS = Waits()
 
 
 class _Retry(GithubRetry):
-    """GithubRetry whose sleeps go through the shared, scaled budget."""
+    """GithubRetry whose sleeps, and requests that got no answer, come out of the shared budget."""
+
+    def increment(self, *args: Any, **kwargs: Any) -> Retry:  # type: ignore[override]
+        """Retry's own arguments: (method, url, response, error, _pool, _stacktrace)."""
+        names = ("method", "url", "response", "error")
+        given = {**dict(zip(names, args, strict=False)), **kwargs}
+        if given.get("response") is None and given.get("error") is not None:
+            WAITS.charge_no_answer()
+        return super().increment(*args, **kwargs)
 
     def sleep(self, response: Any = None) -> None:
         seconds = None
@@ -88,7 +111,9 @@ class _Retry(GithubRetry):
             seconds = self.get_retry_after(response)
         if seconds is None:
             seconds = self.get_backoff_time()
-        WAITS.sleep(seconds, "a retry")
+            WAITS.sleep(seconds, "a retry")
+        else:
+            WAITS.sleep(seconds, "a rate limit (GitHub's Retry-After)")
 
 
 class _Identified(Auth.Auth):
@@ -112,6 +137,7 @@ class _Identified(Auth.Auth):
         return self._token.token if self._token else ""
 
     def authentication(self, headers: dict[str, str]) -> None:
+        WAITS.check()  # the one hook before every request: none once the budget is used up
         if "preview" in headers.get("Accept", "preview"):
             headers["Accept"] = MEDIA_TYPE
         if self._token:
@@ -263,7 +289,7 @@ def explain(exc: BaseException, doing: str, permission: str | None = None) -> Me
     """A one-line cause for a failed request: a bad token (401), a locked conversation, a rate
     limit, or the permission a 403/404 points at. Our Markdown, GitHub's words escaped."""
     if isinstance(exc, WaitBudgetExceeded):
-        return Message("Could not {}: rate limited and {}.", doing, exc)
+        return Message("Could not {}: {}.", doing, exc)
     if isinstance(exc, GraphQLError):
         need = (f" The token needs `{permission}`: add it under `permissions:`."
                 if exc.forbidden and permission else "")

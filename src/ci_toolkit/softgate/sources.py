@@ -113,13 +113,23 @@ def read_artifacts(gh: Github, repository: str, run_id: int, pattern: str, temp_
     `keep` is shown each downloaded folder before its report is read (it may hold the
     measured commit) and says which files' executed lines to keep.
     """
-    from ci_toolkit.github.artifacts import ArtifactError, download, list_artifacts
+    from ci_toolkit.github.artifacts import (
+        ArtifactError,
+        download,
+        list_artifacts,
+        newest_of_each_name,
+    )
 
     try:
-        artifacts = list_artifacts(gh, repository, run_id, pattern)
+        artifacts, older = newest_of_each_name(list_artifacts(gh, repository, run_id, pattern))
     except ArtifactError as exc:
         warn(exc.reason)
         return []
+    for name in sorted({a.name for a in older}):
+        copies = 1 + sum(a.name == name for a in older)
+        warn(Message("{} artifacts of run {} are named '{}' (a re-run's attempts, or an "
+                     "upload-artifact v3 copy beside v4): only the newest was read, as one "
+                     "job.", copies, run_id, name))
     if not artifacts:
         warn(Message("No artifact of run {} matches '{}': upload each test job's reports as "
                      "an artifact with a matching name, or set `files`.", run_id, pattern))
