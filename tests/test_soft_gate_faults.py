@@ -293,11 +293,12 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 def test_two_artifacts_of_one_name_are_one_job_the_newest(tmp_path: Path, fake: Any) -> None:
     add_run(fake, {"coverage-py311": coverage_json({"src/old.py": (10, 5)})})  # attempt 1
-    fake.add_artifact(1001, "coverage-py311", files={"coverage.json": corpus(GOOD)})  # attempt 2
+    newer = {"coverage.json": sample_report(GOOD)}
+    fake.add_artifact(1001, "coverage-py311", files=newer)  # attempt 2
 
     result = run_gate(tmp_path, fake)
 
-    assert result.outputs["jobs"] == "1" and result.outputs["average"] == "88.64"
+    assert result.outputs["jobs"] == "1" and result.outputs["average"] == percent(GOOD)
     warning = one_warning(result, "2 artifacts of run 1001 are named 'coverage-py311'")
     assert "only the newest was read" in warning
     assert fake.count("GET", "/repos/octo-org/octo-repo/actions/artifacts/") == 1  # one download
@@ -422,7 +423,7 @@ def test_hostile_names_keep_every_table_intact_and_ping_no_one(tmp_path: Path, f
 @pytest.mark.parametrize("command", ["coverage-soft-gate", "job-logs"])
 def test_when_every_request_hangs_a_soft_step_ends_within_its_wait_budget(
         tmp_path: Path, fake: Any, command: str) -> None:
-    add_run(fake, {"coverage-good": corpus(GOOD)})
+    add_run(fake, {"coverage-good": sample_report(GOOD)})
     for method in ("GET", "POST", "PATCH"):
         fake.hang(method, r".*", times=10_000, then_apply=False)
     # Each request without an answer costs its timeout (5 s here) out of the step's budget.

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Literal
 
 from ci_toolkit.markdown import (
     Unit,
@@ -30,6 +31,8 @@ from ci_toolkit.markdown import (
 )
 
 DEFAULT_TITLE = "Logs for this run"
+Attempts = Literal["latest", "all"]  # which attempts' jobs: the jobs API's `filter`
+ATTEMPTS: tuple[Attempts, ...] = ("latest", "all")
 
 
 class Verdict(StrEnum):

@@ -15,9 +15,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from ci_toolkit.markdown import SUMMARY_LIMIT, truncate
+
+C = TypeVar("C", bound=str)
+Level = Literal["notice", "warning", "error"]  # the runner's annotation levels
 
 TRUE = frozenset({"true", "1", "yes"})
 FALSE = frozenset({"false", "0", "no"})
@@ -104,11 +107,13 @@ class Inputs:
             raise InputError(name, f"expected a workflow run id (a positive number), got {value!r}")
         return int(value)
 
-    def choice(self, name: str, choices: tuple[str, ...]) -> str:
+    def choice(self, name: str, choices: tuple[C, ...]) -> C:
+        """One of `choices` (case-insensitive); a `Literal` tuple gives a `Literal` back."""
         value = (self.text(name) or self._specs[name].default).lower()
-        if value not in choices:
-            raise InputError(name, f"expected one of {', '.join(choices)}, got {value!r}")
-        return value
+        for choice in choices:
+            if value == choice:
+                return choice
+        raise InputError(name, f"expected one of {', '.join(choices)}, got {value!r}")
 
     def lines(self, name: str) -> list[str]:
         """Newline-separated values, blank lines dropped."""
@@ -171,7 +176,7 @@ class Log:
     def notice(self, message: str, **where: Any) -> None:
         self.annotate("notice", message, **where)
 
-    def annotate(self, level: str, message: str, *, file: str | None = None,
+    def annotate(self, level: Level, message: str, *, file: str | None = None,
                  line: int | None = None, end_line: int | None = None,
                  title: str | None = None) -> None:
         message = self.scrub(message)

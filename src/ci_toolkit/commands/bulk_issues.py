@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import requests
 from github import GithubException
@@ -52,7 +53,9 @@ SOFT = False
 
 KIND = "bulk-issues"
 PERMISSION = "issues: write"
-ON_EXISTING = ("skip", "update", "create")
+OnExisting = Literal["skip", "update", "create"]
+ON_EXISTING: tuple[OnExisting, ...] = ("skip", "update", "create")
+Decision = Literal["create", "skip", "update", "unchanged"]
 # An explicit operation may wait out a secondary rate limit (GitHub asks for a minute or more)
 # more than once; soft actions keep the core's one-minute budget.
 OPERATION_WAIT = 600.0
@@ -186,7 +189,7 @@ def merged_labels(issue: Issue, item: Planned) -> list[str]:
     return list(unique_labels([*(label.name for label in issue.labels), *item.labels]))
 
 
-def decide(found: Issue | None, item: Planned, on_existing: str) -> str:
+def decide(found: Issue | None, item: Planned, on_existing: OnExisting) -> Decision:
     """`create`, `skip`, `update`, or `unchanged` (an update that would change nothing)."""
     if found is None or on_existing == "create":
         return "create"
@@ -204,7 +207,7 @@ def _repository(rt: Runtime) -> Repository:
     return connect_repository(rt)
 
 
-def _apply(rt: Runtime, repo: Repository, plan: list[Planned], on_existing: str,
+def _apply(rt: Runtime, repo: Repository, plan: list[Planned], on_existing: OnExisting,
            create_labels: bool) -> list[Outcome]:
     _labels(rt, repo, plan, create_labels)
     try:
@@ -241,7 +244,7 @@ def _labels(rt: Runtime, repo: Repository, plan: list[Planned], create: bool) ->
         rt.log.info(f"Created labels: {', '.join(created)}")
 
 
-def _one(repo: Repository, item: Planned, found: Issue | None, on_existing: str,
+def _one(repo: Repository, item: Planned, found: Issue | None, on_existing: OnExisting,
          known: set[int]) -> Outcome:
     """Carry out one planned issue; a failure is an outcome, not an exception."""
     action = decide(found, item, on_existing)
@@ -310,7 +313,8 @@ def _report(rt: Runtime, outcomes: list[Outcome]) -> None:
                      + markdown.table(("Issue", "Title", "Action", "Note"), rows))
 
 
-def _dry_run(rt: Runtime, plan: list[Planned], on_existing: str, create_labels: bool) -> int:
+def _dry_run(rt: Runtime, plan: list[Planned], on_existing: OnExisting,
+             create_labels: bool) -> int:
     """The plan, from reads only: what a real run would do to each issue."""
     issues = _read_existing(rt, plan, create_labels)
     outcomes = []

@@ -16,7 +16,9 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
 from ci_toolkit.joblist import (
+    ATTEMPTS,
     DEFAULT_TITLE,
+    Attempts,
     Job,
     clocks_wrong,
     failed_step,
@@ -56,7 +58,7 @@ SUMMARY_SLACK = 1024  # bytes kept free in the summary for the blank lines Summa
 @dataclass(frozen=True)
 class Options:
     title: str
-    attempts: str
+    attempts: Attempts
     exclude: list[str]
     summary: bool
     run_id: int | None
@@ -94,7 +96,7 @@ def _options(rt: Runtime) -> Options:
     run_id = rt.inputs.run_id()
     return Options(
         title=rt.inputs.text("title"),
-        attempts=rt.inputs.choice("filter", ("latest", "all")),
+        attempts=rt.inputs.choice("filter", ATTEMPTS),
         exclude=rt.inputs.lines("exclude"),
         summary=rt.inputs.flag("summary"),
         run_id=run_id if run_id is not None else rt.context.run_id,

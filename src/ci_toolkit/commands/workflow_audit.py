@@ -11,13 +11,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal
 
 from ci_toolkit.audit import RULES, Report, audit_files
 from ci_toolkit.audit.model import RANK, Finding, Piece, Severity
 from ci_toolkit.audit.sarif import sarif
 from ci_toolkit.markdown import code, table
-from ci_toolkit.runtime import Input, InputError, Runtime
+from ci_toolkit.runtime import Input, InputError, Level, Runtime
 
 INPUTS = (
     Input("path", ".github/workflows"),
@@ -28,7 +28,7 @@ SOFT = False
 FailOn = Literal["error", "warning", "never"]
 FAIL_ON: tuple[FailOn, ...] = ("error", "warning", "never")
 ANNOTATION_CAP = 10  # GitHub keeps 10 error and 10 warning annotations per step
-LEVELS: dict[Severity, str] = {"error": "error", "warning": "warning", "note": "notice"}
+LEVELS: dict[Severity, Level] = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Options:
 
 def read_options(rt: Runtime, workspace: Path) -> Options:
     """Every input, checked before anything else happens (a bad one is exit 2)."""
-    fail_on = cast(FailOn, rt.inputs.choice("fail-on", FAIL_ON))
+    fail_on = rt.inputs.choice("fail-on", FAIL_ON)
     files = _workflow_files(rt.inputs.lines("path") or [".github/workflows"], workspace)
     target = rt.inputs.text("sarif")
     return Options(files, fail_on, workspace / target if target else None)

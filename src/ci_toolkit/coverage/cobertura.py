@@ -11,6 +11,7 @@ from .model import (
     COBERTURA_ARC,
     EXIT,
     FileCoverage,
+    Format,
     JobReport,
     Keep,
     ReportError,
@@ -21,7 +22,7 @@ from .model import (
 )
 from .xmlstream import iter_elements
 
-FORMAT = "cobertura"
+FORMAT: Format = "cobertura"
 _CONDITION = re.compile(r"\((\d+)/(\d+)\)")
 
 

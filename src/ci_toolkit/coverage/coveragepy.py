@@ -21,6 +21,7 @@ from .model import (
     ARC,
     EXIT,
     FileCoverage,
+    Format,
     JobReport,
     Keep,
     ReportError,
@@ -29,7 +30,7 @@ from .model import (
 )
 from .xmlstream import open_maybe_gzip
 
-FORMAT = "coverage.py-json"
+FORMAT: Format = "coverage.py-json"
 _CHUNK = 1 << 20  # 1 MiB of text at a time (4 MiB measured no faster)
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()

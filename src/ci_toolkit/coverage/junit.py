@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from .model import FailedTest, JobReport, Keep, ReportError, TestCounts
+from .model import FailedTest, Format, JobReport, Keep, ReportError, TestCounts
 from .xmlstream import iter_elements
 
-FORMAT = "junit"
+FORMAT: Format = "junit"
 _ROOTS = ("testsuites", "testsuite")
 FAILED_LIMIT = 10  # failed tests named per job; the rest are counted
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from .model import (
     LCOV_BRDA,
     FileCoverage,
+    Format,
     JobReport,
     Keep,
     ReportError,
@@ -16,7 +17,7 @@ from .model import (
     normalise_path,
 )
 
-FORMAT = "lcov"
+FORMAT: Format = "lcov"
 _KNOWN = {
     "TN",
     "SF",

@@ -6,14 +6,22 @@ import re
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from typing import Literal
+
 
 # Identity of branch keys in FileCoverage.missing_branches / taken_branches. Keys of one
 # kind can be compared; coverage.py JSON and coverage.py Cobertura name the same arcs (every
 # exit as -1), so those two kinds compare with each other too.
-ARC = "arc"  # coverage.py arcs (from line, to line), packed into one int64, exits as -1
-COBERTURA_ARC = "cobertura-arc"  # coverage.py's Cobertura: the same arcs
-LCOV_BRDA = "lcov"  # LCOV "line,block,branch" strings
+class BranchKind(StrEnum):
+    ARC = "arc"  # coverage.py arcs (from line, to line), packed into one int64, exits as -1
+    COBERTURA_ARC = "cobertura-arc"  # coverage.py's Cobertura: the same arcs
+    LCOV_BRDA = "lcov"  # LCOV "line,block,branch" strings
+
+
+ARC, COBERTURA_ARC, LCOV_BRDA = BranchKind.ARC, BranchKind.COBERTURA_ARC, BranchKind.LCOV_BRDA
+Format = Literal["coverage.py-json", "cobertura", "lcov", "junit"]  # what a report was read as
 # Which files' executed lines to keep (by normalised path): patch coverage needs them.
 Keep = Callable[[str], bool]
 ARC_KINDS = frozenset({ARC, COBERTURA_ARC})
@@ -119,7 +127,7 @@ class FileCoverage:
     # Per branch line, `branch_line(line, total, taken)`; None: the report has file totals only.
     branch_lines: array[int] | None = None
     # The kind of the branch keys (ARC, COBERTURA_ARC, LCOV_BRDA); None: no keys.
-    branch_kind: str | None = None
+    branch_kind: BranchKind | None = None
     # Executed lines, kept only for the files a caller asked for (patch coverage).
     executed_lines: array[int] | None = None
 
@@ -128,12 +136,12 @@ class FileCoverage:
 class JobReport:
     job: str
     source_path: str
-    format: str  # "coverage.py-json" | "cobertura" | "lcov" | "junit"
+    format: Format
     files: dict[str, FileCoverage] = field(default_factory=dict)
     totals: Totals = field(default_factory=Totals)
     tests: TestCounts | None = None
     # ARC / LCOV_BRDA when every file with branches names them; None otherwise.
-    branch_kind: str | None = None
+    branch_kind: BranchKind | None = None
     # What was read around the report but could not be used (e.g. a broken JUnit file).
     warnings: tuple[str, ...] = ()
 

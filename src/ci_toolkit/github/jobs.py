@@ -18,9 +18,8 @@ from github import Github
 
 from ci_toolkit.github import downloads
 from ci_toolkit.github.client import PER_PAGE
-from ci_toolkit.joblist import Job, Step
+from ci_toolkit.joblist import ATTEMPTS, Attempts, Job, Step
 
-ATTEMPTS = ("latest", "all")
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 _MAX_PAGES = 100  # 10,000 jobs: far above anything GitHub runs; stops a Link loop
 
@@ -37,7 +36,7 @@ class IncompleteJobs(Exception):
 
 
 def fetch_jobs(gh: Github, repository: str, run_id: int, *,
-               attempts: str = "latest") -> list[Job]:
+               attempts: Attempts = "latest") -> list[Job]:
     """Every job of run `run_id`: all pages, ordered by attempt (then as GitHub lists them).
 
     `attempts` is "latest" (the most recent attempt's jobs) or "all" (every attempt).

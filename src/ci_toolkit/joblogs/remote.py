@@ -14,7 +14,7 @@ from github import Github, GithubException
 from ci_toolkit.github import connect, downloads, explain, repository
 from ci_toolkit.github.comments import PostedComment, upsert_comment
 from ci_toolkit.github.jobs import fetch_jobs, job_log
-from ci_toolkit.joblist import Job, failed_step
+from ci_toolkit.joblist import Attempts, Job, failed_step
 from ci_toolkit.joblogs.excerpts import Excerpt, Window, decoded_lines, find
 from ci_toolkit.markdown import Message
 
@@ -32,7 +32,7 @@ class Remote:
     def connect(cls, token: str, api_url: str, full_name: str) -> Remote:
         return cls(connect(token, api_url), full_name)
 
-    def jobs(self, run_id: int, attempts: str) -> list[Job]:
+    def jobs(self, run_id: int, attempts: Attempts) -> list[Job]:
         """Every job of the run (raises; `IncompleteJobs` carries the ones listed)."""
         return fetch_jobs(self.gh, self.full_name, run_id, attempts=attempts)
 
