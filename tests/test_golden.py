@@ -1,0 +1,218 @@
+"""Golden files of every rendered report, for fixed inputs full of hostile names.
+
+Each report is compared with its file under tests/golden/, so every change of a report shows
+in review. After changing a report on purpose, rewrite them all with one variable:
+
+    UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_golden.py
+
+and read the diff. Each golden text is also judged by GitHub's renderer (cmarkgfm): every table
+row has its header's cells, each hostile name's visible text is exactly as given, and no element
+or link came in with the input.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ci_toolkit import gate
+from ci_toolkit.commands import ci_gate
+from ci_toolkit.coverage import read_job, summarize
+from ci_toolkit.joblist import Job, jobs_table
+from ci_toolkit.markdown import Message
+from ci_toolkit.softgate import report
+from ci_toolkit.softgate.history import Point
+from ci_toolkit.softgate.origin import Run
+from ci_toolkit.softgate.report import Report
+from conftest import run_action, webhook
+from fake_github import FakeGitHub
+from rendered import HOSTILE, Page, render, seen
+from test_soft_gate_support import coverage_json
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+REGENERATE = "UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_golden.py"
+
+# One line each, as a job or file name can be; the multi-line one checks the line break.
+NAMES = tuple(name for name in HOSTILE if name == name.strip())
+OURS = ("https://github.com/octo-org/octo-repo/", "https://github.com/Codertocat/Hello-World/")
+# Elements our reports make; anything else came in with an input.
+ELEMENTS = {"h2", "h3", "p", "strong", "em", "br", "a", "code", "pre", "ul", "li", "blockquote",
+            "table", "thead", "tbody", "tr", "th", "td", "details", "summary", "hr"}
+
+
+def golden(name: str, text: str) -> Page:
+    """`text` checked against (or, with UPDATE_GOLDEN=1, written to) tests/golden/<name>.md."""
+    path = GOLDEN / f"{name}.md"
+    if UPDATE:
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file {path.name}: run {REGENERATE}"
+    assert text == path.read_text(encoding="utf-8"), \
+        f"{path.name} changed: if on purpose, run {REGENERATE} and review the diff"
+    return judged(text)
+
+
+def judged(text: str) -> Page:
+    """What GitHub's renderer makes of `text`: nothing the inputs brought in."""
+    page = render(text)
+    for table in page.tables:
+        assert {len(row) for row in table} == {len(table[0])}, table
+    assert set(page.elements) <= ELEMENTS, set(page.elements) - ELEMENTS
+    assert all(link.startswith(OURS) for link in page.links), page.links
+    return page
+
+
+def shown(page: Page, names: tuple[str, ...], *, code: bool = True) -> None:
+    """Every name is visible exactly as given (as a code span in a table), pinging no one."""
+    for name in names:
+        if code:
+            assert seen(name, code=True) in page.codes, name
+        else:
+            assert seen(name).strip() in page.text, name
+    prose = page.text
+    for text in page.codes:
+        prose = prose.replace(text, "")
+    assert "@someone" not in prose and "@org" not in prose  # mentions only inside code
+
+
+def jobs(names: tuple[str, ...]) -> list[Job]:
+    conclusions = ["success", "failure", "skipped", "cancelled", "timed_out", None]
+    return [Job(7000 + i, name, "completed" if conclusions[i % 6] else "in_progress",
+                conclusions[i % 6], f"{OURS[0]}actions/runs/1001/job/{7000 + i}", 1)
+            for i, name in enumerate(names)]
+
+
+# ---------------------------------------------------------------- coverage-soft-gate
+
+
+@pytest.fixture(scope="module")
+def soft_gate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, tuple[str, ...]]:
+    """The visible report, and its hotspots' paths (as the reader normalised them)."""
+    root = tmp_path_factory.mktemp("golden-soft-gate")
+    reports = []
+    for index, name in enumerate(NAMES[:6]):
+        path = root / f"job{index}.json"
+        path.write_bytes(coverage_json({f"src/{other}.py": (10 + i, i)
+                                        for i, other in enumerate(NAMES)}))
+        reports.append(read_job(path, name))
+    summary = summarize(reports, hotspots=len(NAMES))
+    rep = Report(summary,
+                 Run(1001, f"{OURS[0]}actions/runs/1001", "a" * 40, NAMES[4], True),
+                 jobs=jobs(NAMES),
+                 problems=[Message("No file matches `files` ({}) under {}.", NAMES[2], NAMES[5]),
+                           "GitHub said: " + NAMES[3]])
+    return report.render(rep), tuple(h.path for h in summary.hotspots)
+
+
+POINTS = [Point(990 + n, f"{n:012x}", f"2026-11-{n + 1:02d}", 70 + n, 60 + n, 75.0 + n)
+          for n in range(8)]
+MARK = "<!-- ci-toolkit:coverage-soft-gate:0123456789abcdef -->"
+
+
+def test_soft_gate_report(soft_gate: tuple[str, tuple[str, ...]]) -> None:
+    visible, paths = soft_gate
+    page = golden("soft-gate-report", visible)
+    shown(page, NAMES)  # the logs table's jobs
+    shown(page, paths)  # the hotspots' files
+    assert len(paths) == len(NAMES)
+    assert "files" in page.codes  # our Markdown in the problems callout stays code
+    assert seen(NAMES[2]) in page.text and seen(NAMES[3]) in page.text  # outside: as given
+
+
+def test_soft_gate_issue_body(soft_gate: tuple[str, tuple[str, ...]]) -> None:
+    page = golden("soft-gate-issue-body", report.body(MARK, soft_gate[0], POINTS))
+    shown(page, NAMES)
+
+
+def test_soft_gate_comment(soft_gate: tuple[str, tuple[str, ...]]) -> None:
+    text = report.comment(MARK, soft_gate[0], POINTS, default_branch=False)
+    shown(golden("soft-gate-comment", text), NAMES)
+
+
+# ---------------------------------------------------------------- job-logs, ci-gate
+
+
+def test_job_logs_table() -> None:
+    page = golden("job-logs-table", jobs_table(jobs(NAMES), title="Logs for this run"))
+    shown(page, NAMES)
+    assert sorted(row[0] for row in page.rows()) == sorted(seen(n, code=True) for n in NAMES)
+
+
+def test_ci_gate_table() -> None:
+    needs = {name: ["success", "failure", "skipped"][i % 3] for i, name in enumerate(NAMES)}
+    verdicts = gate.decide(needs, [NAMES[1]], [NAMES[2]])
+    page = golden("ci-gate", ci_gate.render(verdicts, gate.passed(verdicts)))
+    shown(page, NAMES)
+    assert len(page.rows()) == len(NAMES)
+
+
+# ---------------------------------------------------------------- whole actions
+
+
+def test_bulk_issues_plan(tmp_path: Path) -> None:
+    titles = tuple(name for name in NAMES  # a title is one line, and no other block
+                   if "\n" not in name and not name.startswith(("#", "1.", "-")))
+    spec = "".join(f"## {name}\nLabels: {name.replace(',', ' ')[:50]}, ok\nbody {i}\n\n"
+                   for i, name in enumerate(titles))
+    result = run_action("bulk-issues", {"spec": spec, "github-token": "", "dry-run": "true"},
+                        tmp_path=tmp_path)
+    assert result.rc == 0, result.stdout + result.stderr
+    page = golden("bulk-issues-plan", result.summary)
+    shown(page, titles, code=False)
+    assert "ok" in page.codes
+
+
+def test_workflow_audit_summary(tmp_path: Path) -> None:
+    folder = tmp_path / "workspace" / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "pr.yml").write_text(textwrap.dedent("""
+        on: pull_request_target
+        permissions: {}
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4.2.2
+                with:
+                  ref: ${{ github.event.pull_request.head.sha }}
+              - run: echo "${{ github.event.pull_request.title }}" && npm test
+        """))
+    result = run_action("workflow-audit", tmp_path=tmp_path)
+    assert result.rc == 1, result.stdout + result.stderr
+    golden("workflow-audit-summary", result.summary)
+
+
+def test_autofix_guard_summary(tmp_path: Path) -> None:
+    sha = "7c5b5d3c0c5e5f4d8d4b1d2a8a4f0b2c6e8d9a1f"
+    bot = {"name": "github-actions[bot]",
+           "email": "41898282+github-actions[bot]@users.noreply.github.com",
+           "username": "github-actions[bot]"}
+    commit = {"id": sha, "tree_id": "f9d2a07e9488b91af2641b26b9407fe22a451433",
+              "distinct": True, "message": "chore(autofix): " + NAMES[2],
+              "timestamp": "2026-08-17T12:00:00Z",
+              "url": f"https://github.com/Codertocat/Hello-World/commit/{sha}",
+              "author": bot, "committer": bot, "added": [], "removed": [],
+              "modified": ["README.md"]}
+    event = webhook("push", ref="refs/heads/main", deleted=False, after=sha,
+                    head_commit=commit)
+    result = run_action("autofix-guard", tmp_path=tmp_path, event=event, event_name="push",
+                        env={"GITHUB_ACTOR": "mona", "GITHUB_TRIGGERING_ACTOR": "mona"})
+    assert result.rc == 0 and result.outputs["skip"] == "true", result.stdout + result.stderr
+    golden("autofix-guard-summary", result.summary)
+
+
+def test_draft_toggle_summary(tmp_path: Path) -> None:
+    with FakeGitHub(owner="Codertocat", repo="Hello-World", default_branch="master") as gh:
+        gh.add_issue(NAMES[2], "It says Helo.")
+        event: dict[str, Any] = webhook("issues.labeled")
+        event["label"]["name"] = "agent:codex"
+        event["issue"]["title"] = NAMES[2]
+        result = run_action("draft-toggle", {"draft": "true", "command": "@codex go #{issue}"},
+                            tmp_path=tmp_path, fake=gh, event=event, event_name="issues")
+    assert result.rc == 0, result.stdout + result.stderr
+    golden("draft-toggle-summary", result.summary)
