@@ -13,7 +13,6 @@ or link came in with the input.
 from __future__ import annotations
 
 import os
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from ci_toolkit.softgate.report import Report
 from conftest import run_action, webhook
 from fake_github import FakeGitHub
 from rendered import HOSTILE, Page, render, seen
+from test_audit_action import VULNERABLE, workspace
 from test_soft_gate_support import coverage_json
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -168,20 +168,7 @@ def test_bulk_issues_plan(tmp_path: Path) -> None:
 
 
 def test_workflow_audit_summary(tmp_path: Path) -> None:
-    folder = tmp_path / "workspace" / ".github" / "workflows"
-    folder.mkdir(parents=True)
-    (folder / "pr.yml").write_text(textwrap.dedent("""
-        on: pull_request_target
-        permissions: {}
-        jobs:
-          build:
-            runs-on: ubuntu-latest
-            steps:
-              - uses: actions/checkout@v4.2.2
-                with:
-                  ref: ${{ github.event.pull_request.head.sha }}
-              - run: echo "${{ github.event.pull_request.title }}" && npm test
-        """))
+    workspace(tmp_path, **{"pr.yml": VULNERABLE})
     result = run_action("workflow-audit", tmp_path=tmp_path)
     assert result.rc == 1, result.stdout + result.stderr
     golden("workflow-audit-summary", result.summary)
