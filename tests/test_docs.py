@@ -36,3 +36,41 @@ def test_relative_links_resolve(page: object) -> None:
             continue
         base = ROOT if target.startswith("/") else path.parent
         assert (base / target.lstrip("/")).exists(), f"{path.name}: broken link {target}"
+
+
+def index_rows() -> dict[str, list[str]]:
+    """docs/architecture.md's index: action -> its cells (folder, command, logic, operations,
+    tests)."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    section = text.split("## Index: each action and where it lives", 1)[1].split("\n## ", 1)[0]
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in section.splitlines()
+            if line.startswith("| ") and not line.startswith("| action |")]
+    return {row[0].split(" (")[0]: row[1:] for row in rows}
+
+
+def spans(cell: str) -> list[str]:
+    return re.findall(r"`([^`]+)`", cell)
+
+
+def test_the_index_has_a_row_per_action_and_names_real_files() -> None:
+    rows = index_rows()
+    assert sorted(rows) == ACTIONS
+    for action, (folder, command, logic, _, tests) in rows.items():
+        assert f"[{action}/](../{action}/)" == folder
+        module = action.replace("-", "_")
+        assert command == "none" or command == (
+            f"[{module}.py](../src/ci_toolkit/commands/{module}.py)"), action
+        for name in spans(logic):
+            assert (ROOT / "src" / "ci_toolkit" / name.split(" ")[0]).exists(), (action, name)
+        for pattern in spans(tests):
+            assert list((ROOT / "tests").glob(pattern)), (action, pattern)
+
+
+def test_the_index_names_operations_the_fake_serves_and_githubkit_knows() -> None:
+    from test_fake_github import OPERATIONS
+
+    for action, (*_, operations, _) in index_rows().items():
+        assert operations == "none" or spans(operations), action
+        unknown = set(spans(operations)) - set(OPERATIONS)
+        assert unknown == set(), f"{action}: add these to test_fake_github.CASES: {unknown}"
