@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,6 +16,7 @@ from ci_toolkit.github.issues import marker
 from ci_toolkit.markdown import ISSUE_BODY_LIMIT
 from conftest import ROOT, run_action
 from rendered import render
+from test_workflows import tool
 
 SAMPLE = ROOT / "docs" / "examples" / "bulk-issues-sample.md"
 ISSUES = "/repos/octo-org/octo-repo/issues"
@@ -325,9 +325,7 @@ def test_recipe_is_a_valid_workflow_passing_inputs_safely() -> None:
     assert all("${{" not in s.get("run", "") for s in job["steps"])
     assert set(step["with"]) <= set(yaml.safe_load(
         (ROOT / "bulk-issues" / "action.yml").read_text())["inputs"])
-    checker = shutil.which("check-jsonschema")
-    if checker is None:
-        pytest.skip("check-jsonschema is not installed")
+    checker = tool("check-jsonschema")  # the venv's, also where the venv is not activated
     done = subprocess.run([checker, "--builtin-schema", "vendor.github-workflows", str(recipe)],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
