@@ -170,6 +170,8 @@ class FakeGitHub:
         self.labels: dict[str, dict] = {}
         self.pulls: dict[int, dict] = {}  # number -> PR-only fields (head, base, draft, ...)
         self.reviews: dict[int, list[dict]] = {}  # PR number -> submitted reviews
+        self.milestones: dict[int, dict] = {}  # number -> milestone json
+        self.sub_issues: dict[int, list[int]] = {}  # parent number -> sub-issue numbers
         # who may be requested as a reviewer or assigned (GET .../assignees/{login})
         self.collaborators: set[str] = {"octocat", "mona", "hubot"}
         self.runs: dict[int, dict] = {}
@@ -342,6 +344,8 @@ class FakeGitHub:
             "assignee": None,
             "assignees": [],
             "milestone": None,
+            "parent_issue_url": None,
+            "sub_issues_summary": {"total": 0, "completed": 0, "percent_completed": 0},
             "locked": False,
             "active_lock_reason": None,
             "comments": 0,
@@ -385,6 +389,38 @@ class FakeGitHub:
         }
         self.comments.setdefault(number, []).append(comment)
         return comment
+
+    def add_milestone(self, title: str, state: str = "open") -> dict:
+        number = len(self.milestones) + 1
+        mid, stamp = next(self._ids), now()
+        html = f"{self._html}/milestone/{number}"
+        milestone = {
+            "url": f"{self._api}/milestones/{number}",
+            "html_url": html,
+            "labels_url": f"{self._api}/milestones/{number}/labels",
+            "id": mid,
+            "node_id": f"MI_{mid}",
+            "number": number,
+            "state": state,
+            "title": title,
+            "description": None,
+            "creator": self._user(),
+            "open_issues": 0,
+            "closed_issues": 0,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "closed_at": stamp if state == "closed" else None,
+            "due_on": None,
+        }
+        self.milestones[number] = milestone
+        return milestone
+
+    def add_sub_issue(self, parent: int, child: int) -> None:
+        """Link issue `child` under `parent`, as GitHub's sub-issues do (one parent each)."""
+        self.sub_issues.setdefault(parent, []).append(child)
+        self.issues[child]["parent_issue_url"] = self.issues[parent]["url"]
+        summary = self.issues[parent]["sub_issues_summary"]
+        summary["total"] = len(self.sub_issues[parent])
 
     def add_tree(self, files: dict[str, str]) -> dict:
         entries = [
@@ -1059,6 +1095,10 @@ class FakeGitHub:
                 r + r"/issues/(?P<number>\d+)/labels/(?P<name>[^/]+)",
                 self.remove_issue_label,
             ),
+            ("GET", r + "/milestones", self.list_milestones),
+            ("GET", r + "/assignees/(?P<login>[^/]+)", self.check_assignee),
+            ("GET", r + r"/issues/(?P<number>\d+)/sub_issues", self.list_sub_issues),
+            ("POST", r + r"/issues/(?P<number>\d+)/sub_issues", self.create_sub_issue),
             ("GET", r + "/labels", self.list_labels),
             ("POST", r + "/labels", self.create_label),
             ("GET", r + "/labels/(?P<name>[^/]+)", self.get_label),
@@ -1201,9 +1241,24 @@ class FakeGitHub:
                 {"resource": "Issue", "field": "title", "code": "missing_field"}
             )
         self._check_body(data.get("body"), "Issue")
+        logins = [str(x) for x in data.get("assignees") or []]
+        known = {c.lower() for c in self.collaborators}
+        for login in logins:
+            if login.lower() not in known:
+                raise validation_failed(
+                    {"value": login, "resource": "Issue", "field": "assignees", "code": "invalid"}
+                )
+        milestone = data.get("milestone")
+        if milestone is not None and milestone not in self.milestones:
+            raise validation_failed(
+                {"value": milestone, "resource": "Issue", "field": "milestone", "code": "invalid"}
+            )
         issue = self.add_issue(
             str(data["title"]), data.get("body") or None, self._label_names(data.get("labels"))
         )  # type: ignore[arg-type]
+        issue["assignees"] = [self._user(login) for login in logins]
+        issue["assignee"] = issue["assignees"][0] if logins else None
+        issue["milestone"] = self.milestones[milestone] if milestone is not None else None
         return Response(201, self._issue_json(issue["number"]), {"Location": issue["url"]})
 
     def get_issue(self, rec: Recorded, number: str) -> Response:
@@ -1290,6 +1345,38 @@ class FakeGitHub:
         return Response(200, comment)
 
     # --- labels
+
+    # --- milestones, assignees, sub-issues
+
+    def list_milestones(self, rec: Recorded) -> Response:
+        state = rec.query.get("state", "open")
+        items = [m for m in self.milestones.values() if state in ("all", m["state"])]
+        return self._paginate(rec, items)
+
+    def check_assignee(self, rec: Recorded, login: str) -> Response:
+        if login.lower() in {c.lower() for c in self.collaborators}:
+            return Response(204)
+        raise not_found()
+
+    def list_sub_issues(self, rec: Recorded, number: str) -> Response:
+        parent = self._get_issue(number)["number"]
+        return self._paginate(rec, [self._issue_json(n) for n in self.sub_issues.get(parent, [])])
+
+    def create_sub_issue(self, rec: Recorded, number: str) -> Response:
+        parent = self._get_issue(number)["number"]
+        wanted = rec.body.get("sub_issue_id") if isinstance(rec.body, dict) else None
+        wanted = int(wanted) if isinstance(wanted, str) and wanted.isdigit() else wanted
+        child = next((n for n, i in self.issues.items() if i["id"] == wanted), None)
+        if child is None:
+            raise not_found()
+        if self.issues[child]["parent_issue_url"] is not None or child == parent:
+            raise ApiError(
+                422,
+                "An error occurred while adding the sub-issue to the parent issue. Issue may not "
+                "contain duplicate sub-issues and Sub issue may only have one parent",
+            )
+        self.add_sub_issue(parent, child)
+        return Response(201, self._issue_json(child))
 
     def list_labels(self, rec: Recorded) -> Response:
         return self._paginate(rec, list(self.labels.values()))

@@ -119,6 +119,9 @@ def seed(fake: FakeGitHub) -> dict[str, Any]:
     comment = fake.add_comment(issue["number"], "hello")
     pr = fake.add_pull("Feature", head="feature")
     fake.add_review(pr["number"], "hubot")
+    fake.add_milestone("v1")
+    child, linked = fake.add_issue("A part"), fake.add_issue("A linked part")
+    fake.add_sub_issue(issue["number"], linked["number"])
     fake.add_run(
         77,
         run_attempt=2,
@@ -145,6 +148,8 @@ def seed(fake: FakeGitHub) -> dict[str, Any]:
         "job": job,
         "sha": head,
         "tree": fake.commits[head]["tree"]["sha"],
+        "child": child["id"],
+        "linked": linked["id"],
     }
 
 
@@ -169,6 +174,14 @@ CASES: list[tuple[str, str, Any, int]] = [
     ("issues/update-comment", R_ + "/issues/comments/{comment}", {"body": "edited"}, 200),
     ("issues/add-labels", R_ + "/issues/{issue}/labels", {"labels": ["a", "b"]}, 200),
     ("issues/remove-label", R_ + "/issues/{issue}/labels/bug", None, 200),
+    ("issues/list-milestones", R_ + "/milestones?state=all", None, 200),
+    ("issues/check-user-can-be-assigned", R_ + "/assignees/octocat", None, 204),
+    ("issues/check-user-can-be-assigned", R_ + "/assignees/stranger", None, 404),
+    ("issues/list-sub-issues", R_ + "/issues/{issue}/sub_issues", None, 200),
+    ("issues/add-sub-issue", R_ + "/issues/{issue}/sub_issues", {"sub_issue_id": "{child}"},
+     201),
+    ("issues/add-sub-issue", R_ + "/issues/{issue}/sub_issues", {"sub_issue_id": "{linked}"},
+     422),
     ("issues/list-labels-for-repo", R_ + "/labels", None, 200),
     ("issues/create-label", R_ + "/labels", {"name": "new", "color": "ff0000"}, 201),
     ("issues/create-label", R_ + "/labels", {"name": "bug", "color": "ff0000"}, 422),

@@ -22,15 +22,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 TITLE_LIMIT = 256  # GitHub answers 422 for a longer issue title
 LABEL_LIMIT = 50  # GitHub answers 422 for a longer label name
+ASSIGNEE_LIMIT = 10  # GitHub assigns at most 10 people to an issue
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})")
+_PARENT_NUMBER = re.compile(r"#(?P<number>[1-9][0-9]*)")
 
 FORMAT = (
-    "each issue starts with a line `## Title`; an optional first line `Labels: a, b` gives its "
-    "labels; the rest, up to the next `## ` line, is its body (`##` inside ``` or ~~~ fences, "
-    "HTML comments and HTML blocks stays body text)"
+    "each issue starts with a line `## Title`; the lines right under it may say `Labels: a, b`, "
+    "`Assignees: @a, b`, `Milestone: <title>` and `Parent: #12` or `Parent: <another title>`, "
+    "in any order; the rest, up to the next `## ` line, is its body (`##` inside ``` or ~~~ "
+    "fences, HTML comments and HTML blocks stays body text)"
 )
 
 _LINE_END = re.compile(r"\r\n|\r|\n")  # CommonMark's line endings, and only these
@@ -53,6 +57,10 @@ class PlannedIssue:
     labels: tuple[str, ...]
     body: str
     line: int  # where its `## ` heading is, for messages
+    assignees: tuple[str, ...] = ()
+    milestone: str = ""  # a milestone's title
+    parent: int | str | None = None  # `Parent: #12` (a number) or another section's title
+    lines: dict[str, int] = field(default_factory=dict, compare=False)  # key -> its line
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,7 @@ def parse(text: str) -> list[PlannedIssue]:
         raise SpecError(0, f"no issue found: {FORMAT}.")
     issues = [_issue(line, heading, body) for line, heading, body in sections]
     _check_unique(issues)
+    _check_parents(issues)
     return issues
 
 
@@ -136,7 +145,7 @@ def _split(lines: list[str]) -> list[tuple[int, str, list[str]]]:
 
 # --- fields: the lines right under a title ---------------------------------------------------
 
-FIELDS = ("labels",)  # the keys a line right under a title may have (lower case)
+FIELDS = ("labels", "assignees", "milestone", "parent")  # keys of the lines under a title
 
 
 def _fields(lines: list[str], first: int) -> tuple[dict[str, Field], list[str]]:
@@ -174,7 +183,65 @@ def _issue(line: int, heading: str, lines: list[str]) -> PlannedIssue:
                 check_label(name, "Labels")
             except ValueError as exc:
                 raise SpecError(fields["labels"].line, str(exc)) from None
-    return PlannedIssue(title=title, labels=labels, body=_trim(body), line=line)
+    return PlannedIssue(title=title, labels=labels, body=_trim(body), line=line,
+                        assignees=_assignees(fields.get("assignees")),
+                        milestone=_milestone(fields.get("milestone")),
+                        parent=_parent(fields.get("parent")),
+                        lines={key: found.line for key, found in fields.items()})
+
+
+def _assignees(found: Field | None) -> tuple[str, ...]:
+    if found is None:
+        return ()
+    logins = tuple(dict.fromkeys(
+        name.strip().lstrip("@") for name in found.value.split(",") if name.strip()))
+    for login in logins:
+        if not _LOGIN.fullmatch(login):
+            raise SpecError(found.line, f"{login!r} is not a GitHub login (`Assignees: @a, b`).")
+    if not logins:
+        raise SpecError(found.line, "`Assignees:` names no one (`Assignees: @a, b`).")
+    if len(logins) > ASSIGNEE_LIMIT:
+        raise SpecError(found.line, f"{len(logins)} assignees; GitHub assigns at most "
+                                    f"{ASSIGNEE_LIMIT} to an issue.")
+    return logins
+
+
+def _milestone(found: Field | None) -> str:
+    if found is not None and not found.value:
+        raise SpecError(found.line, "`Milestone:` names no milestone (`Milestone: <title>`).")
+    return found.value if found else ""
+
+
+def _parent(found: Field | None) -> int | str | None:
+    if found is None:
+        return None
+    if not found.value:
+        raise SpecError(found.line, "`Parent:` names no issue (`Parent: #12` or `Parent: <the "
+                                    "title of another section>`).")
+    number = _PARENT_NUMBER.fullmatch(found.value)
+    return int(number["number"]) if number else found.value
+
+
+def _check_parents(issues: list[PlannedIssue]) -> None:
+    """A parent named by title is another section of this spec, and no section is its own
+    ancestor (GitHub refuses a loop)."""
+    by_title = {issue.title: issue for issue in issues}
+    for issue in issues:
+        if not isinstance(issue.parent, str):
+            continue
+        line = issue.lines["parent"]
+        if issue.parent not in by_title:
+            raise SpecError(line, f"the parent {issue.parent!r} is no section of this spec "
+                                  "(`Parent: #12` names an existing issue).")
+        seen, current = {issue.title}, by_title[issue.parent]
+        while True:
+            if current.title in seen:
+                raise SpecError(line, f"{issue.title!r} would be its own ancestor (through "
+                                      f"{current.title!r}).")
+            seen.add(current.title)
+            if not isinstance(current.parent, str):
+                break
+            current = by_title[current.parent]
 
 
 def _trim(lines: list[str]) -> str:

@@ -9,7 +9,7 @@ create without an answer is looked for before it is retried (`create_once`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +17,7 @@ import requests
 from github import GithubException
 from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.Issue import Issue
+from github.Milestone import Milestone
 from github.Repository import Repository
 
 from ci_toolkit import markdown
@@ -72,6 +73,7 @@ class Planned:
     labels: tuple[str, ...]
     body: str
     cut: bool
+    spec: PlannedIssue  # assignees, milestone, parent and their lines
 
 
 @dataclass
@@ -82,6 +84,8 @@ class Outcome:
     url: str | None = None
     note: str = ""
     fatal: bool = False  # the cause will fail every following write too
+    issue: Issue | None = field(default=None, repr=False)  # created or found, for linking
+    link_failed: bool = False  # the issue is there, its link to its parent is not
 
     def as_output(self) -> dict[str, object]:
         return {"title": self.title, "number": self.number, "url": self.url,
@@ -109,7 +113,7 @@ def run(rt: Runtime) -> int:
         rt.log.error(str(exc))
         outcomes = [Outcome(p.title, "failed", note=str(exc)) for p in plan]
     _report(rt, outcomes)
-    return 1 if any(o.action == "failed" for o in outcomes) else 0
+    return 1 if any(o.action == "failed" or o.link_failed for o in outcomes) else 0
 
 
 # --- the spec ---------------------------------------------------------------------------------
@@ -170,6 +174,7 @@ def planned(issue: PlannedIssue, default_labels: Sequence[str]) -> Planned:
         labels=unique_labels([*issue.labels, *default_labels]),
         body=f"{mark}\n\n{body}" if body else mark,  # first: an open fence cannot swallow it
         cut=body != issue.body,
+        spec=issue,
     )
 
 
@@ -210,6 +215,7 @@ def _repository(rt: Runtime) -> Repository:
 def _apply(rt: Runtime, repo: Repository, plan: list[Planned], on_existing: OnExisting,
            create_labels: bool) -> list[Outcome]:
     _labels(rt, repo, plan, create_labels)
+    tree = _tree(repo, plan)
     try:
         issues = open_issues(repo)
     except GITHUB_ERRORS as exc:
@@ -223,10 +229,12 @@ def _apply(rt: Runtime, repo: Repository, plan: list[Planned], on_existing: OnEx
             outcome = Outcome(item.title, "failed", note=f"not tried: {stop}")
             _progress(rt, index, len(plan), outcome)  # one error annotation for the cause is enough
         else:
-            outcome = _one(repo, item, existing_for(issues, item.title), on_existing, known)
+            outcome = _one(repo, item, existing_for(issues, item.title), on_existing, known,
+                           tree)
             stop = outcome.note if outcome.fatal else ""
             _progress(rt, index, len(plan), outcome, annotate=True)
         outcomes.append(outcome)
+    _link_all(repo, plan, outcomes, tree)
     return outcomes
 
 
@@ -245,30 +253,147 @@ def _labels(rt: Runtime, repo: Repository, plan: list[Planned], create: bool) ->
 
 
 def _one(repo: Repository, item: Planned, found: Issue | None, on_existing: OnExisting,
-         known: set[int]) -> Outcome:
+         known: set[int], tree: Tree) -> Outcome:
     """Carry out one planned issue; a failure is an outcome, not an exception."""
     action = decide(found, item, on_existing)
     try:
         if action == "create":
             issue = create_once(
-                lambda: retry_rate_limited(lambda: _create(repo, item), RATE_LIMIT_TRIES),
+                lambda: retry_rate_limited(lambda: _create(repo, item, tree), RATE_LIMIT_TRIES),
                 lambda: _find_created(repo, item.title, known))
-            return Outcome(item.title, "created", issue.number, issue.html_url)
+            return Outcome(item.title, "created", issue.number, issue.html_url, issue=issue)
         assert found is not None
         if action == "update":
             labels = merged_labels(found, item)
             retry_rate_limited(lambda: found.edit(body=item.body, labels=labels), RATE_LIMIT_TRIES)
-            return Outcome(item.title, "updated", found.number, found.html_url)
+            return Outcome(item.title, "updated", found.number, found.html_url, issue=found)
     except GITHUB_ERRORS as exc:
         doing = f"{'create' if action == 'create' else 'update'} issue {item.title!r}"
         return Outcome(item.title, "failed", note=explain(exc, doing, PERMISSION),
                        fatal=_fatal(exc))
     note = "already up to date" if action == "unchanged" else "an open issue has this title"
-    return Outcome(item.title, "skipped", found.number, found.html_url, note)
+    return Outcome(item.title, "skipped", found.number, found.html_url, note, issue=found)
 
 
-def _create(repo: Repository, item: Planned) -> Issue:
-    return repo.create_issue(title=item.title, body=item.body, labels=list(item.labels))
+def _create(repo: Repository, item: Planned, tree: Tree) -> Issue:
+    spec = item.spec
+    extra: dict[str, object] = {}
+    if spec.assignees:
+        extra["assignees"] = list(spec.assignees)
+    if spec.milestone:
+        extra["milestone"] = tree.milestones[spec.milestone]
+    return repo.create_issue(title=item.title, body=item.body, labels=list(item.labels),
+                             **extra)  # type: ignore[arg-type]
+
+
+# --- the tree: assignees, milestones, parents ----------------------------------------------
+
+@dataclass
+class Tree:
+    """What the spec's `Assignees:`, `Milestone:` and `Parent: #n` lines name, found on GitHub
+    before anything is written."""
+
+    milestones: dict[str, Milestone] = field(default_factory=dict)  # by title
+    parents: dict[int, Issue] = field(default_factory=dict)  # `Parent: #n` -> issue n
+
+
+def _tree(repo: Repository, plan: list[Planned]) -> Tree:
+    """Every milestone, assignee and numbered parent the spec names, or Stop naming each line
+    that names one GitHub does not have. Nothing has been created yet."""
+    specs = [item.spec for item in plan]
+    tree, problems = Tree(), []
+    try:
+        if any(spec.milestone for spec in specs):
+            listed = sorted(repo.get_milestones(state="all"), key=lambda m: m.state != "open")
+            for milestone in listed:  # an open one first where titles repeat
+                tree.milestones.setdefault(milestone.title, milestone)
+        logins = dict.fromkeys(login for spec in specs for login in spec.assignees)
+        # GET /repos/{o}/{r}/assignees/{login}: 204 when they can be assigned, else 404
+        assignable = {login: repo.has_in_assignees(login) for login in logins}
+        for number in dict.fromkeys(s.parent for s in specs if isinstance(s.parent, int)):
+            if (issue := _issue_or_none(repo, number)) is not None:
+                tree.parents[number] = issue
+    except GITHUB_ERRORS as exc:
+        raise Stop(explain(exc, "read the milestones, assignees and parent issues the spec "
+                                "names", "issues: read") + " Nothing was created.") from None
+    for spec in specs:
+        if spec.milestone and spec.milestone not in tree.milestones:
+            problems.append(f"line {spec.lines['milestone']}: there is no milestone "
+                            f"{spec.milestone!r}")
+        problems += [f"line {spec.lines['assignees']}: {login} cannot be assigned issues here"
+                     for login in spec.assignees if not assignable[login]]
+        if isinstance(spec.parent, int) and spec.parent not in tree.parents:
+            problems.append(f"line {spec.lines['parent']}: there is no issue #{spec.parent}")
+    if problems:
+        raise Stop("The spec names what this repository does not have: "
+                   + "; ".join(problems) + ". Nothing was created.")
+    return tree
+
+
+def _issue_or_none(repo: Repository, number: int) -> Issue | None:
+    """Issue `number` (read now), or None when there is none (or it is a pull request)."""
+    try:
+        issue = repo.get_issue(number)
+        data = issue.raw_data  # completes the lazy object: one GET
+    except GithubException as exc:
+        if exc.status in (404, 410):
+            return None
+        raise
+    return None if "pull_request" in data else issue
+
+
+def _link_all(repo: Repository, plan: list[Planned], outcomes: list[Outcome],
+              tree: Tree) -> None:
+    """Make each issue with a `Parent:` line its parent's sub-issue, once."""
+    by_title = {o.title: o for o in outcomes}
+    for item, outcome in zip(plan, outcomes, strict=True):
+        wanted = item.spec.parent
+        if wanted is None or outcome.issue is None:
+            continue
+        parent = tree.parents[wanted] if isinstance(wanted, int) else by_title[wanted].issue
+        if parent is None:
+            outcome.note = _joined(outcome.note, f"not linked: its parent {wanted!r} failed")
+            outcome.link_failed = True
+            continue
+        _link(parent, outcome)
+
+
+def _link(parent: Issue, outcome: Outcome) -> None:
+    child = outcome.issue
+    assert child is not None
+    current = _parent_url(child)
+    if current.endswith(f"/issues/{parent.number}"):
+        outcome.note = _joined(outcome.note, f"a sub-issue of #{parent.number}")
+        return
+    if current:  # GitHub allows one parent; moving an issue is a person's choice
+        outcome.note = _joined(outcome.note, f"already a sub-issue of #{current.rsplit('/', 1)[-1]}"
+                                             f"; not moved to #{parent.number}")
+        return
+    try:
+        # POST .../issues/{parent}/sub_issues takes the sub-issue's id, not its number.
+        create_once(lambda: retry_rate_limited(lambda: parent.add_sub_issue(child.id),
+                                               RATE_LIMIT_TRIES),
+                    lambda: _linked(parent, child))
+    except GITHUB_ERRORS as exc:
+        outcome.note = _joined(outcome.note, explain(
+            exc, f"make #{child.number} a sub-issue of #{parent.number}", PERMISSION))
+        outcome.link_failed = True
+        return
+    outcome.note = _joined(outcome.note, f"made a sub-issue of #{parent.number}")
+
+
+def _parent_url(issue: Issue) -> str:
+    """The issue's `parent_issue_url` as GitHub gave it (no request; empty when none)."""
+    return str(issue.raw_data.get("parent_issue_url") or "") if issue.raw_data else ""
+
+
+def _linked(parent: Issue, child: Issue) -> object | None:
+    """After a link request without an answer: whether the child is now among the parent's."""
+    return next((s for s in parent.get_sub_issues() if s.id == child.id), None)
+
+
+def _joined(note: str, more: str) -> str:
+    return f"{note}; {more}" if note else more
 
 
 def _find_created(repo: Repository, title: str, known: set[int]) -> Issue | None:
