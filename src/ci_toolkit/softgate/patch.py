@@ -232,19 +232,25 @@ class _Index:
 
 
 class KeepChanged:
-    """The reader's `keep`: executed lines are kept only for the changed files."""
+    """The reader's `keep`: executed lines are kept only for the changed files.
+
+    A report's path matches a changed path exactly or where one ends the other at a folder
+    boundary; both directions are set look-ups, so a call costs the path's depth, not the
+    number of changed files that share its name.
+    """
 
     def __init__(self, changed: Iterable[ChangedFile]) -> None:
         self.paths = {c.path for c in changed if c.lines}
-        self.by_name: dict[str, list[str]] = defaultdict(list)
-        for path in self.paths:
-            self.by_name[path.rsplit("/", 1)[-1]].append(path)
+        self.tails = {tail for path in self.paths for tail in _tails(path)}
 
     def __call__(self, path: str) -> bool:
-        if path in self.paths:
-            return True
-        return any(p.endswith("/" + path) or path.endswith("/" + p)
-                   for p in self.by_name.get(path.rsplit("/", 1)[-1], ()))
+        return path in self.paths or path in self.tails or any(
+            tail in self.paths for tail in _tails(path))
+
+
+def _tails(path: str) -> list[str]:
+    """`a/b/c.py` → `b/c.py`, `c.py`: what follows each `/`."""
+    return [path[i + 1:] for i, char in enumerate(path) if char == "/"]
 
 
 # ------------------------------------------------------------------ the local diff
