@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 
+from audit_helpers import one
 from ci_toolkit.audit import Finding, audit_text
 from ci_toolkit.audit.guard import guarded_version
 
@@ -18,12 +19,6 @@ def audit(body: str, on: str = "pull_request_target") -> list[Finding]:
 
 def errors(found: list[Finding]) -> list[tuple[str, int]]:
     return [(f.rule, f.line) for f in found if f.severity == "error"]
-
-
-def only(found: list[Finding], rule: str) -> Finding:
-    matches = [f for f in found if f.rule == rule]
-    assert len(matches) == 1, found
-    return matches[0]
 
 
 # --- a github-script step that returns the pull request --------------------------------
@@ -54,7 +49,7 @@ jobs:
                                            ("head.repo.full_name", "head.sha")])
 def test_checkout_of_the_head_a_github_script_returned_runs_pr_code(repo: str, ref: str) -> None:
     found = audit(PR_SCRIPT.replace("FIELD_A", repo).replace("FIELD_B", ref), on="issue_comment")
-    finding = only(found, "pr-code-execution")
+    finding = one(found, "pr-code-execution")
     assert (finding.severity, finding.line, [r.line for r in finding.related]) == \
         ("error", 16, [21])
 
@@ -91,7 +86,7 @@ def test_core_set_output_of_the_head_branch_is_injection_and_pr_code() -> None:
     found = audit(SET_OUTPUT.replace("VALUE", "head.ref"), on="issue_comment")
     assert sorted(errors(found)) == [("pr-code-execution", 16),
                                      ("untrusted-input-injection", 15)]
-    injection = only(found, "untrusted-input-injection")
+    injection = one(found, "untrusted-input-injection")
     assert "branch name" in injection.text and [r.line for r in injection.related] == [8]
 
 
@@ -125,7 +120,7 @@ jobs:
 
 def test_diff_file_names_expanded_into_a_script_are_injection() -> None:
     found = audit(DIFF.replace("USE", "./tools/lint.sh ${{ steps.changed.outputs.files }}"))
-    finding = only(found, "untrusted-input-injection")
+    finding = one(found, "untrusted-input-injection")
     assert (finding.severity, finding.line) == ("error", 18)
     assert "diff of the pull request" in finding.text
 
@@ -190,7 +185,7 @@ def test_artifact_value_in_github_env_used_as_ref_and_in_a_script() -> None:
                   .replace("USE", "${{ env.PR_HEAD }}"), on=WORKFLOW_RUN)
     assert sorted(errors(found)) == [("pr-code-execution", 18),
                                      ("untrusted-input-injection", 23)]
-    assert "artifact" in only(found, "untrusted-input-injection").text
+    assert "artifact" in one(found, "untrusted-input-injection").text
 
 
 def test_artifact_value_in_github_env_read_as_a_variable_is_safe() -> None:
@@ -286,7 +281,7 @@ jobs:
 ])
 def test_github_script_loading_a_file_of_the_pr_checkout_runs_pr_code(load: str) -> None:
     found = audit(REQUIRE.replace("PATH", "pr").replace("LOAD", load))
-    finding = only(found, "pr-code-execution")
+    finding = one(found, "pr-code-execution")
     assert (finding.severity, finding.line, [r.line for r in finding.related]) == \
         ("error", 8, [13])
 
@@ -299,7 +294,7 @@ def test_github_script_loading_a_file_of_the_pr_checkout_runs_pr_code(load: str)
 def test_github_script_loading_other_files_or_reading_pr_data_does_not(load: str) -> None:
     found = audit(REQUIRE.replace("PATH", "pr").replace("LOAD", load))
     assert not errors(found)
-    assert only(found, "pr-checkout-data").severity == "warning"
+    assert one(found, "pr-checkout-data").severity == "warning"
 
 
 # --- actions/checkout's own fork guard ---------------------------------------------------
@@ -323,7 +318,7 @@ jobs:
                                      "11d5960a326750d5838078e36cf38b85af677262"])
 def test_a_checkout_that_refuses_forks_lowers_the_finding_to_a_warning(version: str) -> None:
     found = audit(GUARDED.replace("VERSION", version).replace("OPTION", ""))
-    finding = only(found, "pr-code-execution")
+    finding = one(found, "pr-code-execution")
     assert finding.severity == "warning"
     assert "allow-unsafe-pr-checkout" in finding.text and "own branches" in finding.text
 
@@ -332,13 +327,13 @@ def test_a_checkout_that_refuses_forks_lowers_the_finding_to_a_warning(version: 
                                      "11bd71901bbe5b1630ceea73d27597364c9af683"])
 def test_a_checkout_without_the_guard_stays_an_error(version: str) -> None:
     found = audit(GUARDED.replace("VERSION", version).replace("OPTION", ""))
-    assert only(found, "pr-code-execution").severity == "error"
+    assert one(found, "pr-code-execution").severity == "error"
 
 
 def test_allow_unsafe_pr_checkout_keeps_the_error_and_says_so() -> None:
     found = audit(GUARDED.replace("VERSION", "v7").replace("OPTION",
                                                            "allow-unsafe-pr-checkout: true"))
-    finding = only(found, "pr-code-execution")
+    finding = one(found, "pr-code-execution")
     assert finding.severity == "error" and "switches off" in finding.text
 
 
@@ -346,18 +341,18 @@ def test_the_guard_does_not_cover_issue_comment_or_computed_refs() -> None:
     comment = GUARDED.replace("VERSION", "v7").replace("OPTION", "").replace(
         "${{ github.event.pull_request.head.sha }}", "refs/pull/${{ github.event.issue.number }}"
         "/head")
-    assert only(audit(comment, on="issue_comment"), "pr-code-execution").severity == "error"
+    assert one(audit(comment, on="issue_comment"), "pr-code-execution").severity == "error"
     computed = GUARDED.replace("VERSION", "v7").replace("OPTION", "").replace(
         "${{ github.event.pull_request.head.sha }}", "${{ env.SHA }}").replace(
         "    runs-on", "    env:\n      SHA: ${{ github.event.pull_request.head.sha }}\n"
         "    runs-on")
-    assert only(audit(computed), "pr-code-execution").severity == "error"
+    assert one(audit(computed), "pr-code-execution").severity == "error"
 
 
 def test_a_guarded_data_checkout_is_a_note() -> None:
     found = audit(GUARDED.replace("VERSION", "v7").replace("OPTION", "").replace(
         "npm test", "echo hi"))
-    assert only(found, "pr-checkout-data").severity == "note"
+    assert one(found, "pr-checkout-data").severity == "note"
 
 
 @pytest.mark.parametrize(("uses", "guarded"), [

@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 
+from audit_helpers import one
 from ci_toolkit.audit import Finding, audit_text, audit_texts
 
 PRT = "on: pull_request_target\npermissions: {}\n"
@@ -18,12 +19,6 @@ def audit(body: str, head: str = PRT) -> list[Finding]:
 
 def rules(found: list[Finding], severity: str | None = None) -> set[str]:
     return {f.rule for f in found if severity is None or f.severity == severity}
-
-
-def one(found: list[Finding], rule: str) -> Finding:
-    matches = [f for f in found if f.rule == rule]
-    assert len(matches) == 1, found
-    return matches[0]
 
 
 # --- pull-request code reaching disk, and what runs it ----------------------------------
