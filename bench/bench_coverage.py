@@ -8,8 +8,11 @@ child's own `ru_maxrss` (os.wait4). Cases are alternated run by run and the medi
     python bench/bench_coverage.py --runs 3                  # generates into /tmp/bench-coverage
     python bench/bench_coverage.py --big /tmp/big-coverage   # reuse a generated 20k-file pair
 
-Other commands (e.g. the whole `ci-toolkit coverage-soft-gate --files ... --dry-run`) can be
-timed the same way with bench_cli(cmd).
+The soft gate's files mode and `--diff-base` run (patch coverage, 2,000 changed files) are also
+set against 1.0's files mode on the same reports: `--baseline REV` (default: 1.0's last commit)
+is extracted with `git archive` into the work folder and run from there.
+
+Other commands can be timed the same way with bench_cli(cmd).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ROOT.parent / "shared" / "coverage-corpus" / "make_big_coverage.py"
 PY = sys.executable
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+BASELINE_REV = "eca9dcb"  # 1.0: the last commit before the 1.1 work
 
 READ_JOBS = """\
 import sys
@@ -125,6 +129,17 @@ def diff_workspace(work: Path, big: Path, changed: int = 2000, lines: int = 300)
     return "main"
 
 
+def baseline_src(work: Path, rev: str) -> Path:
+    """The package sources at `rev` (this repository's history), extracted once into `work`."""
+    out = work / f"baseline-{rev}"
+    if not (out / "src" / "ci_toolkit").is_dir():
+        out.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(out)], input=archive, check=True)
+    return out / "src"
+
+
 def _report_paths(report: Path) -> list[str]:
     """The report's file names, read in a child process: a parent that held the 300 MB file
     would pass its peak RSS on to every case it starts (Linux keeps it across exec)."""
@@ -147,6 +162,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench-coverage"))
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--scale", default="5000,10000,20000", help="file counts for the scaling rows")
+    ap.add_argument("--baseline", default=BASELINE_REV, help="the revision the soft gate's files "
+                    f"mode and --diff-base are set against (default {BASELINE_REV}, 1.0)")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     big = args.big or generate(args.work / "big-20000", 20000)
@@ -155,9 +172,12 @@ def main() -> None:
     files_input = "\n".join(f"{j.name}/coverage.json" for j in jobs)
     cli = [PY, "-m", "ci_toolkit.cli", "coverage-soft-gate", "--dry-run", "--files", files_input]
     base_rev = diff_workspace(args.work, big)
+    old_src = baseline_src(args.work, args.baseline)
+    old_cli = ["env", f"PYTHONPATH={old_src}", *cli]
     main_cases = {
         "json.load, 2 × coverage.json (baseline)": [PY, "-c", JSON_LOAD, *json_files],
         "ci-toolkit coverage-soft-gate --files … --dry-run, 2 jobs": cli,
+        f"the same at {args.baseline} (1.0)": old_cli,
         "the same with --diff-base (2,000 changed files)": [*cli, "--diff-base", base_rev],
         "read_job + summarize, 2 jobs (coverage.json)": [PY, "-c", READ_JOBS, *map(str, jobs)],
         "ET.parse coverage.xml (baseline)": [PY, "-c", ET_PARSE, str(big / "coverage.xml")],
@@ -184,6 +204,12 @@ def main() -> None:
         f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n"
     )
     print(table(rows, ("case", "median s", "min s", "vs baseline", "peak RSS MiB")))
+    old = results[f"the same at {args.baseline} (1.0)"].median
+    print(f"\nAgainst {args.baseline}'s files mode (the 1.1 goal: --diff-base within 1.1×):\n")
+    print(table([(label, f"{results[label].median:.2f}", f"{results[label].median / old:.2f}×",
+                  f"{max(results[label].rss_mib):.0f}")
+                 for label in list(main_cases)[1:4]],
+                ("case", "median s", f"vs {args.baseline}", "peak RSS MiB")))
     scale_rows = []
     for n in (int(x) for x in args.scale.split(",") if x):
         src = big if n == 20000 and args.big else generate(args.work / f"big-{n}", n)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import shutil
 import subprocess
 import sys
@@ -135,6 +136,76 @@ def test_streaming_is_exact_at_every_chunk_boundary(
         for chunk in (1, 2, 7, 64):
             monkeypatch.setattr(coveragepy, "_CHUNK", chunk)
             assert read_report(path) == whole
+
+
+# what the figures are read from; every other member of a file's entry is stepped over unbuilt
+NEEDED = ("executed_lines", "summary", "missing_lines", "executed_branches", "missing_branches")
+TRICKY = ["{", "}", "[", "]", '"', "\\", '\\"}', '{"a": [', "]]}", "\u00e9\u20ac\U0001f600", "\n",
+          ""]
+
+
+def noise(rng: random.Random, depth: int = 0) -> Any:
+    """A JSON value whose strings are full of brackets, braces, quotes and escapes."""
+    kind = rng.randrange(5 if depth < 4 else 3)
+    if kind == 0:
+        return rng.choice(TRICKY) + rng.choice(TRICKY)
+    if kind == 1:
+        return rng.choice([0, -1, 1.5e300, True, None, 7])
+    if kind == 2:
+        return [noise(rng, depth + 1) for _ in range(rng.randrange(5))]
+    return {rng.choice(TRICKY) + str(i): noise(rng, depth + 1) for i in range(rng.randrange(5))}
+
+
+def noisy(entry: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The entry's own members in a random order among regions, contexts and unknown ones."""
+    members = [(key, entry[key]) for key in NEEDED if key in entry]
+    for name in ("functions", "classes", "contexts", "excluded_lines", "x{", 'y"}'):
+        if rng.random() < 0.7:
+            members.insert(rng.randrange(len(members) + 1), (name, noise(rng, 1)))
+    return dict(members)
+
+
+def test_members_the_figures_do_not_use_are_skipped_exactly(
+    sample: Sample, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the skipped members hold (brackets and quotes inside strings, escapes, deep
+    nesting, any layout), the report reads exactly as it does without them, at every chunk size."""
+    data = json.loads((sample.branch.job("a") / "coverage.json").read_text())
+    for entry in data["files"].values():
+        for key in set(entry) - set(NEEDED):
+            del entry[key]
+    plain = tmp_path / "plain" / "coverage.json"
+    plain.parent.mkdir()
+    plain.write_text(json.dumps(data))
+    keep_all = lambda path: True  # noqa: E731 - executed lines too
+    want = read_report(plain, keep=keep_all)
+    assert want.files and all(f.executed_lines is not None for f in want.files.values())
+    rng = random.Random(2026)
+    for case in range(40):
+        hostile = {**data, "files": {name: noisy(entry, rng)
+                                     for name, entry in data["files"].items()}}
+        path = tmp_path / f"noisy{case}" / "coverage.json"
+        path.parent.mkdir()
+        path.write_text(json.dumps(hostile, indent=rng.choice([None, 1, "\t"]),
+                                   ensure_ascii=rng.random() < 0.5), encoding="utf-8")
+        monkeypatch.setattr(coveragepy, "_CHUNK", rng.choice([1, 3, 64, 1 << 20]))
+        got = read_report(path, keep=keep_all)
+        assert (got.files, got.totals, got.branch_kind) == \
+            (want.files, want.totals, want.branch_kind), case
+
+
+@pytest.mark.parametrize("cut", ["functions", "classes", '"x{": {"a": ['])
+def test_a_report_cut_inside_a_skipped_member_is_truncated(
+    sample: Sample, tmp_path: Path, cut: str
+) -> None:
+    text = (sample.branch.job("a") / "coverage.json").read_text()
+    if cut.startswith('"x{'):
+        text = text.replace('"summary"', cut + '"]}, "summary"', 1)
+    at = text.index(cut) + len(cut) + 5
+    path = tmp_path / "coverage.json"
+    path.write_text(text[:at])
+    with pytest.raises(ReportError, match="not valid JSON: truncated"):
+        read_report(path)
 
 
 def test_junit_gz_counts_as_the_plain_file(sample: Sample, tmp_path: Path) -> None:

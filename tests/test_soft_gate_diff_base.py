@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_action
+from conftest import Result, run_action
 from test_coverage_analysis import MODULE
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
@@ -74,3 +74,29 @@ def test_an_unknown_revision_is_an_input_error(tmp_path: Path, workspace: Path) 
 
     assert result.rc == 2
     assert "diff-base" in result.errors[0] and "origin/nope" in result.errors[0]
+
+
+def test_a_new_file_counts_once_git_is_told_of_it(tmp_path: Path, workspace: Path) -> None:
+    """Like `git diff` (and diff-cover), a file git does not track is no change; after
+    `git add --intent-to-add` (the README's advice) all its statements are changed lines."""
+    (workspace / "pkg" / "new.py").write_text("def f():\n    return 1\n")
+    for args in (["run", "--branch", "--source=pkg", "run_a.py"],
+                 ["json", "-o", "a/coverage.json"]):
+        subprocess.run([sys.executable, "-m", "coverage", *args], cwd=workspace, check=True,
+                       capture_output=True)
+    files = json.loads((workspace / "a" / "coverage.json").read_text())["files"]
+    inputs = {"files": "a/coverage.json", "dry-run": "true", "diff-base": "main"}
+
+    before = run_action("coverage-soft-gate", inputs, tmp_path=tmp_path)
+    shutil.rmtree(tmp_path / "file_commands")  # the second run's outputs alone
+    git(workspace, "add", "--intent-to-add", "pkg/new.py")
+    after = run_action("coverage-soft-gate", inputs, tmp_path=tmp_path)
+
+    def changed(result: Result) -> list[str]:
+        return [f["path"] for f in json.loads(result.outputs["report-json"])["patch"]["files"]]
+
+    assert before.rc == after.rc == 0, before.stderr + after.stderr
+    assert changed(before) == ["pkg/mod.py"] and changed(after) == ["pkg/mod.py", "pkg/new.py"]
+    added = files["pkg/new.py"]["summary"]["num_statements"]
+    assert added and int(after.outputs["patch-statements"]) == \
+        int(before.outputs["patch-statements"]) + added
