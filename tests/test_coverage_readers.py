@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from ci_toolkit.coverage import (
     ReportError,
     TestCounts,
     Totals,
+    cobertura,
     coveragepy,
     detect_format,
     read_job,
@@ -208,6 +210,61 @@ def test_a_report_cut_inside_a_skipped_member_is_truncated(
         read_report(path)
 
 
+def cobertura_variants(xml: str) -> dict[str, str]:
+    """The same coverage written as other producers write it (gcovr, istanbul, coverlet,
+    Java): what a reader must not count, and layouts it must unite."""
+    classes = re.findall(r"<class .*?</class>|<class [^>]*/>", xml, re.S)
+    lines = re.compile(r"<lines>(.*?)</lines>", re.S)
+
+    def with_methods(cls: str) -> str:  # copies of the lines under <methods>, hits flipped
+        found = lines.search(cls)
+        body = (found[1] if found else "").replace('hits="0"', 'hits="X"')
+        body = body.replace('hits="1"', 'hits="0"').replace('hits="X"', 'hits="7"')
+        return cls.replace("<methods/>", f'<methods><method name="m"><lines>{body}</lines>'
+                                         "</method></methods>")
+
+    def halves(cls: str) -> tuple[str, str]:  # one file as two <class> elements
+        found = lines.search(cls)
+        rows = re.findall(r"<line .*?/>", found[1] if found else "", re.S)
+        first, second = "".join(rows[: len(rows) // 2]), "".join(rows[len(rows) // 2:])
+        head = cls[: cls.index(">") + 1].replace(" />", ">")
+        return (f"{head}<lines>{first}</lines></class>", f"{head}<lines>{second}</lines></class>")
+
+    split = [halves(cls) for cls in classes]
+    head, rest = xml.split("<classes>", 1)
+    head, tail = head + "<classes>", rest[rest.index("</classes>"):]
+    return {
+        "methods": head + "".join(map(with_methods, classes)) + tail,
+        "split, not consecutive": head + "".join(a for a, _ in split) + "".join(
+            b for _, b in split) + tail,
+        "one line, comments, CDATA, a bare DOCTYPE": xml.replace("\n", "").replace(
+            "<sources>", '<!-- x --><?pi y?><sources>').replace(
+            "<?xml version=\"1.0\" ?>", "<?xml version=\"1.0\" ?><!DOCTYPE coverage SYSTEM "
+            "\"http://127.0.0.1:9/coverage-04.dtd\">").replace(
+            "<source>", "<source><![CDATA[]]>", 1),
+    }
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_cobertura_layouts_read_as_coverage_py_wrote_them(
+    sample: Sample, tmp_path: Path, mode: str
+) -> None:
+    """Lines under <methods> are copies, not counted; a file in several <class> elements,
+    consecutive or not, is one file; layout, comments and a DOCTYPE (never fetched) change
+    nothing. The judge is the report coverage.py wrote, read as it is."""
+    original = getattr(sample, mode).job("a") / "coverage.xml"
+    want = read_report(original)
+    assert want.totals.statements and any("/" in p for p in want.files)  # sources were joined
+    for name, xml in cobertura_variants(original.read_text()).items():
+        path = tmp_path / name.replace(" ", "-").replace(",", "") / "coverage.xml"
+        path.parent.mkdir()
+        path.write_text(xml)
+        got = read_report(path)
+        assert xml != original.read_text()
+        assert (got.files, got.totals, got.branch_kind) == \
+            (want.files, want.totals, want.branch_kind), name
+
+
 def test_junit_gz_counts_as_the_plain_file(sample: Sample, tmp_path: Path) -> None:
     path = tmp_path / "pytest-report.xml.gz"
     path.write_bytes(gzip.compress(sample.branch.report("b", "pytest-report.xml")))
@@ -279,6 +336,12 @@ EXTERNAL = """<?xml version="1.0"?>
         ("coverage.json", b'{"meta": {}, "files": {"\xff": 1}}', "not UTF-8"),
         ("coverage.xml", b'<?xml version="1.0"?><coverage><packages><package>', "not valid XML"),
         ("coverage.xml", BILLION_LAUGHS.encode(), "refused unsafe XML"),
+        ("coverage.xml", b'<!DOCTYPE coverage [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+         b"<coverage><sources><source>&x;</source></sources></coverage>", "refused unsafe XML"),
+        ("coverage.xml", b'<!DOCTYPE coverage [<!ENTITY % p SYSTEM "http://127.0.0.1:9/p"> %p;]>'
+         b"<coverage/>", "refused unsafe XML"),
+        ("coverage.xml", b"<coverage><packages><package><classes><class filename='a.py'><lines>"
+         b"<line number='1' hits='1'/></lines>", "not valid XML"),
         ("coverage.xml", b'<coverage><packages><package><classes><class filename="a.py">'
          b'<lines><line number="x" hits="1"/></lines></class></classes></package></packages>'
          b"</coverage>", "not a Cobertura report"),
@@ -300,6 +363,27 @@ def test_bad_reports_raise_report_error(
         read_report(path)
     assert reason in info.value.reason
     assert info.value.path == str(path) and str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("xml", [
+    BILLION_LAUGHS,
+    '<!DOCTYPE coverage [<!ENTITY x SYSTEM "file:///etc/passwd">]><coverage>&x;</coverage>',
+    '<!DOCTYPE coverage [<!ENTITY % p SYSTEM "http://127.0.0.1:9/p"> %p;]><coverage/>',
+    '<!DOCTYPE coverage [<!NOTATION n SYSTEM "n"><!ENTITY u SYSTEM "u" NDATA n>]><coverage/>',
+])  # fmt: skip
+def test_the_cobertura_reader_alone_refuses_entities(tmp_path: Path, xml: str) -> None:
+    """Its own parser refuses what defusedxml refuses, not only the format sniffing before it."""
+    path = tmp_path / "coverage.xml"
+    path.write_text(xml)
+    with pytest.raises(ReportError, match="refused unsafe XML"):
+        cobertura.read_cobertura(path)
+
+
+def test_the_cobertura_reader_alone_checks_the_root(tmp_path: Path) -> None:
+    path = tmp_path / "coverage.xml"
+    path.write_text("<class filename='a.py'><lines><line number='1' hits='1'/></lines></class>")
+    with pytest.raises(ReportError, match=r"not a Cobertura report \(root <class>\)"):
+        cobertura.read_cobertura(path)
 
 
 def test_truncated_real_reports(sample: Sample, tmp_path: Path) -> None:

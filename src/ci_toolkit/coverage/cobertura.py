@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from array import array
 from pathlib import Path
-from xml.etree.ElementTree import Element
 
 from .model import (
     COBERTURA_ARC,
@@ -20,7 +19,7 @@ from .model import (
     branch_line,
     join_source,
 )
-from .xmlstream import iter_elements
+from .xmlstream import parse_with
 
 FORMAT: Format = "cobertura"
 _CONDITION = re.compile(r"\((\d+)/(\d+)\)")
@@ -38,7 +37,7 @@ class _FileLines:
         self.missing_arcs: set[int] = set()
         self.arcs_known = True
 
-    def add(self, line: Element) -> None:
+    def add(self, line: dict[str, str]) -> None:
         get = line.get
         number = int(get("number", "0"))
         self.hits[number] = self.hits.get(number, False) or get("hits", "0") != "0"
@@ -124,41 +123,63 @@ class _Collector:
 def read_cobertura(path: Path, job: str = "", keep: Keep | None = None) -> JobReport:
     report = JobReport(job=job, source_path=str(path), format=FORMAT)
     collector = _Collector(report, keep)
+    reader = _Reader(path, collector)
     try:
-        root = _read_classes(path, collector)
+        parse_with(path, reader.start, reader.end, reader.text)
     except ValueError as exc:  # a line number that is not a number: the producer's fault
         raise ReportError(path, f"not a Cobertura report ({exc})") from None
-    if root is None:
-        raise ReportError(path, "empty XML")
     collector.flush()
     _finish(report)
     return report
 
 
-def _read_classes(path: Path, collector: _Collector) -> Element | None:
-    """Feed every <class> to the collector; the root element, or None for an empty file."""
-    sources: list[str] = []
-    root: Element | None = None
-    for event, elem in iter_elements(path, events=("start", "end")):
-        if root is None:
-            root = elem
-            if elem.tag != "coverage":
-                raise ReportError(path, f"not a Cobertura report (root <{elem.tag}>)")
-        if event == "start":
-            continue
-        tag = elem.tag
-        if tag == "class":
-            lines = collector.lines_for(
-                join_source(sources[0] if sources else "", elem.get("filename", ""))
-            )
-            for line in elem.iterfind("lines/line"):  # not the copies under <methods>
-                lines.add(line)
-            elem.clear()
-        elif tag == "package":
-            root.clear()  # drop the emptied classes too
+class _Reader:
+    """expat's callbacks: each <class>'s own lines (not the copies under <methods>) go to the
+    collector as their tags start; nothing else is kept."""
+
+    def __init__(self, path: Path, collector: _Collector) -> None:
+        self.path = path
+        self.collector = collector
+        self.root = ""
+        self.sources: list[str] = []
+        self.source: list[str] | None = None  # the text of an open <source>
+        self.lines: _FileLines | None = None  # the open <class>'s
+        self.where = _OUTSIDE  # where in a <class> the parser is
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if tag == "line":
+            if self.where is _LINES:
+                self.lines.add(attrs)  # type: ignore[union-attr]
+        elif tag == "lines" or tag == "methods":
+            if self.where is _CLASS:
+                self.where = _LINES if tag == "lines" else _METHODS
+        elif tag == "class":
+            self.lines = self.collector.lines_for(
+                join_source(self.sources[0] if self.sources else "", attrs.get("filename", "")))
+            self.where = _CLASS
         elif tag == "source":
-            sources.append((elem.text or "").strip())
-    return root
+            self.source = []
+        if not self.root:
+            if tag != "coverage":
+                raise ReportError(self.path, f"not a Cobertura report (root <{tag}>)")
+            self.root = tag
+
+    def end(self, tag: str) -> None:
+        if tag == "lines" or tag == "methods":
+            if self.where is (_LINES if tag == "lines" else _METHODS):
+                self.where = _CLASS
+        elif tag == "class":
+            self.lines, self.where = None, _OUTSIDE
+        elif tag == "source" and self.source is not None:
+            self.sources.append("".join(self.source).strip())
+            self.source = None
+
+    def text(self, data: str) -> None:
+        if self.source is not None:
+            self.source.append(data)
+
+
+_OUTSIDE, _CLASS, _LINES, _METHODS = "outside", "class", "lines", "methods"
 
 
 def _finish(report: JobReport) -> None:
