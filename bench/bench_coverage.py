@@ -181,7 +181,7 @@ def main() -> None:
         "the same with --diff-base (2,000 changed files)": [*cli, "--diff-base", base_rev],
         "read_job + summarize, 2 jobs (coverage.json)": [PY, "-c", READ_JOBS, *map(str, jobs)],
         "ET.parse coverage.xml (baseline)": [PY, "-c", ET_PARSE, str(big / "coverage.xml")],
-        "read_report coverage.xml (defusedxml)": [PY, "-c", READ_ONE, str(big / "coverage.xml")],
+        "read_report coverage.xml (streamed)": [PY, "-c", READ_ONE, str(big / "coverage.xml")],
     }
     results = bench_cli(main_cases, args.runs, cwd=args.work)  # `--files` is relative
     base = {"json": results[next(iter(main_cases))].median}
