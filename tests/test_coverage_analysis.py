@@ -126,30 +126,36 @@ def never():
 """
 
 
-def _coverage(cwd: Path, *args: str) -> None:
+def run_coverage(cwd: Path, *args: str) -> None:
+    """One coverage.py command (`run`, `json`, `combine`, ...) in `cwd`."""
     subprocess.run(
         [sys.executable, "-m", "coverage", *args], cwd=cwd, check=True, capture_output=True
     )
+
+
+def write_package(root: Path, module: str = MODULE) -> None:
+    """`pkg/` under `root`: an empty `__init__.py` and `mod.py` holding `module`."""
+    (root / "pkg").mkdir(parents=True, exist_ok=True)
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "mod.py").write_text(module)
 
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, float | int]]:
     """Two 'jobs' measured by coverage.py, and what `coverage combine` says of their union."""
     root = tmp_path_factory.mktemp("proj")
-    (root / "pkg").mkdir()
-    (root / "pkg" / "__init__.py").write_text("")
-    (root / "pkg" / "mod.py").write_text(MODULE)
+    write_package(root)
     (root / "run_a.py").write_text("from pkg.mod import sign, evens\nsign(1)\nevens(False)\n")
     (root / "run_b.py").write_text("from pkg.mod import sign, evens\nsign(-1)\nevens(True)\n")
     (root / "run_c.py").write_text("import pkg.mod\n")  # runs no function body
     for job in ("a", "b", "c"):
         data = f"--data-file=.coverage.{job}"
-        _coverage(root, "run", "--branch", "--source=pkg", data, f"run_{job}.py")
-        _coverage(root, "json", data, "-o", f"{job}/coverage.json")
-        _coverage(root, "xml", data, "-o", f"{job}/coverage.xml")
-        _coverage(root, "lcov", data, "-o", f"{job}/lcov.info")
-    _coverage(root, "combine", "--keep", ".coverage.a", ".coverage.b")
-    _coverage(root, "json", "-o", "combined.json")
+        run_coverage(root, "run", "--branch", "--source=pkg", data, f"run_{job}.py")
+        run_coverage(root, "json", data, "-o", f"{job}/coverage.json")
+        run_coverage(root, "xml", data, "-o", f"{job}/coverage.xml")
+        run_coverage(root, "lcov", data, "-o", f"{job}/lcov.info")
+    run_coverage(root, "combine", "--keep", ".coverage.a", ".coverage.b")
+    run_coverage(root, "json", "-o", "combined.json")
     return root, json.loads((root / "combined.json").read_text())["totals"]
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import Result, run_action
-from test_coverage_analysis import MODULE
+from test_coverage_analysis import MODULE, run_coverage, write_package
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 BEFORE = "\n".join(MODULE.splitlines()[:7]) + "\n"  # sign() only: the change adds the rest
@@ -28,19 +27,20 @@ def git(cwd: Path, *args: str) -> str:
 def workspace(tmp_path: Path) -> Path:
     """A checkout whose working tree adds evens() and never() to main, measured by one job."""
     root = tmp_path / "workspace"
-    (root / "pkg").mkdir(parents=True)
-    (root / "pkg" / "__init__.py").write_text("")
-    (root / "pkg" / "mod.py").write_text(BEFORE)
+    write_package(root, BEFORE)
     git(root, "init", "-q")
     git(root, "add", ".")
     git(root, "commit", "-q", "-m", "base")
-    (root / "pkg" / "mod.py").write_text(MODULE)  # not committed yet: before pushing
+    write_package(root)  # not committed yet: before pushing
     (root / "run_a.py").write_text("from pkg.mod import sign, evens\nsign(1)\nevens(False)\n")
-    for args in (["run", "--branch", "--source=pkg", "run_a.py"],
-                 ["json", "-o", "a/coverage.json"]):
-        subprocess.run([sys.executable, "-m", "coverage", *args], cwd=root, check=True,
-                       capture_output=True)
+    measure(root)
     return root
+
+
+def measure(root: Path) -> None:
+    """The one job: run_a.py under coverage.py, its report in a/coverage.json."""
+    run_coverage(root, "run", "--branch", "--source=pkg", "run_a.py")
+    run_coverage(root, "json", "-o", "a/coverage.json")
 
 
 def test_diff_base_gives_patch_coverage_locally(tmp_path: Path, workspace: Path) -> None:
@@ -80,10 +80,7 @@ def test_a_new_file_counts_once_git_is_told_of_it(tmp_path: Path, workspace: Pat
     """Like `git diff` (and diff-cover), a file git does not track is no change; after
     `git add --intent-to-add` (the README's advice) all its statements are changed lines."""
     (workspace / "pkg" / "new.py").write_text("def f():\n    return 1\n")
-    for args in (["run", "--branch", "--source=pkg", "run_a.py"],
-                 ["json", "-o", "a/coverage.json"]):
-        subprocess.run([sys.executable, "-m", "coverage", *args], cwd=workspace, check=True,
-                       capture_output=True)
+    measure(workspace)
     files = json.loads((workspace / "a" / "coverage.json").read_text())["files"]
     inputs = {"files": "a/coverage.json", "dry-run": "true", "diff-base": "main"}
 

@@ -18,7 +18,7 @@ import pytest
 from ci_toolkit.github.issues import marker
 from ci_toolkit.softgate import history
 from conftest import Result
-from test_coverage_analysis import MODULE, _coverage
+from test_coverage_analysis import MODULE, run_coverage, write_package
 from test_soft_gate_support import LABEL, MARK, RUN_ID, TITLE, one_warning, pr_event, run_gate
 
 PR_MARK = marker("coverage-soft-gate-pr", TITLE)
@@ -39,19 +39,17 @@ class Measured:
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory: pytest.TempPathFactory) -> Measured:
     root = tmp_path_factory.mktemp("sample")
-    (root / "pkg").mkdir()
-    (root / "pkg" / "__init__.py").write_text("")
-    (root / "pkg" / "mod.py").write_text(MODULE)
+    write_package(root)
     (root / "run_a.py").write_text("from pkg.mod import sign, evens\nsign(1)\nevens(False)\n")
     (root / "run_b.py").write_text("from pkg.mod import sign\nsign(-1)\n")
     reports = {}
     for job in ("a", "b"):
         data = f"--data-file=.coverage.{job}"
-        _coverage(root, "run", "--branch", "--source=pkg", data, f"run_{job}.py")
-        _coverage(root, "json", data, "-o", f"{job}.json")
+        run_coverage(root, "run", "--branch", "--source=pkg", data, f"run_{job}.py")
+        run_coverage(root, "json", data, "-o", f"{job}.json")
         reports[job] = (root / f"{job}.json").read_bytes()
-    _coverage(root, "combine", "--keep", ".coverage.a", ".coverage.b")
-    _coverage(root, "json", "-o", "combined.json")
+    run_coverage(root, "combine", "--keep", ".coverage.a", ".coverage.b")
+    run_coverage(root, "json", "-o", "combined.json")
     entry = json.loads((root / "combined.json").read_text())["files"]["pkg/mod.py"]
     return Measured(reports, set(entry["executed_lines"]),
                     set(entry["executed_lines"]) | set(entry["missing_lines"]))
