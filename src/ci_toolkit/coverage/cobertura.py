@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from array import array
 from pathlib import Path
+from typing import Literal
 
 from .model import (
     COBERTURA_ARC,
@@ -133,6 +134,9 @@ def read_cobertura(path: Path, job: str = "", keep: Keep | None = None) -> JobRe
     return report
 
 
+_Where = Literal["", "class", "lines", "methods"]  # in a <class>: itself or its open child
+
+
 class _Reader:
     """expat's callbacks: each <class>'s own lines (not the copies under <methods>) go to the
     collector as their tags start; nothing else is kept."""
@@ -144,19 +148,19 @@ class _Reader:
         self.sources: list[str] = []
         self.source: list[str] | None = None  # the text of an open <source>
         self.lines: _FileLines | None = None  # the open <class>'s
-        self.where = _OUTSIDE  # where in a <class> the parser is
+        self.where: _Where = ""
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         if tag == "line":
-            if self.where is _LINES:
-                self.lines.add(attrs)  # type: ignore[union-attr]
-        elif tag == "lines" or tag == "methods":
-            if self.where is _CLASS:
-                self.where = _LINES if tag == "lines" else _METHODS
+            if self.where == "lines" and self.lines is not None:
+                self.lines.add(attrs)
+        elif tag in ("lines", "methods"):
+            if self.where == "class":
+                self.where = "lines" if tag == "lines" else "methods"
         elif tag == "class":
             self.lines = self.collector.lines_for(
                 join_source(self.sources[0] if self.sources else "", attrs.get("filename", "")))
-            self.where = _CLASS
+            self.where = "class"
         elif tag == "source":
             self.source = []
         if not self.root:
@@ -165,11 +169,10 @@ class _Reader:
             self.root = tag
 
     def end(self, tag: str) -> None:
-        if tag == "lines" or tag == "methods":
-            if self.where is (_LINES if tag == "lines" else _METHODS):
-                self.where = _CLASS
+        if tag == self.where and tag in ("lines", "methods"):
+            self.where = "class"
         elif tag == "class":
-            self.lines, self.where = None, _OUTSIDE
+            self.lines, self.where = None, ""
         elif tag == "source" and self.source is not None:
             self.sources.append("".join(self.source).strip())
             self.source = None
@@ -177,9 +180,6 @@ class _Reader:
     def text(self, data: str) -> None:
         if self.source is not None:
             self.source.append(data)
-
-
-_OUTSIDE, _CLASS, _LINES, _METHODS = "outside", "class", "lines", "methods"
 
 
 def _finish(report: JobReport) -> None:
