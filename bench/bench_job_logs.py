@@ -26,8 +26,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_github import FakeGitHub  # noqa: E402
 from joblog_samples import failing_job  # noqa: E402
+
+from fake_github import FakeGitHub  # noqa: E402
 
 RUN = 4242
 CLI = Path(sys.executable).parent / "ci-toolkit"

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ci_toolkit.audit import audit_files, shell
+from ci_toolkit.workflow_audit.audit import audit_files, shell
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "workflow-corpus" / "cases"
 

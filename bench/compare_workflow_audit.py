@@ -20,7 +20,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from ci_toolkit.audit import audit_files
+from ci_toolkit.workflow_audit.audit import audit_files
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "workflow-corpus"
 LABELS = ("vulnerable-runs-pr-code", "persists-credentials", "safe")

@@ -60,11 +60,11 @@ def test_the_index_has_a_row_per_action_and_names_real_files() -> None:
         assert f"[{action}/](../{action}/)" == folder
         module = action.replace("-", "_")
         assert command == "none" or command == (
-            f"[{module}.py](../src/ci_toolkit/commands/{module}.py)"), action
+            f"[{module}/command.py](../src/ci_toolkit/{module}/command.py)"), action
         for name in spans(logic):
             assert (ROOT / "src" / "ci_toolkit" / name.split(" ")[0]).exists(), (action, name)
         for pattern in spans(tests):
-            assert list((ROOT / "tests").glob(pattern)), (action, pattern)
+            assert list((ROOT / "tests").rglob(pattern)), (action, pattern)
 
 
 def test_the_index_names_operations_the_fake_serves_and_githubkit_knows() -> None:

@@ -17,21 +17,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_audit_action import VULNERABLE, workspace
+from test_soft_gate_support import coverage_json
 
-from ci_toolkit import gate
-from ci_toolkit.commands import ci_gate
+from ci_toolkit.ci_gate import command as ci_gate
+from ci_toolkit.ci_gate import decision as gate
 from ci_toolkit.coverage import read_job, summarize
+from ci_toolkit.coverage_soft_gate import report
+from ci_toolkit.coverage_soft_gate.history import Point
+from ci_toolkit.coverage_soft_gate.origin import Run
+from ci_toolkit.coverage_soft_gate.report import Report
 from ci_toolkit.joblist import Job, jobs_table
 from ci_toolkit.markdown import Message
-from ci_toolkit.softgate import report
-from ci_toolkit.softgate.history import Point
-from ci_toolkit.softgate.origin import Run
-from ci_toolkit.softgate.report import Report
 from conftest import run_action, webhook
 from fake_github import FakeGitHub
 from rendered import HOSTILE, Page, render, seen
-from test_audit_action import VULNERABLE, workspace
-from test_soft_gate_support import coverage_json
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

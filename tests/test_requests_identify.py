@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_soft_gate_support import add_run, run_gate, sample_report
 
 from ci_toolkit import __version__
 from conftest import run_action
-from test_soft_gate_support import add_run, run_gate, sample_report
 
 EXPECTED = {
     "User-Agent": f"ci-toolkit/{__version__}",

@@ -46,7 +46,7 @@ def test_only_the_marker_skips_for_the_absence_of_shared() -> None:
     """../shared is reached through conftest.shared() (it fails in an unmarked test) alone:
     no test module builds a path to it or skips on its own."""
     reaching = re.compile(r"\bSHARED\b|/\s*[\"']shared[\"']|skip\([^)]*shared")
-    found = [path.name for path in sorted((ROOT / "tests").glob("*.py"))
+    found = [path.name for path in sorted((ROOT / "tests").rglob("*.py"))
              if path.name not in ("conftest.py", Path(__file__).name)
              and reaching.search(path.read_text())]
     assert found == []
@@ -63,11 +63,13 @@ def test_the_inventory_tells_action_tests_from_others(inventory: list[dict[str, 
                         and "run_action(" not in inspect.getsource(f)]
     assert through_a_helper
     by_id = {t["id"]: t for t in inventory}
-    assert all(by_id[f"tests/test_draft_toggle.py::{name}"]["runs_an_action"]
-               for name in through_a_helper if f"tests/test_draft_toggle.py::{name}" in by_id)
-    assert True in flagged("test_soft_gate_action.py")
+    module = "tests/draft_toggle/test_draft_toggle.py"
+    assert all(by_id[f"{module}::{name}"]["runs_an_action"]
+               for name in through_a_helper if f"{module}::{name}" in by_id)
+    assert True in flagged("coverage_soft_gate/test_soft_gate_action.py")
     assert flagged("test_markdown.py") == {False}
-    assert any(t["shared"] for t in inventory if t["id"].startswith("tests/test_audit_corpus.py"))
+    assert any(t["shared"] for t in inventory
+               if t["id"].startswith("tests/workflow_audit/test_audit_corpus.py"))
 
 
 def test_an_unmarked_test_cannot_reach_shared() -> None:

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 import yaml
+from test_soft_gate_support import coverage_json
 
 from ci_toolkit.cli import COMMANDS, _command_parser, load
 from conftest import ROOT, Result, run_action, webhook
 from fake_github import FakeGitHub
-from test_soft_gate_support import coverage_json
 
 PIPX = re.compile(r"^pipx run --spec ci-toolkit==(\S+) ci-toolkit ([a-z-]+)(.*)$")
 DOCKER_COMMANDS = sorted(c for c in COMMANDS if c != "ci-gate")  # ci-gate: composite

@@ -1,6 +1,6 @@
 """`ci-toolkit <command> [--input-name VALUE ...]`: the Docker entry point and the local CLI.
 
-Each command is a module in `ci_toolkit.commands` that declares `INPUTS`, `SOFT` and `run()`.
+Each command is `ci_toolkit.<command>.command`, a module that declares `INPUTS`, `SOFT` and `run()`.
 Modules are imported only when their command runs, so `--version` imports no PyGithub.
 """
 
@@ -30,7 +30,7 @@ EXIT_INPUT_ERROR = 2
 
 
 def load(command: str) -> ModuleType:
-    return importlib.import_module(f"ci_toolkit.commands.{command.replace('-', '_')}")
+    return importlib.import_module(f"ci_toolkit.{command.replace('-', '_')}.command")
 
 
 def _top_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,58 @@
+"""ci-gate: one required check for a whole run, decided from `toJSON(needs)`. No token needed."""
+
+from __future__ import annotations
+
+from ci_toolkit.ci_gate import decision as gate
+from ci_toolkit.markdown import code, escape, table
+from ci_toolkit.runtime import Input, InputError, Runtime
+
+INPUTS = (
+    Input("needs"),
+    Input("allowed-failures"),
+    Input("allowed-skips"),
+)
+SOFT = False  # a gate exists to fail
+
+
+def run(rt: Runtime) -> int:
+    needs = _needs(rt)
+    allowed_failures = rt.inputs.items("allowed-failures")
+    allowed_skips = rt.inputs.items("allowed-skips")
+    for name, names in (("allowed-failures", allowed_failures), ("allowed-skips", allowed_skips)):
+        unknown = gate.strangers(needs, names)
+        if unknown:
+            raise InputError(name, f"names jobs that are not in `needs`: {', '.join(unknown)} "
+                             f"(the needs are: {', '.join(needs) or 'none'})")
+    verdicts = gate.decide(needs, allowed_failures, allowed_skips)
+    ok = gate.passed(verdicts)
+    failed = [v.job for v in verdicts if not v.ok]
+    rt.outputs.set("result", "success" if ok else "failure")
+    rt.outputs.set("failed", failed)
+    rt.summary.write(render(verdicts, ok))
+    if not verdicts:
+        rt.log.error("`needs` is empty: this job must `needs:` the jobs it gates.")
+    elif not ok:
+        rt.log.error(f"Jobs that did not pass their policy: {', '.join(failed)}")
+    else:
+        rt.log.info(f"All {len(verdicts)} needed jobs passed their policy.")
+    return 0 if ok else 1
+
+
+def _needs(rt: Runtime) -> dict[str, str]:
+    text = rt.inputs.text("needs")
+    if not text:
+        raise InputError("needs", "is required: pass ${{ toJSON(needs) }}")
+    try:
+        return gate.parse_needs(text)
+    except gate.NeedsError as exc:
+        raise InputError("needs", str(exc)) from None
+
+
+def render(verdicts: list[gate.Verdict], ok: bool) -> str:
+    if not verdicts:
+        return ("### ❌ CI gate: failure\n\n`needs` is empty, so nothing was checked. Give this "
+                "job `needs:` and `if: always()`.")
+    head = "### ✅ CI gate: success" if ok else "### ❌ CI gate: failure"
+    rows = [[code(v.job), escape(v.result or "(none)"),
+             v.policy.value, "✅ ok" if v.ok else "❌ fails the gate"] for v in verdicts]
+    return head + "\n\n" + table(["Job", "Result", "Policy", "Verdict"], rows)

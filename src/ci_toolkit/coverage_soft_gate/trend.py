@@ -1,0 +1,62 @@
+"""The trend of the kept totals: a Mermaid chart for the issue body, a sparkline for comments.
+
+The body is read on GitHub, which renders Mermaid `xychart-beta`; comments also go out as
+notification e-mails, which show raw text, so they get one line of Unicode bars instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from ci_toolkit.coverage_soft_gate.history import Point
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float]) -> str:
+    """One bar per value, scaled between the lowest and the highest (flat: all middle bars)."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    if high - low < 0.005:  # equal at the 2 decimals we show
+        return BARS[3] * len(values)
+    top = len(BARS) - 1
+    return "".join(BARS[round((v - low) / (high - low) * top)] for v in values)
+
+
+def headline(points: Sequence[Point]) -> str:
+    """`▃▅▆█ average 80.10% → 82.40% (+2.30) over the last 4 runs`, or a first-run note."""
+    if not points:
+        return ""
+    last = points[-1]
+    if len(points) == 1:
+        return f"Trend: first recorded run, average {last.average:.2f}%."
+    values = [p.average for p in points]
+    change = last.average - points[0].average
+    return (f"Trend: {sparkline(values)} average {points[0].average:.2f}% → {last.average:.2f}% "
+            f"({change:+.2f}) over the last {len(points)} runs.")
+
+
+def chart(points: Sequence[Point]) -> str:
+    """A Mermaid `xychart-beta` of combined, average and worst per run, oldest first."""
+    if len(points) < 2:
+        return ""
+    series = [("average", [p.average for p in points]), ("worst", [p.worst for p in points])]
+    combined = [p.combined for p in points]
+    if all(c is not None for c in combined):
+        series.insert(0, ("combined", [c for c in combined if c is not None]))
+    low = min(v for _, values in series for v in values)
+    floor = max(0, math.floor(low / 5) * 5 - 5)  # a little room below the lowest line
+    labels = ", ".join(f'"{p.sha[:7] or p.run_id}"' for p in points)
+    lines = [
+        "```mermaid",
+        "xychart-beta",
+        f'    title "Coverage % over the last {len(points)} default-branch runs"',
+        f"    x-axis [{labels}]",
+        f'    y-axis "coverage %" {floor} --> 100',
+        *(f"    line [{', '.join(f'{v:.2f}' for v in values)}]" for _, values in series),
+        "```",
+    ]
+    names = ", ".join(name for name, _ in series)
+    return "\n".join(lines) + f"\n\nLines, in drawing order: {names} (Mermaid draws no legend)."

@@ -1,0 +1,134 @@
+"""draft-toggle: the agent lane's draft-or-ready toggle, in two lanes.
+
+- An issue gets the trigger label: open a branch and a pull request for it (draft or ready),
+  with labels, reviewers and the command comment, each once.
+- An agent opened (or reopened, or changed the draft state of) its own pull request: set the
+  pull request's draft state to the toggle, unless a person just changed it by hand.
+
+An operation: exit 1 when it could not be done, after saying what was done. The decisions are
+`decision` (pure); the requests `remote`, imported only once the inputs are good and the
+event asks for work.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ci_toolkit.draft_toggle.decision import (
+    DRAFT_ENV,
+    Kickoff,
+    Operation,
+    Options,
+    Outcome,
+    Skip,
+    Toggle,
+    lane,
+    resolve_draft,
+)
+from ci_toolkit.markdown import callout, escape
+from ci_toolkit.runtime import Input, InputError, Runtime, parse_bool
+
+INPUTS = (
+    Input("github-token", secret=True),
+    Input("trigger-label", "agent:codex"),
+    Input("draft", ""),
+    Input("branch-prefix", "codex/issue-"),
+    Input("command", ""),
+    Input("agent-authors", ""),
+    Input("labels", ""),
+    Input("reviewers", ""),
+)
+SOFT = False
+_BAD_REF = re.compile(r"[\s~^:?*\[\\\x00-\x1f\x7f]|\.\.|@\{|//|^[/.-]|/\.|\.lock(/|$)")
+# A GitHub login (managed users carry `_shortcode`), an App's with `[bot]`.
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})(?:\[bot\])?")
+LABEL_LIMIT = 50  # characters GitHub accepts in a label name
+
+
+
+def run(rt: Runtime) -> int:
+    options = read_options(rt)
+    if options.draft.warning:
+        rt.log.warning(options.draft.warning)
+    choice = lane(rt.context.event_name, rt.context.event, options.label, options.agent_authors)
+    if isinstance(choice, Skip):
+        return skipped(rt, Outcome(draft=options.draft.value), choice.why)
+    from ci_toolkit.draft_toggle import remote as side  # PyGithub only when there is work
+
+    outcome = Outcome(draft=options.draft.value)
+    try:
+        if isinstance(choice, Kickoff):
+            outcome.branch = f"{options.prefix}{choice.issue}"
+            side.Kickoff(rt, options, choice.issue, outcome).run()
+        elif isinstance(choice, Toggle):
+            side.toggle(rt, choice.number, options.draft.value, outcome)
+    except side.Skipped as why_not:
+        return skipped(rt, outcome, str(why_not), warn=True)
+    except Exception as exc:
+        from ci_toolkit.github import explain
+
+        message = str(exc) if isinstance(exc, side.Failed) else explain(exc, outcome.doing,
+                                                                        outcome.permission)
+        outcome.operation = ""  # the step failed: `operation` says so by being empty
+        finish(rt, outcome, failed=message)  # first say what was done, then why it stopped
+        rt.log.error(message)
+        return 1
+    finish(rt, outcome)
+    return 0
+
+
+# --- inputs
+
+
+def read_options(rt: Runtime) -> Options:
+    label = rt.inputs.text("trigger-label")
+    if not label:
+        raise InputError("trigger-label", "must name the label that starts the agent")
+    prefix = rt.inputs.text("branch-prefix")
+    if _BAD_REF.search(f"{prefix}1"):
+        raise InputError("branch-prefix", f"{prefix!r} does not make a valid branch name")
+    given = rt.inputs.text("draft")
+    draft = resolve_draft(parse_bool("draft", given) if given else None,
+                          rt.context.env.get(DRAFT_ENV, ""))
+    labels = tuple(rt.inputs.items("labels"))
+    for name in labels:
+        if len(name) > LABEL_LIMIT:
+            raise InputError("labels", f"{name[:60]!r} is longer than the {LABEL_LIMIT} "
+                                       "characters GitHub allows in a label name")
+    return Options(label, draft, prefix, rt.inputs.raw("command").strip(),
+                   _logins(rt, "agent-authors"), labels, _logins(rt, "reviewers"))
+
+
+def _logins(rt: Runtime, name: str) -> tuple[str, ...]:
+    logins = tuple(dict.fromkeys(item.lstrip("@") for item in rt.inputs.items(name)))
+    for login in logins:
+        if not _LOGIN.fullmatch(login):
+            raise InputError(name, f"{login!r} is not a GitHub login (comma-separated logins, "
+                                   "e.g. `Copilot, devin-ai-integration[bot]`)")
+    return logins
+
+
+# --- outputs
+
+
+def skipped(rt: Runtime, outcome: Outcome, why: str, *, warn: bool = False) -> int:
+    outcome.operation = Operation.SKIPPED
+    (rt.log.warning if warn else rt.log.info)(f"draft-toggle skipped: {why}.")
+    finish(rt, outcome)
+    return 0
+
+
+def finish(rt: Runtime, outcome: Outcome, failed: str = "") -> None:
+    rt.outputs.set("pr-number", outcome.pr_number or "")
+    rt.outputs.set("pr-url", outcome.pr_url)
+    rt.outputs.set("branch", outcome.branch)
+    rt.outputs.set("draft", "true" if outcome.draft else "false")
+    rt.outputs.set("operation", outcome.operation)
+    for step in outcome.done:
+        rt.log.info(f"draft-toggle: {step}")
+    if outcome.operation == Operation.SKIPPED:
+        return
+    lines = [f"- {step}" for step in outcome.done] or ["- nothing was done"]
+    if failed:
+        lines.append("\n" + callout("caution", escape(failed)))
+    rt.summary.write("### draft-toggle\n\n" + "\n".join(lines))

@@ -1,0 +1,275 @@
+"""draft-toggle's GitHub side: the kick-off (branch, bootstrap commit, pull request, labels,
+reviewers, command comment, each found before it is made) and the draft state of an agent's
+pull request (GraphQL: REST cannot change it).
+
+The decisions are `ci_toolkit.draft_toggle.decision`; this module only reads and writes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from github import GithubException
+from github.GitRef import GitRef
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+
+from ci_toolkit.draft_toggle.decision import (
+    Operation,
+    Options,
+    Outcome,
+    command_text,
+    missing,
+    toggle_operation,
+)
+from ci_toolkit.github.client import connect_repository, create_once, explain, graphql
+from ci_toolkit.github.issues import marker
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT, code, escape, truncate
+from ci_toolkit.runtime import Runtime
+
+SETTING = ('Settings → Actions → General → Workflow permissions → "Allow GitHub Actions to '
+           'create and approve pull requests"')
+# markPullRequestReadyForReview refuses an installation token without `contents: write`
+# (cli/cli#8910), although the change is to the pull request.
+TOGGLE_PERMISSION = "pull-requests: write` and `contents: write"
+MUTATIONS = {True: "convertPullRequestToDraft", False: "markPullRequestReadyForReview"}
+
+
+class Skipped(Exception):
+    """Nothing to do for a reason the user should see (a closed issue or pull request)."""
+
+
+class Failed(Exception):
+    """The operation could not be completed; the message says why and what to change."""
+
+
+# --- agents' own pull requests
+
+
+def toggle(rt: Runtime, number: int, draft: bool, outcome: Outcome) -> None:
+    """Set pull request `number`'s draft state to `draft`: one GET, and a mutation if needed."""
+    outcome.step(f"read pull request #{number}", "pull-requests: read")
+    pull = connect_repository(rt).get_pull(number)  # now, not the payload: it may be stale
+    found(outcome, pull)
+    outcome.branch = pull.head.ref
+    if pull.state != "open":
+        raise Skipped(f"pull request #{number} is {pull.state}; its draft state was left")
+    operation = toggle_operation(bool(pull.draft), draft)
+    outcome.operation = operation
+    if operation is Operation.UNCHANGED:
+        outcome.done.append(f"pull request #{number} is already "
+                            f"{'a draft' if draft else 'ready for review'}")
+        return
+    name = MUTATIONS[draft]
+    doing = "turn pull request #{n} into a draft" if draft else \
+        "mark pull request #{n} ready for review"
+    outcome.step(doing.format(n=number), TOGGLE_PERMISSION)
+    outcome.draft = set_draft(rt, pull, name)
+    outcome.done.append(f"{'turned' if draft else 'marked'} pull request #{number} "
+                        f"{'into a draft' if draft else 'ready for review'}")
+
+
+def found(outcome: Outcome, pull: PullRequest) -> None:
+    outcome.pr_number, outcome.pr_url, outcome.draft = pull.number, pull.html_url, bool(pull.draft)
+
+
+def set_draft(rt: Runtime, pull: PullRequest, mutation: str) -> bool:
+    """Run `mutation` on the pull request; the draft state GitHub answers with."""
+    query = (f"mutation($input: {mutation[0].upper()}{mutation[1:]}Input!) "
+             f"{{ {mutation}(input: $input) {{ pullRequest {{ number isDraft }} }} }}")
+    data = graphql(pull.requester, mutation, query,
+                   {"input": {"pullRequestId": pull.node_id}}, url=rt.context.graphql_url)
+    answer = (data.get(mutation) or {}).get("pullRequest") or {}
+    return bool(answer.get("isDraft"))
+
+
+# --- the kick-off
+
+
+class Kickoff:
+    """Branch, bootstrap commit, pull request, labels, reviewers and command comment."""
+
+    def __init__(self, rt: Runtime, options: Options, issue: int, outcome: Outcome) -> None:
+        self.rt, self.want, self.issue, self.out = rt, options, issue, outcome
+        self.repo: Repository
+        self.title = ""
+        self.base = ""
+
+    def run(self) -> None:
+        number = self.issue
+        self.out.step(f"read issue #{number}", "issues: read")
+        self.repo = connect_repository(self.rt)
+        issue = self.repo.get_issue(number)
+        if issue.state != "open":
+            raise Skipped(f"issue #{number} is {issue.state}; nothing was opened for it")
+        self.title = issue.title
+        self.base = self.rt.context.default_branch or self.repo.default_branch
+        self.out.step("look for an open pull request", "pull-requests: read")
+        pull = self.find_pull()
+        if pull is not None:
+            self.out.operation = Operation.REUSED
+            self.out.done.append(f"found the open pull request #{pull.number}")
+        else:
+            self.out.step(f"create the branch {self.out.branch!r}", "contents: write")
+            self.ensure_branch()
+            self.out.step("open the pull request", "pull-requests: write")
+            pull = self.open_pull()
+            self.out.operation = Operation.CREATED
+        found(self.out, pull)
+        fresh = self.out.operation == Operation.CREATED  # nothing on it yet: nothing to read
+        self.add_labels(pull, fresh)
+        self.request_reviews(pull, fresh)
+        self.post_command(pull, fresh)
+
+    # branch
+
+    def ensure_branch(self) -> None:
+        base_sha = self.ref_sha(self.base)
+        if base_sha is None:
+            raise Failed(f"the default branch {self.base!r} was not found")
+        head = self.ref(self.out.branch)
+        if head is None:
+            self.create_branch(base_sha)
+        elif head.object.sha == base_sha:  # a PR needs a commit its base lacks
+            head.edit(self.bootstrap(base_sha))  # a fast-forward: never forced
+            self.out.done.append(f"added an empty bootstrap commit to `{self.out.branch}`")
+        else:
+            self.out.done.append(f"found the branch `{self.out.branch}`")
+
+    def ref(self, branch: str) -> GitRef | None:
+        """The branch's ref, read now (a lazy ref would PATCH the wrong URL), or None."""
+        found = self.repo.get_git_ref(f"heads/{branch}")
+        try:
+            found.object  # noqa: B018 - completes the lazy object: one GET
+        except GithubException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return found
+
+    def ref_sha(self, branch: str) -> str | None:
+        found = self.ref(branch)
+        return str(found.object.sha) if found else None
+
+    def create_branch(self, base_sha: str) -> None:
+        # A ref made at the base head has no commit the base lacks: commit first, then point
+        # the new ref at that commit.
+        commit = self.bootstrap(base_sha)
+        ref = f"refs/heads/{self.out.branch}"
+
+        def made() -> GitRef | None:
+            found = self.ref(self.out.branch)
+            return found if found and found.object.sha == commit else None
+
+        create_once(lambda: self.repo.create_git_ref(ref, commit), made)
+        self.out.done.append(f"created the branch `{self.out.branch}` from `{self.base}` with "
+                             "an empty bootstrap commit")
+
+    def bootstrap(self, parent_sha: str) -> str:
+        """An empty commit (the parent's tree) on top of `parent_sha`, through the Git Data API."""
+        number = self.issue
+        parent = self.repo.get_git_commit(parent_sha)
+        message = (f"Start work on #{number}: {self.title}"[:72] +
+                   f"\n\nEmpty commit so that a pull request can be opened for issue "
+                   f"#{number} (ci-toolkit draft-toggle).")
+        return str(self.repo.create_git_commit(message, parent.tree, [parent]).sha)
+
+    # pull request
+
+    def find_pull(self) -> PullRequest | None:
+        owner = self.rt.context.repository.split("/")[0]
+        pulls = self.repo.get_pulls(state="open", head=f"{owner}:{self.out.branch}")
+        return next(iter(pulls), None)
+
+    def open_pull(self) -> PullRequest:
+        try:
+            return self.create_pull(self.want.draft.value)
+        except GithubException as exc:
+            if _says(exc, "not permitted to create or approve pull requests"):
+                raise Failed(f"GitHub Actions may not create pull requests in "
+                             f"{self.rt.context.repository}: allow it under {SETTING} (or use "
+                             f"a GitHub App token).") from exc
+            if exc.status == 422 and _says(exc, "no commits between"):
+                return self.after_bootstrap()
+            unsupported = exc.status == 422 and _says(exc, "draft pull requests")
+            if not (self.want.draft.value and unsupported):
+                raise
+        self.rt.log.warning("Draft pull requests are not supported in this repository; "
+                            "opening a ready pull request instead.")
+        return self.create_pull(False)
+
+    def after_bootstrap(self) -> PullRequest:
+        """The branch holds nothing its base lacks (e.g. made earlier at an older base head)."""
+        head = self.ref(self.out.branch)
+        if head is None:
+            raise Failed(f"the branch {self.out.branch!r} disappeared while opening the PR")
+        head.edit(self.bootstrap(head.object.sha))
+        self.out.done.append(f"added an empty bootstrap commit to `{self.out.branch}`")
+        return self.create_pull(self.want.draft.value)
+
+    def create_pull(self, draft: bool) -> PullRequest:
+        number = self.issue
+        body = (f"Closes #{number}\n\nOpened for #{number} "
+                f"({escape(self.title)}) by ci-toolkit draft-toggle when the "
+                f"{code(self.want.label, in_table=False)} label was added.")
+        pull = create_once(lambda: self.repo.create_pull(
+            self.base, self.out.branch, title=self.title[:256] or f"Issue #{number}",
+            body=body, draft=draft), self.find_pull)
+        self.out.done.append(f"opened {'draft ' if pull.draft else ''}pull request #{pull.number}")
+        return pull
+
+    # labels, reviewers, the command comment: each added once
+
+    def add_labels(self, pull: PullRequest, fresh: bool) -> None:
+        wanted = missing(self.want.labels, [] if fresh else [lb.name for lb in pull.labels])
+        if not wanted:
+            return
+        self.out.step(f"label #{pull.number}", "pull-requests: write")
+        # Adding a label that is already there changes nothing: a retry cannot duplicate.
+        create_once(lambda: pull.add_to_labels(*wanted), lambda: None)
+        self.out.done.append(f"labelled #{pull.number}: {', '.join(wanted)}")
+
+    def request_reviews(self, pull: PullRequest, fresh: bool) -> None:
+        asked: list[str] = []
+        if not fresh and self.want.reviewers:
+            # Asked before: still requested, or has reviewed (a review ends the request).
+            asked = [user.login for user in pull.requested_reviewers]
+            asked += [review.user.login for review in pull.get_reviews() if review.user]
+        wanted = missing(self.want.reviewers, asked)
+        if not wanted:
+            return
+        self.out.step(f"request reviews on #{pull.number}", "pull-requests: write")
+        try:
+            create_once(lambda: pull.create_review_request(reviewers=wanted), lambda: None)
+        except GithubException as exc:
+            if exc.status == 422:  # not a collaborator, the author, ...: named, with the input
+                raise Failed(explain(exc, f"request reviews on #{pull.number} from "
+                                          f"{', '.join(wanted)} (input `reviewers`)")) from exc
+            raise
+        self.out.done.append(f"requested reviews on #{pull.number} from {', '.join(wanted)}")
+
+    def post_command(self, pull: PullRequest, fresh: bool) -> None:
+        if not self.want.command:
+            return
+        self.out.step(f"post the command on #{pull.number}", "issues: write")
+        mark = marker("draft-toggle-command", str(self.issue))
+
+        def find() -> Any:
+            return next((c for c in pull.get_issue_comments() if mark in (c.body or "")), None)
+
+        # A pull request opened seconds ago holds no comment of ours: no need to list them.
+        if not fresh and find() is not None:
+            self.out.done.append("the command was already posted")
+            return
+        text = command_text(self.want.command, self.issue, pull.number)
+        body = truncate(text, ISSUE_BODY_LIMIT - len(mark) - 2,
+                        "The command was cut to GitHub's comment size limit.") + "\n\n" + mark
+        create_once(lambda: pull.create_issue_comment(body), find)
+        self.out.done.append(f"posted the command on #{pull.number}")
+
+
+def _says(exc: GithubException, text: str) -> bool:
+    """Whether GitHub's answer mentions `text`, at the top level or in `errors`."""
+    return text.lower() in json.dumps(exc.data).lower()
+

@@ -1,0 +1,200 @@
+"""job-logs: every job of a run, failures first, with why they failed. Soft: never fails the job.
+
+The table is `joblist.jobs_table`, the same one the coverage soft gate puts in its report: a
+count line, failed jobs first, durations, the first failed step linked to its log line. For the
+first 10 failed jobs (`excerpt-lines` > 0) one log download each gives the lines that explain
+the failure; with `pr-comment`, the same goes into ONE comment on the pull request, edited in
+place on later runs. Every fault after the inputs is a `::warning::` and exit 0.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
+
+from ci_toolkit.job_logs import report
+from ci_toolkit.job_logs.report import MAX_QUOTED, Quoted
+from ci_toolkit.joblist import (
+    ATTEMPTS,
+    DEFAULT_TITLE,
+    Attempts,
+    Job,
+    clocks_wrong,
+    failed_step,
+    is_failed,
+    is_pending,
+    jobs_table,
+    ordered,
+)
+from ci_toolkit.markdown import callout, heading, prose, size
+from ci_toolkit.runtime import Input, Runtime
+
+if TYPE_CHECKING:
+    from ci_toolkit.job_logs.remote import Remote
+
+INPUTS = (
+    Input("github-token", secret=True),
+    Input("title", DEFAULT_TITLE),
+    Input("filter", "latest"),
+    Input("exclude"),
+    Input("summary", "true", boolean=True),
+    Input("run-id"),
+    Input("excerpt-lines", "20"),
+    Input("pr-comment", "false", boolean=True),
+)
+SOFT = True
+PERMISSION = "actions: read"
+KIND = "job-logs"
+MAX_EXCERPT_LINES = 200  # more is a log, not an excerpt
+# GitHub allows 1 MB of outputs per job: the two big ones share half of it, leaving room for
+# the other steps' outputs.
+OUTPUT_LIMIT = 256 * 1024
+SUMMARY_SLACK = 1024  # bytes kept free in the summary for the blank lines Summary.write adds
+
+
+@dataclass(frozen=True)
+class Options:
+    title: str
+    attempts: Attempts
+    exclude: list[str]
+    summary: bool
+    run_id: int | None
+    excerpt_lines: int
+    pr_comment: bool
+
+
+def run(rt: Runtime) -> int:
+    options = _options(rt)
+    remote, jobs = _fetch(rt, options)
+    if remote is None or jobs is None:
+        return 0
+    now = datetime.now(UTC)
+    jobs = [job for job in jobs if not any(fnmatchcase(job.name, g) for g in options.exclude)]
+    _warn_clocks(rt, jobs)
+    title = options.title or None
+    rt.outputs.set("table", jobs_table(jobs, title=title, limit=OUTPUT_LIMIT, now=now))
+    rt.outputs.set("jobs", _jobs_json(rt, jobs, now))
+    rt.outputs.set("failed", sum(is_failed(job) for job in jobs))
+    rt.outputs.set("pending", sum(is_pending(job) for job in jobs))
+    rt.outputs.set("total", len(jobs))
+    quoted = _quote(rt, remote, jobs, options.excerpt_lines)
+    if options.summary:
+        # Cut here, by whole rows and whole excerpts with a note, before Summary.write must cut.
+        room = max(0, rt.summary.room() - SUMMARY_SLACK)
+        rt.summary.write(report.summary(jobs, quoted, title=title, limit=room, now=now))
+    if options.pr_comment:
+        _comment(rt, remote, options, report.comment(
+            jobs, quoted, title=title, run_url=rt.context.run_url(options.run_id), now=now))
+    return 0
+
+
+def _options(rt: Runtime) -> Options:
+    """Every input, checked before any request: a typo is exit 2 even when GitHub is down."""
+    run_id = rt.inputs.run_id()
+    return Options(
+        title=rt.inputs.text("title"),
+        attempts=rt.inputs.choice("filter", ATTEMPTS),
+        exclude=rt.inputs.lines("exclude"),
+        summary=rt.inputs.flag("summary"),
+        run_id=run_id if run_id is not None else rt.context.run_id,
+        excerpt_lines=rt.inputs.integer("excerpt-lines", 0, MAX_EXCERPT_LINES),
+        pr_comment=rt.inputs.flag("pr-comment"),
+    )
+
+
+def _fetch(rt: Runtime, options: Options) -> tuple[Remote | None, list[Job] | None]:
+    """The run's jobs; on any fault a warning (also in the summary) and None."""
+    repository, run_id = rt.context.repository, options.run_id
+    if not repository or run_id is None:
+        _give_up(rt, "Could not list the jobs: GITHUB_REPOSITORY and a run id "
+                 "(GITHUB_RUN_ID or the `run-id` input) are needed.", options)
+        return None, None
+    # Imported here: PyGithub is only loaded once the inputs are known to be good.
+    from ci_toolkit.github import explain
+    from ci_toolkit.github.jobs import IncompleteJobs
+    from ci_toolkit.job_logs.remote import Remote
+
+    remote = Remote.connect(rt.token(), rt.context.api_url, repository)
+    try:
+        return remote, remote.jobs(run_id, options.attempts)
+    except IncompleteJobs as exc:
+        rt.log.warning(f"The job list of run {run_id} may be incomplete: {exc}.")
+        return remote, exc.jobs
+    except Exception as exc:  # soft: any fault is a warning, never a failed job
+        _give_up(rt, explain(exc, f"list the jobs of run {run_id}", PERMISSION), options)
+        return None, None
+
+
+def _give_up(rt: Runtime, message: str, options: Options) -> None:
+    rt.log.warning(message)
+    rt.outputs.set("table", "")
+    if options.summary:
+        # The message may quote GitHub's answer (or a proxy's HTML page): outside text.
+        warning = callout("warning", prose(rt.log.scrub(message)))
+        rt.summary.write(f"{heading(options.title)}\n\n{warning}" if options.title else warning)
+
+
+def _warn_clocks(rt: Runtime, jobs: list[Job]) -> None:
+    for job in jobs:
+        if clocks_wrong(job.started_at, job.completed_at):
+            rt.log.warning(f"Job {job.name!r}: GitHub gives it an end ({job.completed_at:%H:%M:%S})"
+                           f" before its start ({job.started_at:%H:%M:%S}), so no duration is "
+                           "shown for it.")
+        step = failed_step(job)
+        if step and clocks_wrong(step.started_at, step.completed_at):
+            rt.log.warning(f"Job {job.name!r}: its failed step {step.number} ends before it "
+                           "starts, so its log lines are found by the first error line instead.")
+
+
+def _quote(rt: Runtime, remote: Remote, jobs: list[Job], lines: int) -> list[Quoted]:
+    """One log download for each of the first 10 failed jobs (none when `lines` is 0)."""
+    if lines == 0:
+        return []
+    failed = [job for job in ordered(jobs) if is_failed(job)]
+    if len(failed) > MAX_QUOTED:
+        rt.log.info(f"{len(failed)} jobs failed: the logs of the first {MAX_QUOTED} are quoted.")
+    quoted = []
+    for job in failed[:MAX_QUOTED]:
+        found = remote.excerpt(job, lines)
+        if found.missing:
+            rt.log.warning(f"No log excerpt for job {job.name!r}: {found.missing}.")
+        scrubbed = [rt.log.scrub(line) for line in found.lines]  # GitHub masks; so do we
+        quoted.append(Quoted(job, replace(found, lines=scrubbed)))
+    return quoted
+
+
+def _comment(rt: Runtime, remote: Remote, options: Options, body: str) -> None:
+    """ONE comment on the run's pull request, edited in place; a refusal is a warning."""
+    from ci_toolkit.github.comments import CommentError, pull_request_number
+    from ci_toolkit.github.issues import marker
+
+    number = pull_request_number(rt.context.event)
+    if number is None:
+        rt.log.info("`pr-comment`: this run's event is not about a pull request; no comment.")
+        return
+    workflow = rt.context.env.get("GITHUB_WORKFLOW", "")
+    mark = marker(KIND, f"{workflow}:{options.title}")
+    try:
+        posted = remote.comment(number, mark, body)
+    except CommentError as exc:
+        rt.log.warning(str(exc))
+        return
+    rt.outputs.set("pr-comment-url", posted.url)
+
+
+def _jobs_json(rt: Runtime, jobs: list[Job], now: datetime) -> str:
+    """The `jobs` output; cut from the end (with a warning) if it would pass OUTPUT_LIMIT."""
+    items = report.jobs_json(jobs, now)
+    text = json.dumps(items, ensure_ascii=False)
+    kept = len(items)
+    while size(text, "bytes") > OUTPUT_LIMIT and kept > 0:
+        kept = kept * 3 // 4  # a few rounds at most, even for very long job names
+        text = json.dumps(items[:kept], ensure_ascii=False)
+    if kept < len(items):
+        rt.log.warning(f"The `jobs` output holds the first {kept} of {len(items)} jobs: GitHub "
+                       "limits a job's outputs to 1 MB.")
+    return text
+

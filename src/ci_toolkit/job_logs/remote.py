@@ -1,0 +1,75 @@
+"""job-logs' GitHub side: the run's jobs, a failed job's log excerpt, the pull-request comment.
+
+The command imports this module only once its inputs are known to be good, so a typo costs no
+PyGithub import. `excerpt` never raises: a log that cannot be had becomes an excerpt that says
+why it is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from github import Github, GithubException
+
+from ci_toolkit.github import connect, downloads, explain, repository
+from ci_toolkit.github.comments import PostedComment, upsert_comment
+from ci_toolkit.github.jobs import fetch_jobs, job_log
+from ci_toolkit.job_logs.excerpts import Excerpt, Window, decoded_lines, find
+from ci_toolkit.joblist import Attempts, Job, failed_step
+from ci_toolkit.markdown import Message
+
+PERMISSION = "actions: read"
+
+
+@dataclass
+class Remote:
+    """One repository of one GitHub, reached with the step's token."""
+
+    gh: Github
+    full_name: str
+
+    @classmethod
+    def connect(cls, token: str, api_url: str, full_name: str) -> Remote:
+        return cls(connect(token, api_url), full_name)
+
+    def jobs(self, run_id: int, attempts: Attempts) -> list[Job]:
+        """Every job of the run (raises; `IncompleteJobs` carries the ones listed)."""
+        return fetch_jobs(self.gh, self.full_name, run_id, attempts=attempts)
+
+    def excerpt(self, job: Job, lines: int) -> Excerpt:
+        """The failing step's last `lines` lines up to its first error, or why there are none."""
+        if not job.steps:
+            return Excerpt(missing="GitHub lists no steps for this job (it may never have "
+                           "started on a runner), so there is no failing step to quote")
+        step = failed_step(job)
+        window = Window.of(step.started_at, step.completed_at) if step else None
+        try:
+            with job_log(self.gh, self.full_name, job.id) as chunks:
+                try:
+                    return find(decoded_lines(chunks), window, lines)
+                except downloads.Retryable as exc:  # after the first bytes: not retried
+                    return Excerpt(missing=Message("the log could not be read to the end: {}",
+                                                   str(exc)))
+        except Exception as exc:  # soft: every fault is a reason, never a failed step
+            return Excerpt(missing=log_fault(exc))
+
+    def comment(self, number: int, mark: str, body: str) -> PostedComment:
+        """Our one comment on pull request `number`, edited in place (raises CommentError)."""
+        return upsert_comment(repository(self.gh, self.full_name), number, mark, body)
+
+
+def log_fault(exc: BaseException) -> str:
+    """Why a job's log could not be read, in words a user can act on."""
+    if downloads.gone(exc):
+        return ("its log is gone (410): GitHub deletes logs after the repository's retention "
+                "period")
+    if isinstance(exc, GithubException) and exc.status == 404:
+        return f"its log was not found (404); the token needs `{PERMISSION}`"
+    if isinstance(exc, downloads.NoRedirect):
+        return "GitHub answered without a redirect to the log"
+    if isinstance(exc, downloads.StorageRefused):
+        return Message("the log could not be downloaded: {}", str(exc).rstrip("."))
+    if isinstance(exc, downloads.Retryable):
+        return Message("the log could not be downloaded: {}, {} times", str(exc),
+                       downloads.ATTEMPTS)
+    return Message("{}", explain(exc, "download its log", PERMISSION).rstrip("."))

@@ -1,2 +1,0 @@
-"""The coverage soft gate's own parts: the tracking issue, its hidden history, the trend and
-the report. The command (`ci_toolkit.commands.coverage_soft_gate`) wires them together."""
