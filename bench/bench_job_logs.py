@@ -110,7 +110,7 @@ def naive_rss(fake: Any) -> float:
 
 def high_level_requests(jobs: int) -> int:
     """The same listing through PyGithub's objects: repository, run, then the pages."""
-    from ci_toolkit.github import connect
+    from ci_toolkit.github.client import connect
 
     with FakeGitHub() as fake:
         seed(fake, jobs, 1)

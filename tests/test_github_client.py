@@ -23,11 +23,10 @@ from ci_toolkit.github.client import (
 from ci_toolkit.github.issues import (
     MissingLabels,
     ensure_labels,
-    marker,
     open_issues,
     with_marker,
 )
-from ci_toolkit.markdown import prose
+from ci_toolkit.markdown import marker, prose
 from rendered import render
 
 SECONDARY = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes "

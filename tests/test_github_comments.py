@@ -12,11 +12,10 @@ from ci_toolkit.github.comments import (
     CommentError,
     PostedComment,
     find_comment,
-    pull_request_number,
     upsert_comment,
 )
-from ci_toolkit.github.issues import marker
-from ci_toolkit.markdown import ISSUE_BODY_LIMIT
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT, marker
+from ci_toolkit.runtime import pull_request_number
 
 MARK = marker("test-comment", "key")
 COMMENTS = "/repos/octo-org/octo-repo/issues/1/comments"

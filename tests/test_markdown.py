@@ -140,3 +140,19 @@ def test_message_keeps_our_markdown_and_escapes_only_the_parts() -> None:
 def test_units_and_kinds_are_closed_sets() -> None:
     with pytest.raises(ValueError, match="unit must be 'chars' or 'bytes', not 'char'"):
         size("x", "char")  # type: ignore[arg-type]
+
+
+def test_the_one_fence_builder_holds_any_backticks_and_names_its_language() -> None:
+    from ci_toolkit.markdown import fenced
+
+    lines = ["```", "a ```` run", "end"]
+    page = render(fenced(lines, "text"))
+    assert page.codes == ["```\na ```` run\nend\n"]
+    assert fenced(["x"], "mermaid").startswith("```mermaid\n")
+
+
+def test_the_marker_is_hidden_and_keyed() -> None:
+    from ci_toolkit.markdown import marker
+
+    assert marker("k", "a") == marker("k", " a ") != marker("k", "b")
+    assert render(f"{marker('k', 'a')}\n\ntext").text.strip() == "text"

@@ -195,3 +195,23 @@ def test_summary_without_a_log_stays_quiet_and_stops_trying(tmp_path: Path) -> N
     summary.write("one")
     summary.write("two")
     assert summary.failed and summary.written == ["one", "two"]
+
+
+def test_capped_json_shortens_until_it_fits_and_says_nothing_fits_when_it_cannot() -> None:
+    import json
+
+    from ci_toolkit.runtime import capped_json
+
+    items = [{"name": "ü" * 10} for _ in range(100)]
+
+    def halve(data: list[object]) -> bool:
+        if len(data) <= 1:
+            return False
+        del data[len(data) // 2:]
+        return True
+
+    text = capped_json(items, 300, halve)
+    assert len(text.encode()) <= 300 < len(json.dumps([{"name": "ü" * 10}] * 100).encode())
+    assert json.loads(text) == items and 1 < len(items) < 100
+    assert capped_json([{"x": "y" * 50}], 10, halve) == ""
+    assert capped_json({"a": 1}, 100, halve) == '{"a":1}'

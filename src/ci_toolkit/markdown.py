@@ -9,6 +9,7 @@ outside text shows exactly as given, with no element, link or mention it did not
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
@@ -95,6 +96,21 @@ class Message(str):
 def prose(text: object) -> str:
     """A `Message` as its Markdown; any other text as outside text, escaped."""
     return text.markdown if isinstance(text, Message) else escape(text)
+
+
+def marker(kind: str, key: str) -> str:
+    """A hidden HTML comment that finds "our" issue or comment again, keyed on `key`."""
+    digest = hashlib.sha256(key.strip().encode("utf-8")).hexdigest()[:16]
+    return f"<!-- ci-toolkit:{kind}:{digest} -->"
+
+
+def fenced(lines: Iterable[str], info: str = "") -> str:
+    """A fenced code block holding `lines` exactly: its backtick fence is longer than any run of
+    backticks inside, so no line can close it (`info`: the language, e.g. `text`, `mermaid`)."""
+    lines = list(lines)
+    longest = max((len(run) for line in lines for run in _TICKS.findall(line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n" + "\n".join(lines) + f"\n{fence}"
 
 
 def link(text: object, url: str | None) -> str:

@@ -11,15 +11,17 @@ import os
 import re
 import sys
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from ci_toolkit.markdown import SUMMARY_LIMIT, truncate
+from ci_toolkit.markdown import SUMMARY_LIMIT, Unit, size, truncate
 
 C = TypeVar("C", bound=str)
+J = TypeVar("J")
+Warn = Callable[[str], None]  # how a remote or a reader reports what it could not do
 Level = Literal["notice", "warning", "error"]  # the runner's annotation levels
 
 TRUE = frozenset({"true", "1", "yes"})
@@ -135,6 +137,26 @@ class Inputs:
         return list(dict.fromkeys(p.strip() for p in parts if p.strip()))
 
 
+def pull_request_number(event: Mapping[str, Any]) -> int | None:
+    """The pull request this run's event is about, from the payload; None when there is none.
+
+    `pull_request*` events carry `pull_request`; an `issue_comment` on a pull request carries
+    an `issue` with a `pull_request` key. (A `workflow_run` follow-up finds its pull request
+    through the API: forks leave `workflow_run.pull_requests` empty.)
+    """
+    pull = event.get("pull_request")
+    if isinstance(pull, Mapping) and _whole(pull.get("number")):
+        return int(pull["number"])
+    issue = event.get("issue")
+    if isinstance(issue, Mapping) and issue.get("pull_request") and _whole(issue.get("number")):
+        return int(issue["number"])
+    return None
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def _is_whole_number(value: str) -> bool:
     # ASCII only: str.isdigit() also accepts "²", which int() refuses.
     return value.isascii() and value.isdigit()
@@ -225,6 +247,23 @@ class Outputs:
         delimiter = f"ghadelimiter_{uuid.uuid4()}"
         with open(self._path, "a", encoding="utf-8") as handle:
             handle.write(f"{name}<<{delimiter}\n{text}\n{delimiter}\n")
+
+
+def capped_json(data: J, limit: int, shorten: Callable[[J], bool], *,
+                unit: Unit = "bytes") -> str:
+    """`data` as compact JSON within `limit` (GitHub keeps 1 MB of a job's outputs): while it is
+    longer, `shorten` cuts `data` in place (the least useful part first) and says whether it
+    could. "" when nothing fits."""
+    text = _json(data)
+    while size(text, unit) > limit:
+        if not shorten(data):
+            return ""
+        text = _json(data)
+    return text
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 class Summary:

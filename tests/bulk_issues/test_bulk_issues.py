@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from ci_toolkit.bulk_issues import command as bulk_issues
-from ci_toolkit.github.issues import marker
-from ci_toolkit.markdown import ISSUE_BODY_LIMIT
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT, marker
 from conftest import ROOT, run_action
 from rendered import render
 from test_workflows import tool

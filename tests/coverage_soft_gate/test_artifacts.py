@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from github import Github
 
+from ci_toolkit.coverage_soft_gate import artifacts
 from ci_toolkit.coverage_soft_gate.artifacts import (
     MAX_BYTES_ENV,
     Artifact,
@@ -23,7 +24,6 @@ from ci_toolkit.coverage_soft_gate.artifacts import (
     max_unpacked_bytes,
     safe_name,
 )
-from ci_toolkit.coverage_soft_gate import artifacts
 from ci_toolkit.github import client
 from ci_toolkit.github.client import connect
 

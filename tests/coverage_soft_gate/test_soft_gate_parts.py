@@ -148,3 +148,16 @@ def test_a_job_with_a_broken_junit_file_is_counted_with_a_warning(tmp_path: Path
                               warnings.append)
     assert [job.job for job in jobs] == ["leg"] and jobs[0].tests is None
     assert len(warnings) == 1 and "test counts left out" in warnings[0]
+
+
+def test_one_rule_names_the_same_file_for_the_patch_and_for_what_the_reader_keeps() -> None:
+    from ci_toolkit.coverage_soft_gate.patch import ChangedFile, KeepChanged, SamePath
+
+    same = SamePath(["src/pkg/a.py", "/w/repo/src/pkg/b.py", "c.py"])
+    assert same.matches("src/pkg/a.py") == ["src/pkg/a.py"]
+    assert same.matches("pkg/a.py") == ["src/pkg/a.py"]  # a report relative to src/
+    assert same.matches("src/pkg/b.py") == ["/w/repo/src/pkg/b.py"]  # an absolute report path
+    assert same.matches("lib/c.py") == ["c.py"] and same.matches("xsrc/pkg/a.py") == []
+    keep = KeepChanged([ChangedFile("src/pkg/a.py", (1,)), ChangedFile("img.png", None)])
+    assert keep("/w/src/pkg/a.py") and keep("pkg/a.py") and not keep("img.png")
+    assert "pkg/a.py" in same and "d.py" not in same

@@ -17,7 +17,7 @@ import pytest
 from test_soft_gate_support import LABEL, MARK, RUN_ID, TITLE, one_warning, pr_event, run_gate
 
 from ci_toolkit.coverage_soft_gate import history
-from ci_toolkit.github.issues import marker
+from ci_toolkit.markdown import marker
 from conftest import Result
 from test_coverage_analysis import MODULE, run_coverage, write_package
 

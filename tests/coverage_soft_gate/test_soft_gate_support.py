@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ci_toolkit.github.issues import marker
+from ci_toolkit.markdown import marker
 from conftest import SAMPLE_JOBS, Result, run_action, sample_coverage, webhook
 
 TITLE = "Increase test coverage (soft gate)"

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from ci_toolkit.draft_toggle.decision import AGENT_ACTIONS
-from ci_toolkit.github.issues import marker
+from ci_toolkit.markdown import marker
 from conftest import ROOT, Result, run_action, webhook, webhook_names
 from fake_github import FakeGitHub
 

@@ -15,9 +15,9 @@ from ci_toolkit.job_logs.excerpts import (
     block,
     clean,
     decoded_lines,
-    fence_for,
     find,
 )
+from ci_toolkit.markdown import fenced
 from rendered import render
 
 TESTS = ["============ test session starts ============", "collected 3 items",
@@ -121,7 +121,7 @@ def test_a_line_without_end_costs_only_the_cap() -> None:
 
 def test_the_fence_cannot_be_closed_by_the_logs_backticks() -> None:
     quoted = ["```", "a ```` run", "end"]
-    assert fence_for(quoted) == "`````" and fence_for(["plain"]) == "```"
+    assert fenced(quoted).startswith("`````\n") and fenced(["plain"]).startswith("```\n")
     page = render(block(quoted, "The last 3 lines"))
     assert page.codes == ["```\na ```` run\nend\n"]
     assert "details" in page.elements and "pre" in page.elements

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from joblog_samples import failing_job
 
-from ci_toolkit.github import connect
+from ci_toolkit.github.client import connect
 from ci_toolkit.github.jobs import IncompleteJobs, fetch_jobs
 from conftest import run_action, webhook
 from rendered import render

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ci_toolkit.autofix_guard.decision import BranchCommit, Identity, by_bot, decide, decide_streak
+from ci_toolkit.github.permissions import Permission
 from ci_toolkit.markdown import callout, escape, prose
 from ci_toolkit.runtime import Input, InputError, Runtime
 
@@ -89,9 +90,9 @@ def _options(rt: Runtime) -> Options:
 
 
 def _read_failed(rt: Runtime, exc: Exception, doing: str, decided: str = "") -> int:
-    from ci_toolkit.github import explain
+    from ci_toolkit.github.client import explain
 
-    message = explain(exc, doing, "contents: read")
+    message = explain(exc, doing, Permission.CONTENTS_READ)
     rt.log.warning(f"{message} Not skipping.")
     rt.summary.write("### autofix-guard\n\n" +
                      callout("warning", f"{prose(message)} Not skipping."))
@@ -140,7 +141,7 @@ def _from_push(event: dict[str, Any]) -> Commit:
 
 
 def _from_api(rt: Runtime, sha: str, source: str) -> Commit:
-    from ci_toolkit.github import connect_repository  # PyGithub only when the API is needed
+    from ci_toolkit.github.client import connect_repository  # PyGithub only when needed
 
     found = connect_repository(rt).get_commit(sha)  # GET /repos/{o}/{r}/commits/{sha}
     return Commit(found.sha, found.commit.message or "", source, _api_identities(found))
@@ -151,7 +152,7 @@ def branch_commits(rt: Runtime, head: str, count: int) -> list[BranchCommit]:
     which holds only what one push brought): one request, `GET .../commits?sha=`."""
     from itertools import islice
 
-    from ci_toolkit.github import connect_repository
+    from ci_toolkit.github.client import connect_repository
 
     listed = connect_repository(rt).get_commits(sha=head)  # per_page 100: one page
     return [BranchCommit(c.sha, c.commit.message or "", tuple(_api_identities(c)))

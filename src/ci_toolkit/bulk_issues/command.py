@@ -38,7 +38,9 @@ from ci_toolkit.github.client import (
     explain,
     retry_rate_limited,
 )
-from ci_toolkit.github.issues import MissingLabels, ensure_labels, marker, open_issues, with_marker
+from ci_toolkit.github.issues import MissingLabels, ensure_labels, open_issues, with_marker
+from ci_toolkit.github.permissions import Permission, spelled
+from ci_toolkit.markdown import marker
 from ci_toolkit.runtime import Input, InputError, Runtime
 
 INPUTS = (
@@ -53,7 +55,8 @@ INPUTS = (
 SOFT = False
 
 KIND = "bulk-issues"
-PERMISSION = "issues: write"
+PERMISSION = Permission.ISSUES_WRITE
+READ = Permission.ISSUES_READ
 OnExisting = Literal["skip", "update", "create"]
 ON_EXISTING: tuple[OnExisting, ...] = ("skip", "update", "create")
 Decision = Literal["create", "skip", "update", "unchanged"]
@@ -104,9 +107,10 @@ def run(rt: Runtime) -> int:
         return _dry_run(rt, plan, on_existing, create_labels)
     WAITS.allow_operation_wait(OPERATION_WAIT)
     if not rt.token():
-        raise InputError("github-token", "is empty; this action needs a token with "
-                                         f"`{PERMISSION}` (the default `${{{{ github.token }}}}` "
-                                         "has it when the job grants it under `permissions:`).")
+        raise InputError("github-token", f"is empty; this action needs a token with "
+                                         f"{spelled(PERMISSION)} (the default "
+                                         "`${{ github.token }}` has it when the job grants it "
+                                         "under `permissions:`).")
     try:
         outcomes = _apply(rt, _repository(rt), plan, on_existing, create_labels)
     except Stop as exc:
@@ -219,7 +223,7 @@ def _apply(rt: Runtime, repo: Repository, plan: list[Planned], on_existing: OnEx
     try:
         issues = open_issues(repo)
     except GITHUB_ERRORS as exc:
-        raise Stop(explain(exc, "list the open issues", "issues: read") + " Nothing was created: "
+        raise Stop(explain(exc, "list the open issues", READ) + " Nothing was created: "
                    "without that list a create could duplicate an issue.") from None
     known = {issue.number for issue in issues}
     outcomes: list[Outcome] = []
@@ -315,7 +319,7 @@ def _tree(repo: Repository, plan: list[Planned]) -> Tree:
                 tree.parents[number] = issue
     except GITHUB_ERRORS as exc:
         raise Stop(explain(exc, "read the milestones, assignees and parent issues the spec "
-                                "names", "issues: read") + " Nothing was created.") from None
+                                "names", READ) + " Nothing was created.") from None
     for spec in specs:
         if spec.milestone and spec.milestone not in tree.milestones:
             problems.append(f"line {spec.lines['milestone']}: there is no milestone "
@@ -490,7 +494,7 @@ def _read_existing(rt: Runtime, plan: list[Planned], create_labels: bool) -> lis
         issues = open_issues(repo)
         existing = {label.name.lower() for label in repo.get_labels()}
     except GITHUB_ERRORS as exc:
-        rt.log.warning(explain(exc, "read the open issues and labels", "issues: read")
+        rt.log.warning(explain(exc, "read the open issues and labels", READ)
                        + " Every issue is shown as `would create`.")
         return None
     missing = [n for n in unique_labels(n for p in plan for n in p.labels)

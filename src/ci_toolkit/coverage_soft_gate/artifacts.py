@@ -32,8 +32,8 @@ from github.Requester import Requester
 
 from ci_toolkit.github import downloads
 from ci_toolkit.github.client import PER_PAGE, WaitBudgetExceeded, explain
+from ci_toolkit.github.permissions import Permission
 
-PERMISSION = "actions: read"
 MAX_BYTES_ENV = "CI_TOOLKIT_MAX_UNPACKED_BYTES"
 DEFAULT_MAX_BYTES = 2 * 1024**3
 MAX_RATIO = 200  # deflate tops out near 1032:1; real reports (JSON, XML, LCOV) stay far below
@@ -191,7 +191,7 @@ def _explain(exc: BaseException, doing: str) -> str:
     if isinstance(exc, requests.exceptions.RetryError):
         return f"Could not {doing}: GitHub kept answering with server errors."
     if isinstance(exc, (GithubException, WaitBudgetExceeded, requests.RequestException)):
-        return explain(exc, doing, PERMISSION)
+        return explain(exc, doing, Permission.ACTIONS_READ)
     return f"Could not {doing}: {type(exc).__name__}."
 
 

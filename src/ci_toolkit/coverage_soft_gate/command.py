@@ -25,9 +25,10 @@ from ci_toolkit.coverage_soft_gate.history import Point
 from ci_toolkit.coverage_soft_gate.origin import PullLookup, PullRequest, Run
 from ci_toolkit.coverage_soft_gate.patch import Changes, KeepChanged, Patch
 from ci_toolkit.coverage_soft_gate.report import Report
+from ci_toolkit.github.permissions import Permission, spelled
 from ci_toolkit.joblist import Job
 from ci_toolkit.markdown import ISSUE_BODY_LIMIT, Message
-from ci_toolkit.runtime import Input, InputError, Runtime
+from ci_toolkit.runtime import Input, InputError, Runtime, capped_json
 
 if TYPE_CHECKING:
     from github.Issue import Issue
@@ -51,8 +52,8 @@ INPUTS = (
 SOFT = True
 MAX_HOTSPOTS = 100  # a longer table is no longer a list of hotspots
 KIND = "coverage-soft-gate"
-ISSUES = "issues: write"
-ACTIONS = "actions: read"
+ISSUES = Permission.ISSUES_WRITE
+ACTIONS = Permission.ACTIONS_READ
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,8 @@ class SoftGate:
             return sources.read_files(groups, self.warn, self.keep())
         if self.remote is None or self.run_id is None:
             self.warn(Message("No token or no run to read artifacts from: set `github-token` "
-                              f"(with `{ACTIONS}`), or give the reports on disk with `files`."))
+                              f"(with {spelled(ACTIONS)}), or give the reports on disk with "
+                              "`files`."))
             return []
         temp = Path(self.rt.context.env.get("RUNNER_TEMP") or tempfile.gettempdir())
         return self.remote.reports(self.run_id, self.opts.pattern, temp, self.keep)
@@ -203,13 +205,8 @@ class SoftGate:
     def report_json(self, rep: Report) -> str:
         """The report as data, capped like every output: long lists are shortened first."""
         data = report.as_data(rep)
-        text = json.dumps(data, separators=(",", ":"))
-        while len(text) > ISSUE_BODY_LIMIT:
-            if not _shorten(data):
-                return json.dumps({"truncated": True, "average": data.get("average")})
-            data["truncated"] = True
-            text = json.dumps(data, separators=(",", ":"))
-        return text
+        text = capped_json(data, ISSUE_BODY_LIMIT, _shorten, unit="chars")
+        return text or json.dumps({"truncated": True, "average": data.get("average")})
 
     def list_jobs(self) -> tuple[list[Job] | None, str]:
         """The run's jobs for the logs table, or why there is none."""
@@ -298,7 +295,7 @@ class SoftGate:
         pull-request comment; `rep` gains the delta and the issue's link on the way."""
         if self.remote is None:
             self.warn(Message("No token: nothing was written to GitHub. Set `github-token` "
-                              f"(with `{ISSUES}`)."))
+                              f"(with {spelled(ISSUES)})."))
             return
         issue = self.tracking_issue(self.remote, rep)
         if issue is not None:
@@ -394,4 +391,5 @@ def _shorten(data: dict[str, Any]) -> bool:
     if len(longest) <= 1:
         return False
     del longest[len(longest) // 2:]
+    data["truncated"] = True
     return True

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ci_toolkit.runtime import pull_request_number
+
 
 @dataclass(frozen=True)
 class Here:
@@ -88,10 +90,8 @@ class PullLookup:
 def event_pull(event_name: str, event: Mapping[str, Any]) -> PullRequest | None:
     """The pull request of a `pull_request`/`pull_request_target` run, from its payload."""
     pull = event.get("pull_request")
-    if not event_name.startswith("pull_request") or not isinstance(pull, dict):
-        return None
-    number = pull.get("number")
-    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+    number = pull_request_number(event)
+    if not event_name.startswith("pull_request") or not isinstance(pull, dict) or number is None:
         return None
     head = pull.get("head")
     changed = pull.get("changed_files")

@@ -211,41 +211,52 @@ def _measure(change: ChangedFile, files: list[FileCoverage]) -> FilePatch:
                      change.previous)
 
 
+class SamePath:
+    """Which of a set of paths name the same file as a given path: the path itself, or one
+    that ends the other at a folder boundary (a report relative to `src/`, or absolute, against
+    a repository path). Every look-up is a set or dict look-up per folder of the path, so it
+    costs the path's depth, not the number of paths that share its file name."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.paths = set(paths)
+        self.ending: dict[str, list[str]] = defaultdict(list)  # tail -> paths that end in it
+        for path in self.paths:
+            for tail in _tails(path):
+                self.ending[tail].append(path)
+
+    def matches(self, path: str) -> list[str]:
+        """The known paths naming the file `path` names: itself first, if known."""
+        found = [path] if path in self.paths else []
+        return found + self.ending.get(path, []) + [t for t in _tails(path) if t in self.paths]
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.paths or path in self.ending or any(
+            tail in self.paths for tail in _tails(path))
+
+
 class _Index:
-    """Reports' paths found from a repository path: exactly, or where one path ends the other
-    at a folder boundary (a report relative to `src/`, or absolute)."""
+    """Reports' files found from a repository path (`SamePath`): the exact path, else the
+    longest that names the same file."""
 
     def __init__(self, reports: dict[str, list[FileCoverage]]) -> None:
         self.reports = reports
-        self.by_name: dict[str, list[str]] = defaultdict(list)
-        for path in reports:
-            self.by_name[path.rsplit("/", 1)[-1]].append(path)
+        self.same = SamePath(reports)
 
     def find(self, path: str) -> list[FileCoverage] | None:
-        if path in self.reports:
-            return self.reports[path]
-        fits = [p for p in self.by_name.get(path.rsplit("/", 1)[-1], ())
-                if p.endswith("/" + path) or path.endswith("/" + p)]
+        fits = self.same.matches(path)
         if not fits:
             return None
-        return self.reports[max(fits, key=len)]
+        return self.reports[path if path in self.reports else max(fits, key=len)]
 
 
 class KeepChanged:
-    """The reader's `keep`: executed lines are kept only for the changed files.
-
-    A report's path matches a changed path exactly or where one ends the other at a folder
-    boundary; both directions are set look-ups, so a call costs the path's depth, not the
-    number of changed files that share its name.
-    """
+    """The reader's `keep`: executed lines are kept only for the changed files (`SamePath`)."""
 
     def __init__(self, changed: Iterable[ChangedFile]) -> None:
-        self.paths = {c.path for c in changed if c.lines}
-        self.tails = {tail for path in self.paths for tail in _tails(path)}
+        self.changed = SamePath(c.path for c in changed if c.lines)
 
     def __call__(self, path: str) -> bool:
-        return path in self.paths or path in self.tails or any(
-            tail in self.paths for tail in _tails(path))
+        return path in self.changed
 
 
 def _tails(path: str) -> list[str]:

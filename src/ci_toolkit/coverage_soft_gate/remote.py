@@ -28,17 +28,18 @@ from ci_toolkit.coverage_soft_gate.pulls import (
     get_pull,
     pull_files,
 )
-from ci_toolkit.github import connect, explain, repository
-from ci_toolkit.github.comments import PERMISSIONS, CommentError, upsert_comment
-from ci_toolkit.github.issues import marker
+from ci_toolkit.github.client import connect, explain, repository
+from ci_toolkit.github.comments import CommentError, upsert_comment
 from ci_toolkit.github.jobs import IncompleteJobs, fetch_jobs
+from ci_toolkit.github.permissions import Permission
 from ci_toolkit.joblist import Job
+from ci_toolkit.markdown import marker
+from ci_toolkit.runtime import Warn
 
-Warn = Callable[[str], None]
-ISSUES = "issues: write"
-ACTIONS = "actions: read"
-PULLS_READ = "pull-requests: read"
-__all__ = ["PERMISSIONS", "ChangedFile", "Remote"]
+ISSUES = Permission.ISSUES_WRITE
+ACTIONS = Permission.ACTIONS_READ
+PULLS_READ = Permission.PULL_REQUESTS_READ
+__all__ = ["ChangedFile", "Remote"]
 
 
 @dataclass

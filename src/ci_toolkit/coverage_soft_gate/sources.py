@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 
 from ci_toolkit.coverage import JobReport, Keep, ReportError, read_job, read_report
 from ci_toolkit.markdown import Message
+from ci_toolkit.runtime import Warn
 
 if TYPE_CHECKING:  # PyGithub is imported only when artifacts are really downloaded
     from github import Github
 
-Warn = Callable[[str], None]
 # Names a report is likely to have, to say why none was read (the folder reader skips them).
 REPORT_NAMES = ("*coverage*.json", "*coverage*.xml", "*.info", "*.lcov", "*cobertura*.xml")
 # coverage-upload's record of the commit and ref the job measured (GITHUB_SHA, GITHUB_REF).

@@ -13,7 +13,6 @@ tracking issue's text pasted into a follow-up) is left open, however it looks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,11 +21,12 @@ from github.Issue import Issue
 from github.IssueComment import IssueComment
 from github.Repository import Repository
 
-from ci_toolkit.github import create_once, explain, retry_rate_limited
+from ci_toolkit.github.client import create_once, explain, retry_rate_limited
 from ci_toolkit.github.issues import ensure_labels, open_issues, recently_updated, with_marker
+from ci_toolkit.github.permissions import Permission
+from ci_toolkit.runtime import Warn
 
-Warn = Callable[[str], None]
-WRITE = "issues: write"
+WRITE = Permission.ISSUES_WRITE
 
 
 @dataclass

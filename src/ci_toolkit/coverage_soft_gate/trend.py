@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 
 from ci_toolkit.coverage_soft_gate.history import Point
+from ci_toolkit.markdown import fenced
 
 BARS = "▁▂▃▄▅▆▇█"
 
@@ -50,13 +51,12 @@ def chart(points: Sequence[Point]) -> str:
     floor = max(0, math.floor(low / 5) * 5 - 5)  # a little room below the lowest line
     labels = ", ".join(f'"{p.sha[:7] or p.run_id}"' for p in points)
     lines = [
-        "```mermaid",
         "xychart-beta",
         f'    title "Coverage % over the last {len(points)} default-branch runs"',
         f"    x-axis [{labels}]",
         f'    y-axis "coverage %" {floor} --> 100',
         *(f"    line [{', '.join(f'{v:.2f}' for v in values)}]" for _, values in series),
-        "```",
     ]
     names = ", ".join(name for name, _ in series)
-    return "\n".join(lines) + f"\n\nLines, in drawing order: {names} (Mermaid draws no legend)."
+    return (fenced(lines, "mermaid")
+            + f"\n\nLines, in drawing order: {names} (Mermaid draws no legend).")

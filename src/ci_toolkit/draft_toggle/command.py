@@ -65,7 +65,7 @@ def run(rt: Runtime) -> int:
     except side.Skipped as why_not:
         return skipped(rt, outcome, str(why_not), warn=True)
     except Exception as exc:
-        from ci_toolkit.github import explain
+        from ci_toolkit.github.client import explain
 
         message = str(exc) if isinstance(exc, side.Failed) else explain(exc, outcome.doing,
                                                                         outcome.permission)

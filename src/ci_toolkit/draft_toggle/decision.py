@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ci_toolkit.github.permissions import Needs, Permission
+
 DRAFT_ENV = "CODEX_PR_DRAFT"
 TRUE = frozenset({"true", "1", "yes"})
 FALSE = frozenset({"false", "0", "no"})
@@ -94,9 +96,9 @@ class Outcome:
     pr_url: str = ""
     done: list[str] = field(default_factory=list)
     doing: str = "read the issue"  # the step under way, for the error message
-    permission: str = "issues: read"
+    permission: Needs = Permission.ISSUES_READ
 
-    def step(self, doing: str, permission: str) -> None:
+    def step(self, doing: str, permission: Needs) -> None:
         self.doing, self.permission = doing, permission
 
 

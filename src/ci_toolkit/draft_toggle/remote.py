@@ -24,15 +24,12 @@ from ci_toolkit.draft_toggle.decision import (
     toggle_operation,
 )
 from ci_toolkit.github.client import connect_repository, create_once, explain, graphql
-from ci_toolkit.github.issues import marker
-from ci_toolkit.markdown import ISSUE_BODY_LIMIT, code, escape, truncate
+from ci_toolkit.github.permissions import DRAFT_STATE, Permission
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT, code, escape, marker, truncate
 from ci_toolkit.runtime import Runtime
 
 SETTING = ('Settings → Actions → General → Workflow permissions → "Allow GitHub Actions to '
            'create and approve pull requests"')
-# markPullRequestReadyForReview refuses an installation token without `contents: write`
-# (cli/cli#8910), although the change is to the pull request.
-TOGGLE_PERMISSION = "pull-requests: write` and `contents: write"
 MUTATIONS = {True: "convertPullRequestToDraft", False: "markPullRequestReadyForReview"}
 
 
@@ -49,7 +46,7 @@ class Failed(Exception):
 
 def toggle(rt: Runtime, number: int, draft: bool, outcome: Outcome) -> None:
     """Set pull request `number`'s draft state to `draft`: one GET, and a mutation if needed."""
-    outcome.step(f"read pull request #{number}", "pull-requests: read")
+    outcome.step(f"read pull request #{number}", Permission.PULL_REQUESTS_READ)
     pull = connect_repository(rt).get_pull(number)  # now, not the payload: it may be stale
     found(outcome, pull)
     outcome.branch = pull.head.ref
@@ -64,7 +61,7 @@ def toggle(rt: Runtime, number: int, draft: bool, outcome: Outcome) -> None:
     name = MUTATIONS[draft]
     doing = "turn pull request #{n} into a draft" if draft else \
         "mark pull request #{n} ready for review"
-    outcome.step(doing.format(n=number), TOGGLE_PERMISSION)
+    outcome.step(doing.format(n=number), DRAFT_STATE)
     outcome.draft = set_draft(rt, pull, name)
     outcome.done.append(f"{'turned' if draft else 'marked'} pull request #{number} "
                         f"{'into a draft' if draft else 'ready for review'}")
@@ -98,22 +95,22 @@ class Kickoff:
 
     def run(self) -> None:
         number = self.issue
-        self.out.step(f"read issue #{number}", "issues: read")
+        self.out.step(f"read issue #{number}", Permission.ISSUES_READ)
         self.repo = connect_repository(self.rt)
         issue = self.repo.get_issue(number)
         if issue.state != "open":
             raise Skipped(f"issue #{number} is {issue.state}; nothing was opened for it")
         self.title = issue.title
         self.base = self.rt.context.default_branch or self.repo.default_branch
-        self.out.step("look for an open pull request", "pull-requests: read")
+        self.out.step("look for an open pull request", Permission.PULL_REQUESTS_READ)
         pull = self.find_pull()
         if pull is not None:
             self.out.operation = Operation.REUSED
             self.out.done.append(f"found the open pull request #{pull.number}")
         else:
-            self.out.step(f"create the branch {self.out.branch!r}", "contents: write")
+            self.out.step(f"create the branch {self.out.branch!r}", Permission.CONTENTS_WRITE)
             self.ensure_branch()
-            self.out.step("open the pull request", "pull-requests: write")
+            self.out.step("open the pull request", Permission.PULL_REQUESTS_WRITE)
             pull = self.open_pull()
             self.out.operation = Operation.CREATED
         found(self.out, pull)
@@ -225,7 +222,7 @@ class Kickoff:
         wanted = missing(self.want.labels, [] if fresh else [lb.name for lb in pull.labels])
         if not wanted:
             return
-        self.out.step(f"label #{pull.number}", "pull-requests: write")
+        self.out.step(f"label #{pull.number}", Permission.PULL_REQUESTS_WRITE)
         # Adding a label that is already there changes nothing: a retry cannot duplicate.
         create_once(lambda: pull.add_to_labels(*wanted), lambda: None)
         self.out.done.append(f"labelled #{pull.number}: {', '.join(wanted)}")
@@ -239,7 +236,7 @@ class Kickoff:
         wanted = missing(self.want.reviewers, asked)
         if not wanted:
             return
-        self.out.step(f"request reviews on #{pull.number}", "pull-requests: write")
+        self.out.step(f"request reviews on #{pull.number}", Permission.PULL_REQUESTS_WRITE)
         try:
             create_once(lambda: pull.create_review_request(reviewers=wanted), lambda: None)
         except GithubException as exc:
@@ -252,7 +249,7 @@ class Kickoff:
     def post_command(self, pull: PullRequest, fresh: bool) -> None:
         if not self.want.command:
             return
-        self.out.step(f"post the command on #{pull.number}", "issues: write")
+        self.out.step(f"post the command on #{pull.number}", Permission.ISSUES_WRITE)
         mark = marker("draft-toggle-command", str(self.issue))
 
         def find() -> Any:

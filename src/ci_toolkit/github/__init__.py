@@ -1,35 +1,4 @@
-"""Everything that talks to GitHub: the client factory and the operations commands share."""
-
-from ci_toolkit.github.client import (
-    PER_PAGE,
-    WAITS,
-    GraphQLError,
-    WaitBudgetExceeded,
-    Waits,
-    connect,
-    connect_repository,
-    create_once,
-    explain,
-    graphql,
-    is_transient,
-    rate_limit_wait,
-    repository,
-    retry_rate_limited,
-)
-
-__all__ = [
-    "PER_PAGE",
-    "WAITS",
-    "GraphQLError",
-    "WaitBudgetExceeded",
-    "Waits",
-    "connect",
-    "connect_repository",
-    "create_once",
-    "explain",
-    "graphql",
-    "is_transient",
-    "rate_limit_wait",
-    "repository",
-    "retry_rate_limited",
-]
+"""The GitHub side the actions share: the one client factory (`client`), the two-hop download
+(`downloads`), a run's jobs and a job's log (`jobs`), issues and labels (`issues`), the one
+pull-request comment (`comments`), and the permission names (`permissions`). Only
+`permissions` may be imported before PyGithub is needed: this package itself imports nothing."""

@@ -27,6 +27,7 @@ from github.Requester import Requester
 from urllib3.util.retry import Retry
 
 from ci_toolkit import __version__
+from ci_toolkit.github.permissions import Needs, spelled
 from ci_toolkit.markdown import Message
 
 if TYPE_CHECKING:
@@ -285,13 +286,13 @@ def retry_rate_limited(write: Callable[[], T], attempts: int = 3,
     return write()
 
 
-def explain(exc: BaseException, doing: str, permission: str | None = None) -> Message:
+def explain(exc: BaseException, doing: str, permission: Needs | None = None) -> Message:
     """A one-line cause for a failed request: a bad token (401), a locked conversation, a rate
     limit, or the permission a 403/404 points at. Our Markdown, GitHub's words escaped."""
     if isinstance(exc, WaitBudgetExceeded):
         return Message("Could not {}: {}.", doing, exc)
     if isinstance(exc, GraphQLError):
-        need = (f" The token needs `{permission}`: add it under `permissions:`."
+        need = (f" The token needs {spelled(permission)}: add it under `permissions:`."
                 if exc.forbidden and permission else "")
         return Message(f"Could not {{}}: {{}}.{need}", doing, exc)
     if isinstance(exc, RateLimitExceededExceedsMaxWait):
@@ -303,7 +304,7 @@ def explain(exc: BaseException, doing: str, permission: str | None = None) -> Me
     return Message("Could not {}: {}: {}", doing, type(exc).__name__, exc)
 
 
-def _explain_answer(exc: GithubException, doing: str, permission: str | None) -> Message:
+def _explain_answer(exc: GithubException, doing: str, permission: Needs | None) -> Message:
     message = _message(exc)
     if exc.status == 401:
         return Message("Could not {}: GitHub refused the token (401: {}): it is wrong, expired "
@@ -316,12 +317,12 @@ def _explain_answer(exc: GithubException, doing: str, permission: str | None) ->
     if exc.status == 403 and "rate limit" in message.lower():
         return Message("Could not {}: rate limited by GitHub ({}).", doing, message)
     if exc.status == 403:
-        need = f"`{permission}`" if permission else "a permission it lacks"
+        need = spelled(permission) if permission else "a permission it lacks"
         return Message(f"Could not {{}}: GitHub answered 403 ({{}}). The token needs {need}: "
                        "add it under `permissions:`. Pull requests from forks always get a "
                        "read-only token.", doing, message)
     if exc.status == 404:
-        hint = f" or the token lacks `{permission}`" if permission else ""
+        hint = f" or the token lacks {spelled(permission)}" if permission else ""
         return Message(f"Could not {{}}: not found (404){hint}.", doing)
     return Message("Could not {}: GitHub answered {} ({}).", doing, exc.status, message)
 

@@ -10,19 +10,16 @@ token, a locked conversation, a pull request that is not there), for the caller'
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from github import GithubException
 from github.IssueComment import IssueComment
 from github.Repository import Repository
 
 from ci_toolkit.github.client import create_once, explain, retry_rate_limited
+from ci_toolkit.github.permissions import COMMENT, spelled
 from ci_toolkit.markdown import ISSUE_BODY_LIMIT, truncate
 
-# GitHub's description of the comment endpoints accepts either permission: grant both.
-PERMISSIONS = "`pull-requests: write` and `issues: write`"
 _CUT = "Cut to GitHub's 65,536-character limit for a comment."
 
 
@@ -35,26 +32,6 @@ class PostedComment:
 
 class CommentError(Exception):
     """The comment could not be read or written; the message names the cause, no secrets."""
-
-
-def pull_request_number(event: Mapping[str, Any]) -> int | None:
-    """The pull request this run's event is about, from the payload; None when there is none.
-
-    `pull_request*` events carry `pull_request`; an `issue_comment` on a pull request carries
-    an `issue` with a `pull_request` key. (A `workflow_run` follow-up finds its pull request
-    through the API: forks leave `workflow_run.pull_requests` empty.)
-    """
-    pull = event.get("pull_request")
-    if isinstance(pull, Mapping) and _whole(pull.get("number")):
-        return int(pull["number"])
-    issue = event.get("issue")
-    if isinstance(issue, Mapping) and issue.get("pull_request") and _whole(issue.get("number")):
-        return int(issue["number"])
-    return None
-
-
-def _whole(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def find_comment(repo: Repository, number: int, mark: str) -> IssueComment | None:
@@ -108,6 +85,6 @@ def explain_comment_error(exc: BaseException, doing: str) -> str:
                     "this repository, or the token cannot see it.")
         if exc.status == 403 and not any(w in message.lower() for w in ("rate limit", "locked")):
             return (f"Could not {doing}: GitHub answered {exc.status} ({message or 'Forbidden'})."
-                    f" The token needs {PERMISSIONS}: add them under `permissions:`. Pull "
+                    f" The token needs {spelled(COMMENT)}: add them under `permissions:`. Pull "
                     "requests from forks always get a read-only token.")
     return explain(exc, doing)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from functools import partial
 from itertools import islice
@@ -15,12 +14,6 @@ from github.Repository import Repository
 from ci_toolkit.github.client import PER_PAGE, retry_rate_limited
 
 DEFAULT_LABEL_COLOR = "ededed"
-
-
-def marker(kind: str, key: str) -> str:
-    """A hidden HTML comment that finds "our" issue or comment again, keyed on `key`."""
-    digest = hashlib.sha256(key.strip().encode("utf-8")).hexdigest()[:16]
-    return f"<!-- ci-toolkit:{kind}:{digest} -->"
 
 
 def open_issues(repo: Repository, labels: Sequence[str] = ()) -> list[Issue]:

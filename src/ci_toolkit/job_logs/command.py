@@ -9,7 +9,6 @@ place on later runs. Every fault after the inputs is a `::warning::` and exit 0.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
@@ -29,8 +28,8 @@ from ci_toolkit.joblist import (
     jobs_table,
     ordered,
 )
-from ci_toolkit.markdown import callout, heading, prose, size
-from ci_toolkit.runtime import Input, Runtime
+from ci_toolkit.markdown import callout, heading, prose
+from ci_toolkit.runtime import Input, Runtime, capped_json, pull_request_number
 
 if TYPE_CHECKING:
     from ci_toolkit.job_logs.remote import Remote
@@ -46,7 +45,6 @@ INPUTS = (
     Input("pr-comment", "false", boolean=True),
 )
 SOFT = True
-PERMISSION = "actions: read"
 KIND = "job-logs"
 MAX_EXCERPT_LINES = 200  # more is a log, not an excerpt
 # GitHub allows 1 MB of outputs per job: the two big ones share half of it, leaving room for
@@ -67,7 +65,7 @@ class Options:
 
 
 def run(rt: Runtime) -> int:
-    options = _options(rt)
+    options = read_options(rt)
     remote, jobs = _fetch(rt, options)
     if remote is None or jobs is None:
         return 0
@@ -91,7 +89,7 @@ def run(rt: Runtime) -> int:
     return 0
 
 
-def _options(rt: Runtime) -> Options:
+def read_options(rt: Runtime) -> Options:
     """Every input, checked before any request: a typo is exit 2 even when GitHub is down."""
     run_id = rt.inputs.run_id()
     return Options(
@@ -113,23 +111,19 @@ def _fetch(rt: Runtime, options: Options) -> tuple[Remote | None, list[Job] | No
                  "(GITHUB_RUN_ID or the `run-id` input) are needed.", options)
         return None, None
     # Imported here: PyGithub is only loaded once the inputs are known to be good.
-    from ci_toolkit.github import explain
-    from ci_toolkit.github.jobs import IncompleteJobs
     from ci_toolkit.job_logs.remote import Remote
 
-    remote = Remote.connect(rt.token(), rt.context.api_url, repository)
-    try:
-        return remote, remote.jobs(run_id, options.attempts)
-    except IncompleteJobs as exc:
-        rt.log.warning(f"The job list of run {run_id} may be incomplete: {exc}.")
-        return remote, exc.jobs
-    except Exception as exc:  # soft: any fault is a warning, never a failed job
-        _give_up(rt, explain(exc, f"list the jobs of run {run_id}", PERMISSION), options)
+    remote = Remote.connect(rt.token(), rt.context.api_url, repository, rt.log.warning)
+    jobs = remote.jobs(run_id, options.attempts)
+    if jobs is None:  # soft: the cause is a warning already, and goes into the summary
+        _give_up(rt, rt.log.warnings[-1], options, warned=True)
         return None, None
+    return remote, jobs
 
 
-def _give_up(rt: Runtime, message: str, options: Options) -> None:
-    rt.log.warning(message)
+def _give_up(rt: Runtime, message: str, options: Options, *, warned: bool = False) -> None:
+    if not warned:
+        rt.log.warning(message)
     rt.outputs.set("table", "")
     if options.summary:
         # The message may quote GitHub's answer (or a proxy's HTML page): outside text.
@@ -168,8 +162,7 @@ def _quote(rt: Runtime, remote: Remote, jobs: list[Job], lines: int) -> list[Quo
 
 def _comment(rt: Runtime, remote: Remote, options: Options, body: str) -> None:
     """ONE comment on the run's pull request, edited in place; a refusal is a warning."""
-    from ci_toolkit.github.comments import CommentError, pull_request_number
-    from ci_toolkit.github.issues import marker
+    from ci_toolkit.markdown import marker
 
     number = pull_request_number(rt.context.event)
     if number is None:
@@ -177,24 +170,26 @@ def _comment(rt: Runtime, remote: Remote, options: Options, body: str) -> None:
         return
     workflow = rt.context.env.get("GITHUB_WORKFLOW", "")
     mark = marker(KIND, f"{workflow}:{options.title}")
-    try:
-        posted = remote.comment(number, mark, body)
-    except CommentError as exc:
-        rt.log.warning(str(exc))
-        return
-    rt.outputs.set("pr-comment-url", posted.url)
+    posted = remote.comment(number, mark, body)
+    if posted is not None:
+        rt.outputs.set("pr-comment-url", posted.url)
 
 
 def _jobs_json(rt: Runtime, jobs: list[Job], now: datetime) -> str:
     """The `jobs` output; cut from the end (with a warning) if it would pass OUTPUT_LIMIT."""
     items = report.jobs_json(jobs, now)
-    text = json.dumps(items, ensure_ascii=False)
+    listed = len(items)
+    text = capped_json(items, OUTPUT_LIMIT, _drop_a_quarter)
     kept = len(items)
-    while size(text, "bytes") > OUTPUT_LIMIT and kept > 0:
-        kept = kept * 3 // 4  # a few rounds at most, even for very long job names
-        text = json.dumps(items[:kept], ensure_ascii=False)
-    if kept < len(items):
-        rt.log.warning(f"The `jobs` output holds the first {kept} of {len(items)} jobs: GitHub "
+    if kept < listed:
+        rt.log.warning(f"The `jobs` output holds the first {kept} of {listed} jobs: GitHub "
                        "limits a job's outputs to 1 MB.")
     return text
 
+
+def _drop_a_quarter(items: list[dict[str, object]]) -> bool:
+    """Cut the list from its end: a few rounds at most, even for very long job names."""
+    if not items:
+        return False
+    del items[len(items) * 3 // 4:]
+    return True

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from ci_toolkit.markdown import details
+from ci_toolkit.markdown import details, fenced
 
 MAX_LINE = 300  # characters of one excerpt line; the rest is cut with "…"
 MAX_RAW_LINE = 64 * 1024  # characters of one log line kept while reading; a longer one is cut
@@ -33,7 +33,6 @@ HEADER_LINES = 500  # a step header never closed: give up skipping it after this
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_TICKS = re.compile(r"`+")
 _COMMANDS = {"##[error]": "Error: ", "##[warning]": "Warning: ", "##[notice]": "Notice: ",
              "##[debug]": "Debug: ", "##[command]": "", "##[group]": "▸ ", "##[section]": ""}
 STEP_HEADER = "##[group]Run "
@@ -229,13 +228,6 @@ def decoded_lines(chunks: Iterable[bytes], max_chars: int = MAX_RAW_LINE) -> Ite
 # ---------------------------------------------------------------------------- rendering
 
 
-def fence_for(lines: Iterable[str]) -> str:
-    """A backtick fence longer than any run of backticks in `lines`, so none can close it."""
-    longest = max((len(run) for line in lines for run in _TICKS.findall(line)), default=0)
-    return "`" * max(3, longest + 1)
-
-
 def block(lines: list[str], summary: str) -> str:
     """The lines as a collapsed code block. `summary` is our own HTML-safe text."""
-    fence = fence_for(lines)
-    return details(summary, f"{fence}text\n" + "\n".join(lines) + f"\n{fence}")
+    return details(summary, fenced(lines, "text"))

@@ -11,30 +11,43 @@ from dataclasses import dataclass
 
 from github import Github, GithubException
 
-from ci_toolkit.github import connect, downloads, explain, repository
-from ci_toolkit.github.comments import PostedComment, upsert_comment
-from ci_toolkit.github.jobs import fetch_jobs, job_log
+from ci_toolkit.github import downloads
+from ci_toolkit.github.client import connect, explain, repository
+from ci_toolkit.github.comments import CommentError, PostedComment, upsert_comment
+from ci_toolkit.github.jobs import IncompleteJobs, fetch_jobs, job_log
+from ci_toolkit.github.permissions import Permission, spelled
 from ci_toolkit.job_logs.excerpts import Excerpt, Window, decoded_lines, find
 from ci_toolkit.joblist import Attempts, Job, failed_step
 from ci_toolkit.markdown import Message
+from ci_toolkit.runtime import Warn
 
-PERMISSION = "actions: read"
+PERMISSION = Permission.ACTIONS_READ
 
 
 @dataclass
 class Remote:
-    """One repository of one GitHub, reached with the step's token."""
+    """One repository of one GitHub, reached with the step's token. Soft: it never raises; what
+    it cannot do is said through `warn`."""
 
     gh: Github
     full_name: str
+    warn: Warn
 
     @classmethod
-    def connect(cls, token: str, api_url: str, full_name: str) -> Remote:
-        return cls(connect(token, api_url), full_name)
+    def connect(cls, token: str, api_url: str, full_name: str, warn: Warn) -> Remote:
+        return cls(connect(token, api_url), full_name, warn)
 
-    def jobs(self, run_id: int, attempts: Attempts) -> list[Job]:
-        """Every job of the run (raises; `IncompleteJobs` carries the ones listed)."""
-        return fetch_jobs(self.gh, self.full_name, run_id, attempts=attempts)
+    def jobs(self, run_id: int, attempts: Attempts) -> list[Job] | None:
+        """Every job of the run (those listed, when GitHub listed fewer than it announced);
+        None when they cannot be listed."""
+        try:
+            return fetch_jobs(self.gh, self.full_name, run_id, attempts=attempts)
+        except IncompleteJobs as exc:
+            self.warn(f"The job list of run {run_id} may be incomplete: {exc}.")
+            return exc.jobs
+        except Exception as exc:
+            self.warn(explain(exc, f"list the jobs of run {run_id}", PERMISSION))
+            return None
 
     def excerpt(self, job: Job, lines: int) -> Excerpt:
         """The failing step's last `lines` lines up to its first error, or why there are none."""
@@ -53,9 +66,13 @@ class Remote:
         except Exception as exc:  # soft: every fault is a reason, never a failed step
             return Excerpt(missing=log_fault(exc))
 
-    def comment(self, number: int, mark: str, body: str) -> PostedComment:
-        """Our one comment on pull request `number`, edited in place (raises CommentError)."""
-        return upsert_comment(repository(self.gh, self.full_name), number, mark, body)
+    def comment(self, number: int, mark: str, body: str) -> PostedComment | None:
+        """Our one comment on pull request `number`, edited in place; None when refused."""
+        try:
+            return upsert_comment(repository(self.gh, self.full_name), number, mark, body)
+        except CommentError as exc:
+            self.warn(str(exc))
+            return None
 
 
 def log_fault(exc: BaseException) -> str:
@@ -64,7 +81,7 @@ def log_fault(exc: BaseException) -> str:
         return ("its log is gone (410): GitHub deletes logs after the repository's retention "
                 "period")
     if isinstance(exc, GithubException) and exc.status == 404:
-        return f"its log was not found (404); the token needs `{PERMISSION}`"
+        return f"its log was not found (404); the token needs {spelled(PERMISSION)}"
     if isinstance(exc, downloads.NoRedirect):
         return "GitHub answered without a redirect to the log"
     if isinstance(exc, downloads.StorageRefused):
