@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ci_toolkit.autofix_guard.decision import BranchCommit, Identity, by_bot, decide, decide_streak
-from ci_toolkit.github.permissions import Permission
+from ci_toolkit.autofix_guard.decision import Identity, by_bot, decide, decide_streak
 from ci_toolkit.markdown import callout, escape, prose
-from ci_toolkit.runtime import Input, InputError, Runtime
+from ci_toolkit.runtime import Input, InputError, Runtime, Warn
 
 if TYPE_CHECKING:
-    from github.Commit import Commit as ApiCommit
+    from ci_toolkit.autofix_guard.remote import Remote
 
 INPUTS = (
     Input("github-token", secret=True),
@@ -45,18 +44,26 @@ class Commit:
     identities: list[Identity] = field(default_factory=list)
 
 
+class Unread(Exception):
+    """The commit could not be read; `message` says why (our Markdown)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class NoCommit(Exception):
     """The event carries no commit to judge (a deleted branch or tag, no GITHUB_SHA)."""
 
 
 def run(rt: Runtime) -> int:
-    options = _options(rt)
+    options = read_options(rt)
     try:
         commit = triggering_commit(rt)
     except NoCommit as nothing:
         return _finish(rt, False, f"nothing to guard: {nothing}")
-    except Exception as exc:  # soft: a read failure never blocks the autofix job
-        return _read_failed(rt, exc, "read the triggering commit")
+    except Unread as why:  # soft: a read failure never blocks the autofix job
+        return _read_failed(rt, why.message)
     actors = [Identity("actor", rt.context.actor),
               Identity("triggering actor", rt.context.triggering_actor)]
     rt.log.info(f"Triggering commit {commit.sha[:12]} ({commit.source}): "
@@ -65,10 +72,11 @@ def run(rt: Runtime) -> int:
                           actors + commit.identities)
     if not skip and options.max_bot_commits and by_bot(commit.identities, options.bots):
         # Only a bot's head commit can start a streak of bot commits: one request then.
-        try:
-            history = branch_commits(rt, commit.sha, options.max_bot_commits)
-        except Exception as exc:
-            return _read_failed(rt, exc, "read the branch's last commits", reason)
+        problems: list[str] = []
+        history = _remote(rt, problems.append).branch_commits(commit.sha,
+                                                              options.max_bot_commits)
+        if history is None:
+            return _read_failed(rt, problems[-1], reason)
         streak, because = decide_streak(history, options.prefix, options.bots,
                                         options.max_bot_commits)
         skip, reason = (True, because) if streak else (False, f"{reason}; {because}")
@@ -78,7 +86,7 @@ def run(rt: Runtime) -> int:
     return _finish(rt, skip, reason)
 
 
-def _options(rt: Runtime) -> Options:
+def read_options(rt: Runtime) -> Options:
     """Every input, checked before any request."""
     prefix = rt.inputs.raw("prefix").strip()
     if not prefix:
@@ -89,10 +97,7 @@ def _options(rt: Runtime) -> Options:
     return Options(prefix, bots, rt.inputs.integer("max-bot-commits", 0, MAX_BOT_COMMITS))
 
 
-def _read_failed(rt: Runtime, exc: Exception, doing: str, decided: str = "") -> int:
-    from ci_toolkit.github.client import explain
-
-    message = explain(exc, doing, Permission.CONTENTS_READ)
+def _read_failed(rt: Runtime, message: str, decided: str = "") -> int:
     rt.log.warning(f"{message} Not skipping.")
     rt.summary.write("### autofix-guard\n\n" +
                      callout("warning", f"{prose(message)} Not skipping."))
@@ -123,6 +128,14 @@ def triggering_commit(rt: Runtime) -> Commit:
     return _from_api(rt, rt.context.sha, "the commit at GITHUB_SHA")
 
 
+def _from_api(rt: Runtime, sha: str, source: str) -> Commit:
+    problems: list[str] = []
+    read = _remote(rt, problems.append).commit(sha)
+    if read is None:
+        raise Unread(problems[-1])
+    return Commit(read.sha, read.message, source, known(list(read.identities)))
+
+
 def _from_push(event: dict[str, Any]) -> Commit:
     head = event.get("head_commit")
     if not isinstance(head, dict):
@@ -137,37 +150,14 @@ def _from_push(event: dict[str, Any]) -> Commit:
         identities += [Identity(role, str(person.get("username") or "")),
                        Identity(role, str(person.get("name") or ""))]
     return Commit(str(head.get("id") or ""), str(head.get("message") or ""),
-                  "the push's head_commit", _known(identities))
+                  "the push's head_commit", known(identities))
 
 
-def _from_api(rt: Runtime, sha: str, source: str) -> Commit:
-    from ci_toolkit.github.client import connect_repository  # PyGithub only when needed
+def _remote(rt: Runtime, warn: Warn) -> Remote:
+    from ci_toolkit.autofix_guard.remote import Remote  # PyGithub only when the API is needed
 
-    found = connect_repository(rt).get_commit(sha)  # GET /repos/{o}/{r}/commits/{sha}
-    return Commit(found.sha, found.commit.message or "", source, _api_identities(found))
-
-
-def branch_commits(rt: Runtime, head: str, count: int) -> list[BranchCommit]:
-    """The newest `count` commits reachable from `head`, through the API (not the payload,
-    which holds only what one push brought): one request, `GET .../commits?sha=`."""
-    from itertools import islice
-
-    from ci_toolkit.github.client import connect_repository
-
-    listed = connect_repository(rt).get_commits(sha=head)  # per_page 100: one page
-    return [BranchCommit(c.sha, c.commit.message or "", tuple(_api_identities(c)))
-            for c in islice(listed, count)]
+    return Remote.connect(rt.token(), rt.context.api_url, rt.context.repository, warn)
 
 
-def _api_identities(found: ApiCommit) -> list[Identity]:
-    git = found.commit
-    return _known([
-        Identity("commit author", found.author.login if found.author else ""),
-        Identity("commit author", git.author.name if git.author else ""),
-        Identity("committer", found.committer.login if found.committer else ""),
-        Identity("committer", git.committer.name if git.committer else ""),
-    ])
-
-
-def _known(identities: list[Identity]) -> list[Identity]:
+def known(identities: list[Identity]) -> list[Identity]:
     return [i for i in identities if i.name.strip()]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ci_toolkit.ci_gate import decision as gate
 from ci_toolkit.markdown import code, escape, table
 from ci_toolkit.runtime import Input, InputError, Runtime
@@ -14,16 +16,29 @@ INPUTS = (
 SOFT = False  # a gate exists to fail
 
 
-def run(rt: Runtime) -> int:
-    needs = _needs(rt)
-    allowed_failures = rt.inputs.items("allowed-failures")
-    allowed_skips = rt.inputs.items("allowed-skips")
-    for name, names in (("allowed-failures", allowed_failures), ("allowed-skips", allowed_skips)):
-        unknown = gate.strangers(needs, names)
+@dataclass(frozen=True)
+class Options:
+    needs: dict[str, str]  # job id -> its result
+    allowed_failures: list[str]
+    allowed_skips: list[str]
+
+
+def read_options(rt: Runtime) -> Options:
+    """Every input, checked: an allow-list naming a job that is not a need is an input error."""
+    options = Options(_needs(rt), rt.inputs.items("allowed-failures"),
+                      rt.inputs.items("allowed-skips"))
+    for name, names in (("allowed-failures", options.allowed_failures),
+                        ("allowed-skips", options.allowed_skips)):
+        unknown = gate.strangers(options.needs, names)
         if unknown:
             raise InputError(name, f"names jobs that are not in `needs`: {', '.join(unknown)} "
-                             f"(the needs are: {', '.join(needs) or 'none'})")
-    verdicts = gate.decide(needs, allowed_failures, allowed_skips)
+                             f"(the needs are: {', '.join(options.needs) or 'none'})")
+    return options
+
+
+def run(rt: Runtime) -> int:
+    options = read_options(rt)
+    verdicts = gate.decide(options.needs, options.allowed_failures, options.allowed_skips)
     ok = gate.passed(verdicts)
     failed = [v.job for v in verdicts if not v.ok]
     rt.outputs.set("result", "success" if ok else "failure")

@@ -1,2 +1,3 @@
-"""The coverage soft gate's own parts: the tracking issue, its hidden history, the trend and
-the report. The command (`ci_toolkit.coverage_soft_gate.command`) wires them together."""
+"""coverage-soft-gate: `command` (inputs, outputs, the run), its pure parts (`sources`, `origin`,
+`patch`, `report`, `history`, `trend`) and `remote`, its GitHub side (with `tracking`,
+`artifacts` and `pulls`, which only `remote` imports)."""

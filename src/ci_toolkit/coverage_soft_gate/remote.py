@@ -7,6 +7,8 @@ files never loads PyGithub. Each method turns a failed request into a warning na
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +21,12 @@ from github.Repository import Repository
 
 from ci_toolkit.coverage import JobReport, Keep
 from ci_toolkit.coverage_soft_gate import sources, tracking
+from ci_toolkit.coverage_soft_gate.artifacts import (
+    ArtifactError,
+    download,
+    list_artifacts,
+    newest_of_each_name,
+)
 from ci_toolkit.coverage_soft_gate.origin import PullRequest
 from ci_toolkit.coverage_soft_gate.patch import ChangedFile, Changes, changed_file
 from ci_toolkit.coverage_soft_gate.pulls import (
@@ -33,7 +41,7 @@ from ci_toolkit.github.comments import CommentError, upsert_comment
 from ci_toolkit.github.jobs import IncompleteJobs, fetch_jobs
 from ci_toolkit.github.permissions import Permission
 from ci_toolkit.joblist import Job
-from ci_toolkit.markdown import marker
+from ci_toolkit.markdown import Message, marker
 from ci_toolkit.runtime import Warn
 
 ISSUES = Permission.ISSUES_WRITE
@@ -66,9 +74,42 @@ class Remote:
 
     def reports(self, run_id: int, pattern: str, temp: Path,
                 keep: Callable[[Path], Keep | None] | None = None) -> list[JobReport]:
-        """The run's matching artifacts, one job each."""
-        return sources.read_artifacts(self.gh, self.full_name, run_id, pattern, temp, self.warn,
-                                      keep)
+        """Each artifact matching `pattern` is one job, downloaded and read one at a time.
+
+        `keep` is shown each downloaded folder before its report is read (it may hold the
+        measured commit) and says which files' executed lines to keep.
+        """
+        try:
+            listed = list_artifacts(self.gh, self.full_name, run_id, pattern)
+            artifacts, older = newest_of_each_name(listed)
+        except ArtifactError as exc:
+            self.warn(exc.reason)
+            return []
+        for name in sorted({a.name for a in older}):
+            copies = 1 + sum(a.name == name for a in older)
+            self.warn(Message("{} artifacts of run {} are named '{}' (a re-run's attempts, or "
+                              "an upload-artifact v3 copy beside v4): only the newest was read, "
+                              "as one job.", copies, run_id, name))
+        if not artifacts:
+            self.warn(Message("No artifact of run {} matches '{}': upload each test job's "
+                              "reports as an artifact with a matching name, or set `files`.",
+                              run_id, pattern))
+        temp.mkdir(parents=True, exist_ok=True)
+        reports = []
+        with tempfile.TemporaryDirectory(prefix="coverage-soft-gate-", dir=temp) as tmp:
+            for artifact in artifacts:
+                try:
+                    folder = download(self.gh, self.full_name, artifact, Path(tmp))
+                except (ArtifactError, ValueError) as exc:
+                    reason = exc.reason if isinstance(exc, ArtifactError) else str(exc)
+                    self.warn(Message("Job '{}' was left out: {}", artifact.name, reason))
+                    continue
+                kept = keep(folder) if keep else None
+                report = sources.read_one(folder, artifact.name, self.warn, kept)
+                shutil.rmtree(folder, ignore_errors=True)  # one job on disk at a time
+                if report is not None:
+                    reports.append(report)
+        return reports
 
     def jobs(self, run_id: int) -> list[Job] | None:
         """The run's jobs for the logs table; None (with a warning) when they cannot be listed."""

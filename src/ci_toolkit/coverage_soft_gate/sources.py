@@ -10,19 +10,12 @@ from __future__ import annotations
 import glob
 import json
 import re
-import shutil
-import tempfile
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ci_toolkit.coverage import JobReport, Keep, ReportError, read_job, read_report
 from ci_toolkit.markdown import Message
 from ci_toolkit.runtime import Warn
-
-if TYPE_CHECKING:  # PyGithub is imported only when artifacts are really downloaded
-    from github import Github
 
 # Names a report is likely to have, to say why none was read (the folder reader skips them).
 REPORT_NAMES = ("*coverage*.json", "*coverage*.xml", "*.info", "*.lcov", "*cobertura*.xml")
@@ -103,51 +96,6 @@ def _why_unreadable(source: Path | list[Path]) -> ReportError | None:
 def _where(path: str) -> str:
     name = Path(path).name
     return f"{name}: " if name else ""
-
-
-def read_artifacts(gh: Github, repository: str, run_id: int, pattern: str, temp_root: Path,
-                   warn: Warn, keep: Callable[[Path], Keep | None] | None = None
-                   ) -> list[JobReport]:
-    """Each artifact matching `pattern` is one job, downloaded and read one at a time.
-
-    `keep` is shown each downloaded folder before its report is read (it may hold the
-    measured commit) and says which files' executed lines to keep.
-    """
-    from ci_toolkit.coverage_soft_gate.artifacts import (
-        ArtifactError,
-        download,
-        list_artifacts,
-        newest_of_each_name,
-    )
-
-    try:
-        artifacts, older = newest_of_each_name(list_artifacts(gh, repository, run_id, pattern))
-    except ArtifactError as exc:
-        warn(exc.reason)
-        return []
-    for name in sorted({a.name for a in older}):
-        copies = 1 + sum(a.name == name for a in older)
-        warn(Message("{} artifacts of run {} are named '{}' (a re-run's attempts, or an "
-                     "upload-artifact v3 copy beside v4): only the newest was read, as one "
-                     "job.", copies, run_id, name))
-    if not artifacts:
-        warn(Message("No artifact of run {} matches '{}': upload each test job's reports as "
-                     "an artifact with a matching name, or set `files`.", run_id, pattern))
-    temp_root.mkdir(parents=True, exist_ok=True)
-    reports = []
-    with tempfile.TemporaryDirectory(prefix="coverage-soft-gate-", dir=temp_root) as tmp:
-        for artifact in artifacts:
-            try:
-                folder = download(gh, repository, artifact, Path(tmp))
-            except (ArtifactError, ValueError) as exc:
-                reason = exc.reason if isinstance(exc, ArtifactError) else str(exc)
-                warn(Message("Job '{}' was left out: {}", artifact.name, reason))
-                continue
-            report = read_one(folder, artifact.name, warn, keep(folder) if keep else None)
-            shutil.rmtree(folder, ignore_errors=True)  # one job on disk at a time
-            if report is not None:
-                reports.append(report)
-    return reports
 
 
 def measured_commit(folder: Path) -> tuple[str, str] | None:

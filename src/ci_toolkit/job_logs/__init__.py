@@ -1,1 +1,2 @@
-"""job-logs' parts: the log excerpts (pure), the report (pure) and the GitHub side (remote)."""
+"""job-logs: `command` (inputs, outputs), `excerpts` (a failed step's lines: pure), `report`
+(summary, pull-request comment, `jobs` output: pure) and `remote` (its GitHub side)."""
