@@ -7,34 +7,22 @@ its warning and its `reason` output).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import islice
 
-from github import Github
 from github.Commit import Commit as ApiCommit
 
 from ci_toolkit.autofix_guard.decision import BranchCommit, Identity
-from ci_toolkit.github.client import connect, explain, repository
+from ci_toolkit.github.client import RemoteBase, explain
 from ci_toolkit.github.permissions import Permission
-from ci_toolkit.runtime import Warn
 
 
-@dataclass
-class Remote:
+class Remote(RemoteBase):
     """One repository of one GitHub, reached with the step's token."""
-
-    gh: Github
-    full_name: str
-    warn: Warn
-
-    @classmethod
-    def connect(cls, token: str, api_url: str, full_name: str, warn: Warn) -> Remote:
-        return cls(connect(token, api_url), full_name, warn)
 
     def commit(self, sha: str) -> BranchCommit | None:
         """The commit at `sha`: `GET /repos/{o}/{r}/commits/{sha}`."""
         try:
-            return _commit(repository(self.gh, self.full_name).get_commit(sha))
+            return _commit(self.repo.get_commit(sha))
         except Exception as exc:
             self.warn(explain(exc, "read the triggering commit", Permission.CONTENTS_READ))
             return None
@@ -43,7 +31,7 @@ class Remote:
         """The newest `count` commits reachable from `head`, through the API (not the payload,
         which holds only what one push brought): one request, `GET .../commits?sha=`."""
         try:
-            listed = repository(self.gh, self.full_name).get_commits(sha=head)  # one page
+            listed = self.repo.get_commits(sha=head)  # one page
             return [_commit(c) for c in islice(listed, count)]
         except Exception as exc:
             self.warn(explain(exc, "read the branch's last commits", Permission.CONTENTS_READ))

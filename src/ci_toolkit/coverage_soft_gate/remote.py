@@ -10,14 +10,11 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from github import Github
 from github.Issue import Issue
-from github.Repository import Repository
 
 from ci_toolkit.coverage import JobReport, Keep
 from ci_toolkit.coverage_soft_gate import sources, tracking
@@ -36,13 +33,12 @@ from ci_toolkit.coverage_soft_gate.pulls import (
     get_pull,
     pull_files,
 )
-from ci_toolkit.github.client import connect, explain, repository
+from ci_toolkit.github.client import RemoteBase, explain
 from ci_toolkit.github.comments import CommentError, upsert_comment
 from ci_toolkit.github.jobs import IncompleteJobs, fetch_jobs
 from ci_toolkit.github.permissions import Permission
 from ci_toolkit.joblist import Job
 from ci_toolkit.markdown import Message, marker
-from ci_toolkit.runtime import Warn
 
 ISSUES = Permission.ISSUES_WRITE
 ACTIONS = Permission.ACTIONS_READ
@@ -50,25 +46,12 @@ PULLS_READ = Permission.PULL_REQUESTS_READ
 __all__ = ["ChangedFile", "Remote"]
 
 
-@dataclass
-class Remote:
+class Remote(RemoteBase):
     """One repository of one GitHub, reached with the step's token."""
-
-    gh: Github
-    full_name: str
-    warn: Warn
-
-    @classmethod
-    def connect(cls, token: str, api_url: str, full_name: str, warn: Warn) -> Remote:
-        return cls(connect(token, api_url), full_name, warn)
 
     @staticmethod
     def issue_mark(kind: str, title: str) -> str:
         return marker(kind, title)
-
-    @property
-    def repo(self) -> Repository:
-        return repository(self.gh, self.full_name)
 
     # ------------------------------------------------------------------ the run
 

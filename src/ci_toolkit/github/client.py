@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
@@ -29,6 +30,7 @@ from urllib3.util.retry import Retry
 from ci_toolkit import __version__
 from ci_toolkit.github.permissions import Needs, spelled
 from ci_toolkit.markdown import Message
+from ci_toolkit.runtime import Warn
 
 if TYPE_CHECKING:
     from ci_toolkit.runtime import Runtime
@@ -338,3 +340,22 @@ def _message(exc: GithubException) -> str:
             text = f"{text}: {details}" if text else details
         return text or str(exc.status)
     return str(data or exc.status)
+
+
+@dataclass
+class RemoteBase:
+    """What every action's `remote.Remote` is built from: the client, the repository's full name
+    and the warning callback (never the `Runtime`). A soft action's remote never raises (what it
+    cannot do goes to `warn`); an operation's raises its own typed errors."""
+
+    gh: Github
+    full_name: str
+    warn: Warn
+
+    @classmethod
+    def connect(cls, token: str, api_url: str, full_name: str, warn: Warn) -> Self:
+        return cls(connect(token, api_url), full_name, warn)
+
+    @property
+    def repo(self) -> Repository:
+        return repository(self.gh, self.full_name)

@@ -7,35 +7,23 @@ why it is missing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from github import Github, GithubException
+from github import GithubException
 
 from ci_toolkit.github import downloads
-from ci_toolkit.github.client import connect, explain, repository
+from ci_toolkit.github.client import RemoteBase, explain
 from ci_toolkit.github.comments import CommentError, PostedComment, upsert_comment
 from ci_toolkit.github.jobs import IncompleteJobs, fetch_jobs, job_log
 from ci_toolkit.github.permissions import Permission, spelled
 from ci_toolkit.job_logs.excerpts import Excerpt, Window, decoded_lines, find
 from ci_toolkit.joblist import Attempts, Job, failed_step
 from ci_toolkit.markdown import Message
-from ci_toolkit.runtime import Warn
 
 PERMISSION = Permission.ACTIONS_READ
 
 
-@dataclass
-class Remote:
+class Remote(RemoteBase):
     """One repository of one GitHub, reached with the step's token. Soft: it never raises; what
     it cannot do is said through `warn`."""
-
-    gh: Github
-    full_name: str
-    warn: Warn
-
-    @classmethod
-    def connect(cls, token: str, api_url: str, full_name: str, warn: Warn) -> Remote:
-        return cls(connect(token, api_url), full_name, warn)
 
     def jobs(self, run_id: int, attempts: Attempts) -> list[Job] | None:
         """Every job of the run (those listed, when GitHub listed fewer than it announced);
@@ -69,7 +57,7 @@ class Remote:
     def comment(self, number: int, mark: str, body: str) -> PostedComment | None:
         """Our one comment on pull request `number`, edited in place; None when refused."""
         try:
-            return upsert_comment(repository(self.gh, self.full_name), number, mark, body)
+            return upsert_comment(self.repo, number, mark, body)
         except CommentError as exc:
             self.warn(str(exc))
             return None
