@@ -218,7 +218,7 @@ def test_what_a_command_writes_in_the_workspace_is_the_workspace_owners(tmp_path
     (workspace / "kept").mkdir(parents=True)
     os.chown(workspace, RUNNER_USER, RUNNER_USER)  # "kept" stays root's: not created by us
     write_in_workspace(workspace / "audit" / "deep" / "out.sarif", "{}\n", workspace)
-    created = [workspace / "audit", workspace / "audit" / "deep", workspace / "audit/deep/out.sarif"]
+    created = [workspace / "audit", workspace / "audit/deep", workspace / "audit/deep/out.sarif"]
     assert [(p.stat().st_uid, p.stat().st_gid) for p in created] == [(RUNNER_USER,) * 2] * 3
     assert (workspace / "kept").stat().st_uid == 0
     write_in_workspace(workspace / "kept" / "x.txt", "x", workspace)
