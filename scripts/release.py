@@ -2,12 +2,16 @@
 
     python scripts/release.py 1.2.3 [--owner OWNER]   # edit the tree for release 1.2.3
     python scripts/release.py --check 1.2.3           # exit 1 unless the tree is release 1.2.3
+    python scripts/release.py --refresh-locks         # the image's locks, newest pins (network)
 
 A release commit sets `version` in pyproject.toml (the version PyPI gets), points every Docker
 action.yml at `docker://ghcr.io/<owner>/ci-toolkit:<version>`, so one version of the actions
 always names one image and nothing is built on a user's runner, and moves every
 `pipx run --spec ci-toolkit==X.Y.Z` in the READMEs and docs to it. Between releases those pins
 name the last release (the newest `## [X.Y.Z]` of CHANGELOG.md), which is what PyPI has.
+The image installs only what requirements/image.lock and requirements/build.lock pin, with
+their hashes; `--refresh-locks` remakes both with pip-compile (pip-tools) from pyproject.toml,
+before a release and through a pull request, so CI's image e2e builds with the new pins.
 docs/releasing.md gives the order of the steps.
 """
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -25,6 +30,11 @@ VERSION_LINE = re.compile(r'^version = "[^"]*"$', re.M)
 IMAGE_LINE = re.compile(r"^(\s+image:\s*).*$", re.M)
 PIN = re.compile(r"(?<=ci-toolkit==)\d+\.\d+\.\d+(?:\.?(?:dev|a|b|rc)\d+)?")  # pipx form
 RELEASED = re.compile(r"^## \[(\d+\.\d+\.\d+)\]", re.M)
+# pip-compile's options for each lock (its header repeats them, sorted, as the way to remake it)
+LOCK_OPTIONS = ("--allow-unsafe", "--generate-hashes", "--index-url=https://pypi.org/simple",
+                "--no-emit-find-links", "--no-emit-index-url", "--strip-extras")
+LOCKS = {"requirements/image.lock": (),  # what the package needs at run time
+         "requirements/build.lock": ("--all-build-deps", "--only-build-deps")}  # its backend
 
 
 def docker_actions(root: Path) -> list[Path]:
@@ -91,15 +101,36 @@ def problems(root: Path, version: str) -> list[str]:
     return found
 
 
+def lock_command(lock: str) -> list[str]:
+    """The pip-compile command that makes `lock` from pyproject.toml (run in the root)."""
+    return ["pip-compile", *sorted((*LOCK_OPTIONS, *LOCKS[lock], f"--output-file={lock}")),
+            "pyproject.toml"]
+
+
+def refresh_locks(root: Path) -> None:
+    """Both locks again, every pin at its newest allowed version; only PyPI is asked (no local
+    pip configuration: a wheel cache or mirror could pin what PyPI does not serve)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") or k == "PIP_CERT"}
+    for lock in LOCKS:
+        subprocess.run([*lock_command(lock), "--upgrade", "--quiet"], cwd=root, check=True,
+                       env={**env, "PIP_CONFIG_FILE": os.devnull})
+        print(f"updated {lock}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("version", help="X.Y.Z")
+    parser.add_argument("version", nargs="?", help="X.Y.Z")
     parser.add_argument("--check", action="store_true", help="only check the tree")
+    parser.add_argument("--refresh-locks", action="store_true",
+                        help="remake requirements/*.lock with the newest allowed pins")
     parser.add_argument("--owner", default=os.environ.get("GITHUB_REPOSITORY_OWNER", "ci-toolkit"))
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if not SEMVER.fullmatch(args.version):
+    if args.refresh_locks:
+        refresh_locks(args.root)
+        return 0
+    if not SEMVER.fullmatch(args.version or ""):
         parser.error(f"version must be X.Y.Z, got {args.version!r}")
     if not args.check:
         for path in release(args.root, args.version, args.owner):
