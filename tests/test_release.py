@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 import yaml
 from packaging.version import Version
 
@@ -49,18 +50,25 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
                           check=False)
 
 
+DIGEST = "sha256:" + "0123456789abcdef" * 4  # the shape `docker buildx` reports
+
+
 def test_release_commit_names_one_image_everywhere(tmp_path: Path) -> None:
     root = copy_tree(tmp_path, released="9.8.7")
     assert run("--check", "9.8.7", "--root", str(root)).returncode == 1
-    done = run("9.8.7", "--owner", "Octo-Org", "--root", str(root))
+    done = run("9.8.7", "--owner", "Octo-Org", "--root", str(root))  # the image's tree
+    assert done.returncode == 0, done.stdout
+    assert run("--check", "9.8.7", "--root", str(root)).returncode == 1  # no digest yet
+    done = run("9.8.7", "--digest", DIGEST, "--owner", "Octo-Org", "--root", str(root))
     assert done.returncode == 0, done.stdout
     assert 'version = "9.8.7"' in (root / "pyproject.toml").read_text()
-    images = {path.relative_to(root).as_posix(): re.search(r"image:\s*(\S+)", path.read_text())
+    images = {path.relative_to(root).as_posix(): re.search(r"image:\s*(.+)$", path.read_text(),
+                                                           re.M)
               for path in root.rglob("action.yml")}
     docker = {name: m.group(1) for name, m in images.items() if m}
     assert len(docker) >= 7  # the root action and every Docker sub-action
     assert "ci-gate/action.yml" not in docker  # composite: runs from its own folder, no image
-    assert set(docker.values()) == {"docker://ghcr.io/octo-org/ci-toolkit:9.8.7"}
+    assert set(docker.values()) == {f"docker://ghcr.io/octo-org/ci-toolkit@{DIGEST} # 9.8.7"}
     assert "uses: actions/upload-artifact@" in (root / "coverage-upload/action.yml").read_text()
     pinned = {path.relative_to(root).as_posix(): set(re.findall(r"ci-toolkit==(\d[\w.]*)",
                                                                 path.read_text()))
@@ -68,19 +76,48 @@ def test_release_commit_names_one_image_everywhere(tmp_path: Path) -> None:
     assert {"README.md", "job-logs/README.md"} <= set(pinned)  # the pipx form, moved
     assert set().union(*pinned.values()) == {"9.8.7"}
     assert run("--check", "9.8.7", "--root", str(root)).returncode == 0
+    assert run("--check", "9.8.7", "--digest", DIGEST, "--root", str(root)).returncode == 0
+    other = run("--check", "9.8.7", "--digest", DIGEST[:-1] + "0", "--root", str(root))
+    assert other.returncode == 1 and "is not the image built" in other.stdout
 
 
-def test_check_names_the_file_that_is_off(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("old", "new", "says"), [
+    ("# 1.2.3", "# 1.2.2", "is not pinned by digest to version 1.2.3"),  # another release's
+    (f"@{DIGEST} # 1.2.3", ":1.2.3", "is not pinned by digest"),  # a tag: it can be moved
+    (DIGEST[-4:], "cdee", "the actions name 2 images"),
+])
+def test_check_names_the_file_that_is_off(tmp_path: Path, old: str, new: str, says: str) -> None:
     root = copy_tree(tmp_path, released="1.2.3")
-    run("1.2.3", "--root", str(root))
+    run("1.2.3", "--digest", DIGEST, "--root", str(root))
     logs = root / "job-logs" / "action.yml"
-    logs.write_text(logs.read_text().replace(":1.2.3", ":1.2.2"))
+    logs.write_text(logs.read_text().replace(old, new))
     done = run("--check", "1.2.3", "--root", str(root))
-    assert done.returncode == 1 and "job-logs/action.yml" in done.stdout
+    assert done.returncode == 1 and says in done.stdout
+    assert "job-logs/action.yml" in done.stdout or "images" in done.stdout
 
 
-def test_bad_version_is_refused() -> None:
+def test_release_commit_is_zizmor_clean_with_unpinned_images_on(tmp_path: Path) -> None:
+    """The tag form is what zizmor's `unpinned-images` flags; the digest form passes, with no
+    ignore of ours (.github/zizmor.yml ignores it for main's `image: Dockerfile` only)."""
+    root = copy_tree(tmp_path, released="1.2.3")
+    run("1.2.3", "--digest", DIGEST, "--root", str(root))
+    zizmor = shutil.which("zizmor", path=str(Path(sys.executable).parent))
+    if not zizmor:
+        pytest.skip("zizmor is not installed (pip install -e '.[test]')")
+    actions = [str(p) for p in root.rglob("action.yml")]
+    done = subprocess.run([zizmor, "--offline", "--no-progress", "--persona", "pedantic",
+                           *actions], capture_output=True, text=True, check=False)
+    assert "unpinned-images" not in done.stdout, done.stdout
+    tagged = root / "job-logs" / "action.yml"
+    tagged.write_text(tagged.read_text().replace(f"@{DIGEST} # 1.2.3", ":1.2.3"))
+    done = subprocess.run([zizmor, "--offline", "--no-progress", "--persona", "pedantic",
+                           str(tagged)], capture_output=True, text=True, check=False)
+    assert "unpinned-images" in done.stdout  # the judge sees a tag
+
+
+def test_bad_version_or_digest_is_refused() -> None:
     assert run("v1.2", "--check").returncode == 2
+    assert run("1.2.3", "--digest", "sha256:abc").returncode == 2
 
 
 def test_actions_on_this_tree_name_this_version_or_build_the_dockerfile() -> None:
@@ -89,8 +126,9 @@ def test_actions_on_this_tree_name_this_version_or_build_the_dockerfile() -> Non
         if not match:
             continue  # composite
         named = match.group(1)
-        if named.startswith("docker://"):
-            assert named.endswith(f"/ci-toolkit:{__version__}"), path
+        if named.startswith("docker://"):  # a release commit: by digest, its version beside
+            assert re.search(rf"/ci-toolkit@sha256:[0-9a-f]{{64}} # {re.escape(__version__)}$",
+                             path.read_text(), re.M), path
         else:
             assert (path.parent / named).resolve() == ROOT / "Dockerfile", path
 
