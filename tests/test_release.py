@@ -10,6 +10,7 @@ import sys
 import tomllib
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 import yaml
@@ -133,28 +134,84 @@ def test_actions_on_this_tree_name_this_version_or_build_the_dockerfile() -> Non
             assert (path.parent / named).resolve() == ROOT / "Dockerfile", path
 
 
-def test_release_workflow_checks_before_it_builds() -> None:
-    text = (ROOT / ".github" / "workflows" / "release.yml").read_text()
-    assert text.index("scripts/release.py --check") < text.index("docker/build-push-action")
-    assert "linux/amd64,linux/arm64" in text
+RELEASE = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text())
+JOBS = RELEASE["jobs"]
+
+
+def step_using(job: str, action: str) -> list[dict[str, Any]]:
+    return [s for s in JOBS[job]["steps"] if s.get("uses", "").startswith(action + "@")]
+
+
+def runs(job: str) -> str:
+    return "\n".join(step.get("run", "") for step in JOBS[job]["steps"])
+
+
+def test_release_builds_the_image_then_tags_a_commit_pinned_to_its_digest() -> None:
+    assert list(RELEASE[True]) == ["workflow_dispatch"]  # PyYAML reads the key `on` as True
+    assert RELEASE[True]["workflow_dispatch"]["inputs"]["version"]["required"]
+    image = JOBS["image"]
+    steps = [s.get("uses", s.get("run", "")) for s in image["steps"]]
+    prepare = steps.index('python scripts/release.py "$VERSION"')
+    [build] = step_using("image", "docker/build-push-action")
+    assert prepare < image["steps"].index(build) and build["id"] == "build"
+    assert build["with"]["platforms"] == "linux/amd64,linux/arm64"
+    assert image["outputs"]["digest"] == "${{ steps.build.outputs.digest }}"
+    commit = JOBS["release-commit"]
+    assert commit["needs"] == "image" and commit["permissions"] == {"contents": "write"}
+    [step] = [s for s in commit["steps"] if "run" in s]
+    assert step["env"]["DIGEST"] == "${{ needs.image.outputs.digest }}"
+    script = step["run"]
+    order = ['release.py "$VERSION" --digest "$DIGEST"',
+             'release.py --check "$VERSION" --digest "$DIGEST"', "git commit", "git tag",
+             "git push"]
+    assert [script.index(part) for part in order] == sorted(script.index(p) for p in order)
+    assert JOBS["package"]["needs"] == "release-commit"  # PyPI gets the tagged commit's files
+    assert 'release.py --check "$VERSION"' in runs("package")
+    [checkout] = step_using("package", "actions/checkout")
+    assert checkout["with"]["ref"] == "refs/tags/v${{ inputs.version }}"
+    assert JOBS["major-tag"]["steps"][0]["env"]["SHA"] == "${{ needs.release-commit.outputs.sha }}"
+    for job in JOBS:  # no job leaves a token in .git/config for a later step to find
+        for checkout in step_using(job, "actions/checkout"):
+            assert checkout["with"]["persist-credentials"] is False, job
+
+
+def test_image_and_pypi_files_get_provenance_and_an_sbom_attested() -> None:
+    [provenance] = step_using("image", "actions/attest-build-provenance")
+    assert provenance["with"] == {"subject-name": "${{ env.IMAGE }}", "push-to-registry": True,
+                                  "subject-digest": "${{ steps.build.outputs.digest }}"}
+    [sbom] = step_using("image", "anchore/sbom-action")
+    assert sbom["with"]["image"] == "${{ env.IMAGE }}@${{ steps.build.outputs.digest }}"
+    [attest] = step_using("image", "actions/attest")
+    assert attest["with"]["sbom-path"] == sbom["with"]["output-file"]
+    assert attest["with"]["subject-digest"] == provenance["with"]["subject-digest"]
+    assert JOBS["image"]["env"]["IMAGE"] == "ghcr.io/${{ github.repository_owner }}/ci-toolkit"
+    [provenance] = step_using("package", "actions/attest-build-provenance")
+    [sbom] = step_using("package", "anchore/sbom-action")
+    [attest] = step_using("package", "actions/attest")
+    assert provenance["with"] == {"subject-path": "dist/*"}
+    assert attest["with"] == {"subject-path": "dist/*", "sbom-path": sbom["with"]["output-file"]}
+    assert "--require-hashes -r requirements/image.lock" in runs("package")  # what it installs
+    steps, [upload] = JOBS["package"]["steps"], step_using("package", "actions/upload-artifact")
+    assert steps.index(provenance) < steps.index(upload)  # what PyPI gets is what was attested
+    for job in ("image", "package"):
+        assert {"id-token": "write", "attestations": "write"}.items() <= \
+            JOBS[job]["permissions"].items()
 
 
 def test_release_publishes_to_pypi_by_trusted_publishing_after_the_image() -> None:
     text = (ROOT / ".github" / "workflows" / "release.yml").read_text()
-    jobs = yaml.safe_load(text)["jobs"]
-    package, pypi = jobs["package"], jobs["pypi"]
-    runs = [step.get("run", "") for step in package["steps"]]
-    assert any("scripts/release.py --check" in run for run in runs)
-    assert "python -m build" in runs and "twine check --strict dist/*" in runs  # sdist + wheel
+    package, pypi = JOBS["package"], JOBS["pypi"]
+    assert "python -m build" in runs("package") and "twine check --strict dist/*" in runs("package")
     assert set(pypi["needs"]) == {"image", "package"}  # the image is pushed first
     assert pypi["permissions"] == {"id-token": "write"} and pypi["environment"]["name"]
-    assert not any("id-token" in str(job.get("permissions")) for name, job in jobs.items()
-                   if name != "pypi")
+    signing = {name for name, job in JOBS.items() if "id-token" in str(job.get("permissions"))}
+    assert signing == {"pypi", "image", "package"}  # PyPI's trust, and the attestations' only
+    assert package["permissions"]["contents"] == "read"
     publish = re.search(r"uses: pypa/gh-action-pypi-publish@([0-9a-f]{40}) # v\d+\.\d+\.\d+$",
                         text, re.M)
     assert publish, "pypa/gh-action-pypi-publish pinned by commit with its version"
     assert not any("password" in (step.get("with") or {}) for step in pypi["steps"])
-    assert "pypi" in jobs["major-tag"]["needs"]  # @v1 moves once both forms exist
+    assert {"pypi", "release-commit"} <= set(JOBS["major-tag"]["needs"])  # @v1 moves last
 
 
 def test_ci_builds_and_checks_what_pypi_gets() -> None:
