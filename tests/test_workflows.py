@@ -119,28 +119,23 @@ def test_dependabot_keeps_every_pin_current() -> None:
     assert {"/", *using} <= set(updates["github-actions"]["directories"])
 
 
+def pinned_actions() -> list[tuple[str, str, str]]:
+    """Every `uses: owner/repo[/path]@<sha> # <tag>` in the workflows, recipes, action.yml
+    files, READMEs and docs users copy: (owner/repo[/path], sha, tag)."""
+    texts = [*WORKFLOWS, *RECIPES, *ACTIONS, ROOT / "README.md", *ROOT.glob("*/README.md"),
+             *(ROOT / "docs").rglob("*.md")]
+    return sorted({found for path in texts for found in re.findall(
+        r"uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # (v?\d[\w.-]*)", path.read_text())})
+
+
 def test_each_third_party_action_is_pinned_to_one_commit_everywhere() -> None:
     """Dependabot updates the workflows and action.yml files; the READMEs, docs and recipes
     users copy must follow (one version of each action across the repository)."""
-    texts = [*WORKFLOWS, *RECIPES, *ACTIONS, ROOT / "README.md", *ROOT.glob("*/README.md"),
-             *(ROOT / "docs").rglob("*.md")]
     pins: dict[str, set[str]] = {}
-    for path in texts:
-        for action, sha in re.findall(r"uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40}) #",
-                                      path.read_text()):
-            pins.setdefault(action, set()).add(sha)
+    for action, sha, _ in pinned_actions():
+        pins.setdefault(action, set()).add(sha)
     assert pins["actions/checkout"] and pins["actions/setup-python"]
     assert {action: shas for action, shas in pins.items() if len(shas) > 1} == {}
-
-
-def pinned_actions() -> list[tuple[str, str, str]]:
-    """Every `uses: owner/repo[/path]@<sha> # <tag>` of the repository: (repo, sha, tag)."""
-    texts = [*WORKFLOWS, *RECIPES, *ACTIONS, ROOT / "README.md", *ROOT.glob("*/README.md"),
-             *(ROOT / "docs").rglob("*.md")]
-    found = {(re.sub(r"^([\w.-]+/[\w.-]+).*", r"\1", action), sha, tag)
-             for path in texts for action, sha, tag in re.findall(
-                 r"uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # (v?\d[\w.-]*)", path.read_text())}
-    return sorted(found)
 
 
 def tag_commit(repo: str, tag: str) -> str | None:
@@ -166,7 +161,7 @@ def tag_commit(repo: str, tag: str) -> str | None:
                          ids=lambda v: v if "/" in v or v.startswith("v") else v[:7])
 def test_each_pinned_commit_is_the_tag_its_comment_names(repo: str, sha: str, tag: str) -> None:
     """A pin's comment is what Dependabot and a reviewer read: it must be that commit."""
-    found = tag_commit(repo, tag)
+    found = tag_commit(re.sub(r"^([\w.-]+/[\w.-]+).*", r"\1", repo), tag)  # owner/name
     if found is None:
         pytest.skip(f"{repo} {tag}: no mirror and GitHub unreachable (or the tag is unknown)")
     assert found == sha, f"{repo}@{sha} is commented {tag}, which is {found}"
