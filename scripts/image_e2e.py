@@ -43,11 +43,16 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "job_logs")]
+# The test suite's fake GitHub (over real HTTP), payloads and samples: one of each.
+sys.path[:0] = [str(ROOT / "tests" / folder) for folder in
+                ("", "job_logs", "autofix_guard", "draft_toggle", "workflow_audit")]
 
 from joblog_samples import failing_job  # noqa: E402
+from test_audit_action import VULNERABLE  # noqa: E402
+from test_autofix_guard import BOT, BOT_PERSON, push  # noqa: E402
+from test_draft_toggle import labeled  # noqa: E402
 
-from fake_github import FakeGitHub  # noqa: E402  (the test suite's fake, over real HTTP)
+from fake_github import FakeGitHub  # noqa: E402
 
 CACHE = Path(os.environ.get("CI_TOOLKIT_E2E_CACHE") or
              Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ci-toolkit-e2e")
@@ -539,21 +544,6 @@ def zipped(name: str, data: bytes) -> bytes:
     return blob
 
 
-def webhook(name: str) -> dict[str, Any]:
-    return dict(json.loads((ROOT / "tests" / "webhooks" / f"{name}.json").read_text()))
-
-
-VULNERABLE = """on: pull_request_target
-permissions: {}
-jobs:
-  build:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4.2.2
-        with:
-          ref: ${{ github.event.pull_request.head.sha }}
-      - run: npm ci && npm test
-"""
 Case = Callable[[Runner, FakeGitHub, Path], None]
 
 
@@ -584,14 +574,26 @@ def soft_gate_artifacts(runner: Runner, fake: FakeGitHub, work: Path) -> None:
     expect("coverage-py3.12" in step.summary, "soft gate, artifacts", step, "the summary")
 
 
-def soft_gate_read_only(runner: Runner, fake: FakeGitHub, work: Path) -> None:
+@contextlib.contextmanager
+def read_only(fake: FakeGitHub) -> Iterator[None]:
+    """The fake answers every write 403, as GitHub does a token without the permission."""
     fake.read_only = True
     try:
-        step = runner.step("coverage-soft-gate", {"issue-title": "Read-only gate"})
+        yield
     finally:
         fake.read_only = False
-    expect(step.rc == 0 and any("issues: write" in w for w in step.warnings()),
-           "soft gate, read-only token", step, "exit 0 with a warning naming `issues: write`")
+
+
+def read_only_token(command: str, inputs: dict[str, str], rc: int) -> Case:
+    """A token that may only read: a soft action exits 0 with a warning, an operation exits 1
+    with an error; both name the permission it lacks."""
+    def case(runner: Runner, fake: FakeGitHub, work: Path) -> None:
+        with read_only(fake):
+            step = runner.step(command, inputs)
+        said = step.warnings() if rc == 0 else step.errors()
+        expect(step.rc == rc and any("issues: write" in line for line in said),
+               f"{command}, read-only token", step, f"exit {rc} naming `issues: write`")
+    return case
 
 
 def job_logs(runner: Runner, fake: FakeGitHub, work: Path) -> None:
@@ -628,35 +630,15 @@ def bulk_issues(runner: Runner, fake: FakeGitHub, work: Path) -> None:
            "bulk-issues", step, "the issues and their label on GitHub, once")
 
 
-def bulk_issues_read_only(runner: Runner, fake: FakeGitHub, work: Path) -> None:
-    fake.read_only = True
-    try:
-        step = runner.step("bulk-issues", {"spec": "## Third\nThree.\n"})
-    finally:
-        fake.read_only = False
-    expect(step.rc == 1 and any("`issues: write`" in e for e in step.errors()),
-           "bulk-issues, read-only token", step, "exit 1 naming `issues: write`")
-
-
 def autofix_guard(runner: Runner, fake: FakeGitHub, work: Path) -> None:
-    event = webhook("push")
-    bot = {"name": "github-actions[bot]", "username": "github-actions[bot]",
-           "email": "41898282+github-actions[bot]@users.noreply.github.com"}
-    event["head_commit"] = {"id": "7c5b5d3c0c5e5f4d8d4b1d2a8a4f0b2c6e8d9a1f", "distinct": True,
-                            "tree_id": "f9d2a07e9488b91af2641b26b9407fe22a451433",
-                            "message": "chore(autofix): ruff format",
-                            "timestamp": "2026-08-17T12:00:00Z", "url": "https://github.com/x",
-                            "author": bot, "committer": bot, "added": [], "removed": [],
-                            "modified": ["README.md"]}
+    event = push("chore(autofix): ruff format", BOT_PERSON, BOT)
     step = runner.step("autofix-guard", event=event, event_name="push")
     expect(step.rc == 0 and step.outputs.get("skip") == "true", "autofix-guard", step, "skip")
     expect("Skipping" in step.summary, "autofix-guard", step, "the step summary")
 
 
 def draft_toggle(runner: Runner, fake: FakeGitHub, work: Path) -> None:
-    event = webhook("issues.labeled")
-    event["label"]["name"] = "agent:codex"
-    step = runner.step("draft-toggle", {"draft": "true"}, event=event, event_name="issues")
+    step = runner.step("draft-toggle", {"draft": "true"}, event=labeled(), event_name="issues")
     out = step.outputs
     expect(step.rc == 0 and out.get("operation") == "created" and out.get("draft") == "true",
            "draft-toggle", step, "a draft pull request created")
@@ -676,11 +658,13 @@ def workflow_audit(runner: Runner, fake: FakeGitHub, work: Path) -> None:
 CASES: dict[str, Case] = {
     "coverage-soft-gate (files)": soft_gate_files,
     "coverage-soft-gate (artifacts)": soft_gate_artifacts,
-    "coverage-soft-gate (read-only token)": soft_gate_read_only,
+    "coverage-soft-gate (read-only token)": read_only_token(
+        "coverage-soft-gate", {"issue-title": "Read-only gate"}, rc=0),
     "job-logs": job_logs,
     "job-logs (invalid input: exit 2)": job_logs_invalid_input,
     "bulk-issues": bulk_issues,
-    "bulk-issues (read-only token)": bulk_issues_read_only,
+    "bulk-issues (read-only token)": read_only_token(
+        "bulk-issues", {"spec": "## Third\nThree.\n"}, rc=1),
     "autofix-guard": autofix_guard,
     "draft-toggle": draft_toggle,
     "workflow-audit (sarif)": workflow_audit,
