@@ -1,8 +1,10 @@
-"""The image: hadolint-clean, and what it runs works when installed the way the Dockerfile does.
+"""The image: hadolint-clean, its shape, and what it runs works when installed from the files
+the Dockerfile copies.
 
-Docker cannot run here, so the test repeats the Dockerfile's steps: copy what its COPY lines
+The suite needs no daemon, so the test repeats the Dockerfile's steps: copy what its COPY lines
 name (through .dockerignore) into a fresh context, install that into a fresh virtual
-environment with pip as the RUN line does, and run the ENTRYPOINT.
+environment with pip, and run the ENTRYPOINT. The real image is built and run by
+scripts/image-e2e, its own step of .ci/run.
 """
 
 from __future__ import annotations
@@ -39,11 +41,29 @@ def test_hadolint_is_clean() -> None:
 
 
 def test_image_shape() -> None:
-    assert re.search(r"^FROM python:3\.\d+-slim\b", DOCKERFILE, re.M)
+    stages = re.findall(r"^FROM\s+(\S+)(.*)$", DOCKERFILE, re.M)
+    assert [(base, rest.strip()) for base, rest in stages] == [("python:3.12-slim", "AS build"),
+                                                                ("python:3.12-slim", "")]
     assert not re.search(r"^USER\s", DOCKERFILE, re.M), "GitHub requires the default root user"
     assert not re.search(r"^WORKDIR\s", DOCKERFILE, re.M), "the workspace is the working dir"
     assert json.loads(instructions("ENTRYPOINT")[0]) == ["ci-toolkit"]  # exec form
-    assert "--no-cache-dir" in instructions("RUN")[0]
+    installs = re.findall(r"pip install ([^&]+)", DOCKERFILE)
+    assert len(installs) == 3 and all("--no-cache-dir" in i for i in installs)
+
+
+def test_image_installs_only_locked_files_and_keeps_no_pip() -> None:
+    """Every dependency from a lock with `--require-hashes`, our own wheel without its
+    dependencies from no index; the final stage copies the environment, drops the base's pip."""
+    installs = re.findall(r"pip install ([^&]+)", DOCKERFILE)
+    locks = sorted(re.findall(r"--require-hashes -r /src/requirements/(\S+)", DOCKERFILE))
+    assert locks == ["build.lock", "image.lock"]
+    assert sorted(p.name for p in (ROOT / "requirements").glob("*.lock")) == locks
+    [own] = [i for i in installs if "--require-hashes" not in i]
+    assert "--no-deps" in own and "--no-index" in own and "/wheels/ci_toolkit-" in own
+    final = DOCKERFILE.rsplit("\nFROM ", 1)[1]
+    assert "pip uninstall --yes" in final and "COPY --from=build /opt/ci-toolkit" in final
+    assert "pip install" not in final and "pip uninstall --yes pip" in DOCKERFILE.split(
+        "\nFROM ", 2)[1], "the installed environment loses its own pip too"
 
 
 def ignored(relative: str, patterns: list[str]) -> bool:
@@ -61,6 +81,8 @@ def build_context(target: Path) -> None:
     patterns = [p.strip() for p in (ROOT / ".dockerignore").read_text().splitlines()
                 if p.strip() and not p.startswith("#")]
     for copy in instructions("COPY"):
+        if copy.startswith("--from="):
+            continue  # from the build stage, not the context
         for source in copy.split()[:-1]:  # the last word is the destination
             origin = ROOT / source
             for path in [origin] if origin.is_file() else origin.rglob("*"):

@@ -17,7 +17,8 @@ COMMANDS = QUICK_START.group(1).splitlines() if QUICK_START else []
 def test_exactly_two_commands_and_the_second_is_what_ci_runs() -> None:
     assert len(COMMANDS) == 2
     ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
-    assert COMMANDS[1].endswith("python -m pytest") and ci[-1] == "python -m pytest"
+    assert COMMANDS[1].endswith("python -m pytest") and ci[-2] == "python -m pytest"
+    assert ci[-1] == "scripts/image-e2e"  # then the real image, its own step: no daemon in tests
 
 
 def test_first_command_reads_the_example_reports_without_a_token() -> None:

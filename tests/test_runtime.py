@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
 
 from ci_toolkit.markdown import SUMMARY_LIMIT
-from ci_toolkit.runtime import Context, Input, InputError, Inputs, Log, Outputs, Runtime, Summary
+from ci_toolkit.runtime import (
+    Context,
+    Input,
+    InputError,
+    Inputs,
+    Log,
+    Outputs,
+    Runtime,
+    Summary,
+    write_in_workspace,
+)
 from conftest import parse_outputs
 
 SPECS = (
@@ -215,3 +226,25 @@ def test_capped_json_shortens_until_it_fits_and_says_nothing_fits_when_it_cannot
     assert json.loads(text) == items and 1 < len(items) < 100
     assert capped_json([{"x": "y" * 50}], 10, halve) == ""
     assert capped_json({"a": 1}, 100, halve) == '{"a":1}'
+
+
+RUNNER_USER = 1001  # the runner's user on GitHub-hosted runners; the container runs as root
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="hands files over only when running as root, as a Docker action does")
+def test_what_a_command_writes_in_the_workspace_is_the_workspace_owners(tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    (workspace / "kept").mkdir(parents=True)
+    os.chown(workspace, RUNNER_USER, RUNNER_USER)  # "kept" stays root's: not created by us
+    write_in_workspace(workspace / "audit" / "deep" / "out.sarif", "{}\n", workspace)
+    created = [workspace / "audit", workspace / "audit/deep", workspace / "audit/deep/out.sarif"]
+    assert [(p.stat().st_uid, p.stat().st_gid) for p in created] == [(RUNNER_USER,) * 2] * 3
+    assert (workspace / "kept").stat().st_uid == 0
+    write_in_workspace(workspace / "kept" / "x.txt", "x", workspace)
+    assert (workspace / "kept").stat().st_uid == 0 and \
+        (workspace / "kept" / "x.txt").stat().st_uid == RUNNER_USER
+    outside = tmp_path / "elsewhere" / "out.sarif"  # outside the workspace: left as written
+    write_in_workspace(outside, "{}\n", workspace)
+    assert outside.stat().st_uid == 0 and outside.parent.stat().st_uid == 0
+    assert outside.read_text() == "{}\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -118,15 +119,49 @@ def test_dependabot_keeps_every_pin_current() -> None:
     assert {"/", *using} <= set(updates["github-actions"]["directories"])
 
 
+def pinned_actions() -> list[tuple[str, str, str]]:
+    """Every `uses: owner/repo[/path]@<sha> # <tag>` in the workflows, recipes, action.yml
+    files, READMEs and docs users copy: (owner/repo[/path], sha, tag)."""
+    texts = [*WORKFLOWS, *RECIPES, *ACTIONS, ROOT / "README.md", *ROOT.glob("*/README.md"),
+             *(ROOT / "docs").rglob("*.md")]
+    return sorted({found for path in texts for found in re.findall(
+        r"uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # (v?\d[\w.-]*)", path.read_text())})
+
+
 def test_each_third_party_action_is_pinned_to_one_commit_everywhere() -> None:
     """Dependabot updates the workflows and action.yml files; the READMEs, docs and recipes
     users copy must follow (one version of each action across the repository)."""
-    texts = [*WORKFLOWS, *RECIPES, *ACTIONS, ROOT / "README.md", *ROOT.glob("*/README.md"),
-             *(ROOT / "docs").rglob("*.md")]
     pins: dict[str, set[str]] = {}
-    for path in texts:
-        for action, sha in re.findall(r"uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40}) #",
-                                      path.read_text()):
-            pins.setdefault(action, set()).add(sha)
+    for action, sha, _ in pinned_actions():
+        pins.setdefault(action, set()).add(sha)
     assert pins["actions/checkout"] and pins["actions/setup-python"]
     assert {action: shas for action, shas in pins.items() if len(shas) > 1} == {}
+
+
+def tag_commit(repo: str, tag: str) -> str | None:
+    """The commit `tag` names in `repo`: from a local clone under $CI_TOOLKIT_ACTION_MIRRORS
+    (`<owner>+<name>/repo`), else from GitHub; None when neither can say."""
+    mirrors = os.environ.get("CI_TOOLKIT_ACTION_MIRRORS")
+    if mirrors:
+        done = subprocess.run(["git", "-C", str(Path(mirrors) / repo.replace("/", "+") / "repo"),
+                               "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}"],
+                              capture_output=True, text=True, check=False)
+        return done.stdout.strip() or None
+    try:
+        done = subprocess.run(["git", "ls-remote", "--tags", f"https://github.com/{repo}",
+                               f"refs/tags/{tag}", f"refs/tags/{tag}^{{}}"], capture_output=True,
+                              text=True, check=False, timeout=20)
+    except subprocess.TimeoutExpired:
+        return None
+    refs = dict(line.split("\t")[::-1] for line in done.stdout.splitlines())
+    return refs.get(f"refs/tags/{tag}^{{}}") or refs.get(f"refs/tags/{tag}")  # annotated first
+
+
+@pytest.mark.parametrize(("repo", "sha", "tag"), pinned_actions(),
+                         ids=lambda v: v if "/" in v or v.startswith("v") else v[:7])
+def test_each_pinned_commit_is_the_tag_its_comment_names(repo: str, sha: str, tag: str) -> None:
+    """A pin's comment is what Dependabot and a reviewer read: it must be that commit."""
+    found = tag_commit(re.sub(r"^([\w.-]+/[\w.-]+).*", r"\1", repo), tag)  # owner/name
+    if found is None:
+        pytest.skip(f"{repo} {tag}: no mirror and GitHub unreachable (or the tag is unknown)")
+    assert found == sha, f"{repo}@{sha} is commented {tag}, which is {found}"

@@ -424,3 +424,31 @@ class Runtime:
         if value:
             self.log.mask(value)
         return value
+
+
+def write_in_workspace(path: Path, text: str, workspace: Path) -> None:
+    """Write `text` (UTF-8) to `path`, creating its missing folders. What this creates inside
+    the workspace belongs to the workspace's owner: a Docker action runs as root while the
+    workspace is the runner's user's, who must be able to delete everything it finds there
+    (a self-hosted runner's next checkout cleans the workspace)."""
+    created = []
+    folder = path.parent
+    while not folder.exists():
+        created.append(folder)
+        folder = folder.parent
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    _give_to_owner([path, *created], workspace)
+
+
+def _give_to_owner(paths: list[Path], workspace: Path) -> None:
+    """As root only (elsewhere a new file is already its creator's): the paths that lie in
+    the workspace go to the user and group that own it."""
+    geteuid = getattr(os, "geteuid", None)  # absent on Windows
+    if geteuid is None or geteuid() != 0:
+        return
+    root = workspace.resolve()
+    owner = root.stat()
+    for path in paths:
+        if path.resolve().is_relative_to(root):
+            os.chown(path, owner.st_uid, owner.st_gid, follow_symlinks=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import textwrap
 from pathlib import Path
@@ -128,3 +129,17 @@ def test_runs_locally_with_path_flag(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert "error: " in done.stderr and "pr.yml:8: " in done.stderr
     assert "1 error(s)" in done.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="the container runs as root; here only root can play it")
+def test_sarif_and_its_folders_belong_to_the_workspace_owner(tmp_path: Path) -> None:
+    folder = workspace(tmp_path, **{"pr.yml": VULNERABLE})
+    runner_user = 1001  # owns the workspace on a GitHub-hosted runner
+    for path in (folder.parents[1], folder.parent, folder, *folder.iterdir()):
+        os.chown(path, runner_user, runner_user)
+    result = run_action("workflow-audit", {"sarif": "audit/run/out.sarif"}, tmp_path=tmp_path)
+    assert result.rc == 1, result.stderr
+    root = folder.parents[1]
+    left = [root / "audit", root / "audit" / "run", root / "audit" / "run" / "out.sarif"]
+    assert {(p.stat().st_uid, p.stat().st_gid) for p in left} == {(runner_user, runner_user)}

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from ci_toolkit.markdown import code, table
-from ci_toolkit.runtime import Input, InputError, Level, Runtime
+from ci_toolkit.runtime import Input, InputError, Level, Runtime, write_in_workspace
 from ci_toolkit.workflow_audit.audit import RULES, Report, audit_files
 from ci_toolkit.workflow_audit.model import RANK, Finding, Piece, Severity
 from ci_toolkit.workflow_audit.sarif import sarif
@@ -54,7 +54,7 @@ def run(rt: Runtime) -> int:
     hidden = _annotate(rt, report.findings)
     rt.summary.write(render(report, hidden))
     if options.sarif is not None:
-        _write_sarif(options.sarif, report.findings)
+        _write_sarif(options.sarif, report.findings, workspace)
     rt.outputs.set("findings", len(report.findings))
     rt.outputs.set("errors", report.count("error"))
     rt.outputs.set("warnings", report.count("warning"))
@@ -133,9 +133,8 @@ def _lines(finding: Finding) -> str:
     return ", ".join(str(n) for n in [finding.line, *(r.line for r in finding.related)])
 
 
-def _write_sarif(path: Path, findings: list[Finding]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(sarif(findings, RULES), indent=2) + "\n", encoding="utf-8")
+def _write_sarif(path: Path, findings: list[Finding], workspace: Path) -> None:
+    write_in_workspace(path, json.dumps(sarif(findings, RULES), indent=2) + "\n", workspace)
 
 
 def _fails(report: Report, fail_on: FailOn) -> bool:
