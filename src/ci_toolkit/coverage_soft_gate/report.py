@@ -52,6 +52,8 @@ class Report:
     annotated: tuple[int, int] = (0, 0)  # missed ranges of changed lines: (annotated, all)
 
 
+QUEUE_NOTE = ("_A merge queue's run: its commit is a candidate, so nothing is written to the "
+              "pull request, the tracking issue or its history._")
 CHANGED_SHOWN = 25  # changed files in the pull-request comment; the summary lists them all
 HOTSPOTS_SHOWN = 5  # hotspots in the pull-request comment
 
@@ -297,6 +299,7 @@ def render(report: Report) -> str:
         heading(TITLE, 2),
         verdict(report.patch),
         headline(report) + "  \n" + origin(report.run),
+        QUEUE_NOTE if report.run.queue else "",
         problems_section(report.problems),
         changed_section(report.patch, report.blob),
         annotations_note(report.annotated),
