@@ -181,7 +181,8 @@ def queue_event(fake: Any, ref: str) -> dict[str, Any]:
 ])
 def test_a_merge_queue_run_writes_nothing_and_names_its_entry(
         tmp_path: Path, fake: Any, ref: str, named: str) -> None:
-    history_body = f"{MARK}\n{history.render([history.Point(900, 'abc', '2026-01-01', 50, 50, 50)])}"
+    kept = history.render([history.Point(900, "abc", "2026-01-01", 50, 50, 50)])
+    history_body = f"{MARK}\n{kept}"
     fake.add_issue(TITLE, history_body, [LABEL])
     add_run(fake, {"coverage-a": sample_report("a")}, head_branch=ref.removeprefix("refs/heads/"),
             event="merge_group")
@@ -294,7 +295,7 @@ def test_a_recorded_commit_that_is_not_the_pulls_merge_is_not_trusted(
     assert result.outputs["patch"] != ""
 
 
-# ------------------------------------------------------------------ 2. readable at a comment's width
+# ------------------------------------------------------------ 2. readable at a comment's width
 
 
 def test_missed_ranges_never_break_inside_a_range(tmp_path: Path, fake: Any) -> None:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_coverage_analysis import run_coverage, write_package
-
 from conftest import sample_coverage
+from test_coverage_analysis import run_coverage, write_package
 
 # istanbul's clover reporter (Jest), from github.com/0gunkim/JEST @ 97c0a8f,
 # coverage/clover.xml: its head and first lines, then its closing tags.

@@ -232,8 +232,8 @@ def wrong_report(path: Path) -> str | None:
         return _XML_KINDS[kind]
     first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if (first == b"{" and not tail.endswith(b"}")) or (first == b"<" and not tail.endswith(b">")):
-        return (f"ends mid-way (cut after {size:,} bytes): the coverage step or the upload "
-                "was interrupted; re-run the test job.")
+        return ("ends mid-way (cut short): the coverage step or the upload was interrupted; "
+                "re-run the test job.")
     return None
 
 
