@@ -70,10 +70,15 @@ def test_the_pull_request_comment_opens_with_the_verdict_then_files_tests_projec
     assert comment["body"].count("**Project:**") == 1
 
 
-def test_all_changed_statements_ran_is_said_so(tmp_path: Path, fake: Any) -> None:
+@pytest.mark.parametrize(("path", "verdict", "patch"), [
+    ("src/ok.py", "✅ **All 3 changed statements ran**", "100.00"),
+    ("README.md", "➖ **This change touched no measured statement**", ""),
+])
+def test_the_verdict_says_all_ran_or_no_statement_changed(
+        tmp_path: Path, fake: Any, path: str, verdict: str, patch: str) -> None:
     fake.add_issue(TITLE, f"{MARK}\nthe default branch's figures", [LABEL])
     pr = fake.add_pull("Feature", head="feature")
-    fake.set_pull_files(pr["number"], [fake.diff_entry("src/ok.py", "@@ -0,0 +1,3 @@\n+a\n+b\n+c")])
+    fake.set_pull_files(pr["number"], [fake.diff_entry(path, "@@ -0,0 +1,3 @@\n+a\n+b\n+c")])
     add_run(fake, {"coverage-a": coverage_json({"src/ok.py": (5, 5)})})
     payload = {**pr_event(fake), "number": pr["number"], "pull_request": pr}
 
@@ -81,23 +86,8 @@ def test_all_changed_statements_ran_is_said_so(tmp_path: Path, fake: Any) -> Non
                       env={"GITHUB_SHA": pr["head"]["sha"]})
 
     [comment] = pr_comments(fake, pr["number"])
-    assert comment["body"].split("\n")[1] == "✅ **All 3 changed statements ran**"
-    assert notices(result) == []
-
-
-def test_a_change_of_no_statement_says_so(tmp_path: Path, fake: Any) -> None:
-    fake.add_issue(TITLE, f"{MARK}\nfigures", [LABEL])
-    pr = fake.add_pull("Docs", head="docs")
-    fake.set_pull_files(pr["number"], [fake.diff_entry("README.md", "@@ -0,0 +1 @@\n+a")])
-    add_run(fake, {"coverage-a": coverage_json({"src/ok.py": (5, 5)})})
-    payload = {**pr_event(fake), "number": pr["number"], "pull_request": pr}
-
-    result = run_gate(tmp_path, fake, pull_request=True, event=payload,
-                      env={"GITHUB_SHA": pr["head"]["sha"]})
-
-    [comment] = pr_comments(fake, pr["number"])
-    assert comment["body"].split("\n")[1] == "➖ **This change touched no measured statement**"
-    assert result.outputs["patch"] == ""
+    assert comment["body"].split("\n")[1] == verdict
+    assert result.outputs["patch"] == patch and notices(result) == []
 
 
 # ------------------------------------------------------------------ 3. annotations; faults
