@@ -35,7 +35,7 @@ from test_soft_gate_support import (
 )
 from wrong_reports import write_all
 
-from ci_toolkit.coverage_soft_gate import history
+from ci_toolkit.coverage_soft_gate import history, origin
 from ci_toolkit.markdown import ISSUE_BODY_LIMIT
 from conftest import Result
 
@@ -266,8 +266,11 @@ def test_a_recorded_commit_that_is_not_the_pulls_merge_is_not_trusted(
         tmp_path: Path, fake: Any, measured: Measured) -> None:
     pull = open_pull(fake, measured, fork="forker")
     head = pull.payload["pull_request"]["head"]["sha"]
-    other = fake.add_merge_commit(pull.number, [fake.diff_entry("pkg/mod.py", HEAD_PATCH)])
-    fake.commits[other]["parents"] = [fake.commits[pull.merge]["parents"][0]] * 2  # not the head
+    base = fake.commits[pull.merge]["parents"][0]["sha"]
+    elsewhere = fake.add_commit("Elsewhere", parents=[base])["sha"]
+    # a merge commit, but of another head: the fork's artifact names it, the gate must not trust it
+    other = fake.add_commit("Merge elsewhere", parents=[base, elsewhere])["sha"]
+    fake.commit_files[other] = [fake.diff_entry("pkg/mod.py", HEAD_PATCH)]
     ci_run(fake, RUN_ID + 5, measured, other, pull.number)  # the fork's artifact names it
     upstream = {**fake.runs[RUN_ID + 5], "pull_requests": [], "head_sha": head,
                 "event": "pull_request",
@@ -299,3 +302,23 @@ def test_missed_ranges_never_break_inside_a_range(tmp_path: Path, fake: Any) -> 
     labels = re.findall(r'#L\d+(?:-L\d+)?">([^<]*)</a>', html)
     assert "1\u201140" in labels
     assert all(re.fullmatch(r"\d+(\u2011\d+)?", label) for label in labels), labels
+
+
+@pytest.mark.parametrize(("event", "ref", "base", "named"), [
+    ("merge_group", "refs/heads/gh-readonly-queue/release/1.x/pr-7-" + "0" * 40, "",
+     "merge queue: #7 into release/1.x"),
+    ("merge_group", "refs/heads/something-else", "refs/heads/main", "merge queue: into main"),
+    ("merge_group", "", "", "merge queue: into its base branch"),
+    ("push", "refs/heads/main", "", ""),
+])
+def test_a_merge_queue_entry_is_named_from_its_ref(event: str, ref: str, base: str,
+                                                   named: str) -> None:
+    assert origin.merge_queue(event, ref, base) == named
+
+
+def test_the_follow_up_of_a_merge_queue_run_is_a_queue_run_too() -> None:
+    here = origin.Here("o/r", 2002, None, "", "refs/heads/main", "", "workflow_run", "main")
+    upstream = {"event": "merge_group", "head_sha": "ab" * 20,
+                "head_branch": "gh-readonly-queue/main/pr-3-" + "cd" * 20}
+    run = origin.upstream_run(here, 1001, None, upstream)
+    assert run.queue == "merge queue: #3 into main" and not run.default_branch
