@@ -13,6 +13,8 @@ or link came in with the input.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from ci_toolkit.coverage import read_job, summarize
 from ci_toolkit.coverage_soft_gate import report
 from ci_toolkit.coverage_soft_gate.history import Point
 from ci_toolkit.coverage_soft_gate.origin import Run
+from ci_toolkit.coverage_soft_gate.patch import ChangedFile, KeepChanged, patch_coverage
 from ci_toolkit.coverage_soft_gate.report import Report
 from ci_toolkit.joblist import Job, jobs_table
 from ci_toolkit.markdown import Message
@@ -203,3 +206,94 @@ def test_draft_toggle_summary(tmp_path: Path) -> None:
                             tmp_path=tmp_path, fake=gh, event=event, event_name="issues")
     assert result.rc == 0, result.stdout + result.stderr
     golden("draft-toggle-summary", result.summary)
+
+
+# ---------------------------------------------------------- the soft gate, the pull request first
+
+LONG = "src/ci_toolkit/coverage_soft_gate/a_module_with_a_long_name.py"  # 60 characters
+SHA = "4adba3a94549c2e3d159d8da30ed042d31b1abf6"
+COMMENT_WIDTH = 880  # px: a comment's column at GitHub's widest layout, less its padding
+
+
+def min_table_width(page: Page) -> int:
+    """The narrowest a table can be drawn, in px: per column its longest unbreakable word
+    (browsers break at spaces; not at U+2011 or inside a code span's path), 8 px a character
+    (GitHub's monospace at 85 % is 7.2), plus 26 px of cell padding and border."""
+    widest = 0
+    for rows in page.tables:
+        columns = zip(*rows, strict=True)
+        widest = max(widest, sum(8 * max(len(word) for cell in column for word in cell.split())
+                                 + 26 for column in columns))
+    return widest
+
+
+@pytest.fixture(scope="module")
+def pull_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    """A pull request's report: two jobs (one with a failed test, by pytest itself), a change
+    of three files, one of them at a 60-character path, with more missed ranges than shown."""
+    root = tmp_path_factory.mktemp("golden-pull")
+    (root / "test_sample.py").write_text(
+        "def test_parses_the_header():\n    assert 2 == 3, 'header count'\n\n"
+        "def test_ok():\n    pass\n")
+    job = root / "coverage-py3.12"
+    job.mkdir()
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    f"--junitxml={job / 'pytest-report.xml'}", "test_sample.py"], cwd=root,
+                   capture_output=True, check=False)
+    files = {LONG: (40, 10), "src/ci_toolkit/cli.py": (30, 28), "src/ci_toolkit/retry.py": (8, 8)}
+    (job / "coverage.json").write_bytes(coverage_json(files))
+    (root / "coverage-py3.11.json").write_bytes(coverage_json({**files, "src/extra.py": (5, 5)}))
+    changed = [ChangedFile(LONG, (3, 4, 5, 12, 14, 16, 18, 20, 22, 24, 30)),
+               ChangedFile("src/ci_toolkit/cli.py", (5, 6, 7, 29)),
+               ChangedFile("src/ci_toolkit/new_module.py", (1, 2))]
+    keep = KeepChanged(changed)
+    jobs = [read_job(job, "coverage-py3.12", keep),
+            read_job(root / "coverage-py3.11.json", "coverage-py3.11", keep)]
+    summary = summarize(jobs, hotspots=15)
+    return Report(summary, Run(1002, f"{OURS[0]}actions/runs/1002", SHA, "feature"),
+                  blob=f"{OURS[0]}blob/{SHA}", patch=patch_coverage(jobs, changed), delta=0.35,
+                  issue_url=f"{OURS[0]}issues/1")
+
+
+def test_soft_gate_pull_comment(pull_report: Report) -> None:
+    text = report.pull_comment(pull_report)
+    page = golden("soft-gate-pull-comment", text)
+    assert text.startswith("⚠️ **9 of 15 changed statements never ran** (patch 40.00%)\n")
+    parts = ["Changed files", "Failed tests", "Project:", "least covered files among"]
+    assert [page.text.index(p) for p in parts] == sorted(page.text.index(p) for p in parts)
+    assert "src/extra.py" not in page.codes  # hotspots: only the changed files
+    assert "and 3 more" in page.text and f"{OURS[0]}commit/{SHA}" in page.links
+    assert min_table_width(page) <= COMMENT_WIDTH, min_table_width(page)
+
+
+def test_soft_gate_report_tables_fit_a_comment(pull_report: Report) -> None:
+    page = judged(report.render(pull_report))
+    assert min_table_width(page) <= COMMENT_WIDTH, min_table_width(page)
+
+
+def test_readme_shows_the_pull_comment() -> None:
+    """The README's sample is the golden comment, quoted: it shows the real order."""
+    quoted = "\n".join(f"> {line}".rstrip() for line in
+                       (GOLDEN / "soft-gate-pull-comment.md").read_text().splitlines())
+    for readme in ("README.md", "coverage-soft-gate/README.md"):
+        assert quoted in (GOLDEN.parent.parent / readme).read_text(), readme
+
+
+def test_soft_gate_merge_queue_summary(pull_report: Report) -> None:
+    queue = Run(1003, f"{OURS[0]}actions/runs/1003", SHA, "gh-readonly-queue/main/pr-7-" + SHA,
+                queue="merge queue: #7 into main")
+    text = report.render(Report(pull_report.summary, queue, jobs=[], blob=f"{OURS[0]}blob/{SHA}"))
+    page = golden("soft-gate-merge-queue-summary", text)
+    assert "(merge queue: #7 into main)" in page.text and "A merge queue's run" in page.text
+
+
+def test_soft_gate_wrong_reports(tmp_path: Path) -> None:
+    from wrong_reports import write_all
+
+    names = write_all(tmp_path / "workspace")
+    result = run_action("coverage-soft-gate", {"files": "\n".join(
+        f"{job}/{name}" for job, name in names.items()), "dry-run": "true"}, tmp_path=tmp_path)
+    callout = result.summary[result.summary.index("> [!WARNING]"):].split("\n\n")[0]
+    page = golden("soft-gate-wrong-reports", callout + "\n")
+    for job in names:
+        assert f"Job '{job}' was left out: {names[job]} " in page.text

@@ -34,7 +34,8 @@ def test_payload_is_an_event_as_github_describes_it(name: str) -> None:
 
 def test_every_event_the_actions_read_has_a_payload() -> None:
     events = {name.partition(".")[0] for name in webhook_names()}
-    assert events >= {"push", "pull_request", "issues", "workflow_run", "workflow_dispatch"}
+    assert events >= {"push", "pull_request", "issues", "workflow_run", "workflow_dispatch",
+                      "merge_group"}
     assert {"issues.labeled", "pull_request.opened", "pull_request.synchronize",
             "workflow_run.completed"} <= set(webhook_names())
 

@@ -109,7 +109,7 @@ def test_default_branch_runs_replace_the_body_and_the_trend_grows(
     points = history.parse(body)
     assert [p.average for p in points] == values
     assert [p.run_id for p in points] == [RUN_ID + 1, RUN_ID + 2, RUN_ID + 3]
-    assert "```mermaid\nxychart-beta" in body
+    assert "```mermaid\n%%{init: " in body and "%%\nxychart-beta\n" in body
     assert re.search(r"line \[50\.00, 60\.00, 75\.00\]", body)
     last_comment = fake.comments[1][-1]["body"]
     assert "▁▄█ average 50.00% → 75.00% (+25.00) over the last 3 runs" in last_comment

@@ -33,7 +33,7 @@ def test_hotspots_link_to_the_measured_commit_with_line_ranges(tmp_path: Path, f
     html = cmarkgfm.github_flavored_markdown_to_html(result.summary)
     blob = f"https://github.com/{fake.repo_full_name}/blob/{SHA}/src/half.py"
     assert f'<a href="{blob}"><code>src/half.py</code></a>' in html
-    assert f'<a href="{blob}#L6-L10">6–10</a>' in html
+    assert f'<a href="{blob}#L6-L10">6\u201110</a>' in html
     assert "src/full.py" not in result.summary  # at 100 %: never a hotspot
     failed = result.summary.split("### Failed tests", 1)[1].split("###", 1)[0]
     assert "`tests.test_a::test_bad`" in failed and "assert 1 == 2" in failed

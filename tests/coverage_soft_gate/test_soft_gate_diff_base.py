@@ -55,7 +55,7 @@ def test_diff_base_gives_patch_coverage_locally(tmp_path: Path, workspace: Path)
     assert result.outputs["patch-statements"] == str(len(statements))
     assert result.outputs["patch-covered"] == str(len(covered))
     assert result.outputs["patch"] == f"{100 * len(covered) / len(statements):.2f}"
-    assert "### Changed lines" in result.stdout and "`pkg/mod.py`" in result.stdout
+    assert "### Changed files" in result.stdout and "`pkg/mod.py`" in result.stdout
 
 
 def test_without_git_diff_base_is_an_input_error(tmp_path: Path, workspace: Path) -> None:

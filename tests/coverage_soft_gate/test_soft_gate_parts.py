@@ -70,12 +70,24 @@ def test_headline_is_one_line_with_the_change() -> None:
 
 def test_chart_is_a_mermaid_xychart_with_one_line_per_total() -> None:
     chart = trend.chart([point(1, 70), point(2, 75, None)])
-    assert chart.startswith("```mermaid\nxychart-beta\n")
-    assert 'x-axis ["0000000", "0000000"]' in chart
+    assert chart.startswith("```mermaid\n%%{init: ") and "%%\nxychart-beta\n" in chart
+    # both short shas are 0000000 on one day: two runs, two points (Mermaid merges equal labels)
+    assert 'x-axis ["03-01 0000000", "03-01 0000000 #2"]' in chart
     assert "line [70.00, 75.00]" in chart and "line [65.00, 70.00]" in chart
     assert "combined" not in chart.split("```")[2]  # one run had no combined: no such line
+    assert chart.endswith("Legend: 🟦 average · 🟥 worst.")
+    assert '"plotColorPalette": "#0969da, #cf222e"' in chart  # the legend's colours, in order
     assert "y-axis \"coverage %\" 60 --> 100" in chart
     assert trend.chart([point(1)]) == ""
+
+
+def test_chart_keys_its_points_by_run() -> None:
+    runs = [point(1), Point(2, "abcdef123456", "2025-03-02", 81, 76, 86), point(3)]
+    labels = trend.labels(runs)
+    assert len(set(labels)) == 3 == len(labels)  # the first run's commit ran again: a 3rd point
+    chart = trend.chart(runs)
+    assert chart.count("line [") == 3
+    assert "Legend: 🟩 combined · 🟦 average · 🟥 worst." in chart
 
 
 def sample_summary() -> Summary:
@@ -133,10 +145,10 @@ def test_files_are_grouped_by_folder_with_junit_beside_them(tmp_path: Path) -> N
             (tmp_path / folder / name).write_text("x")
     (tmp_path / "coverage.json").write_text("x")
     groups = sources.find_reports(tmp_path, ["**/coverage.*"])
-    assert sorted(groups) == [".", "a/py312", "b/py312", "py311"]
+    assert sorted(groups) == ["a/py312", "b/py312", "coverage.json", "py311"]
     assert [p.name for p in groups["py311"]] == ["coverage.json", "coverage.xml",
                                                  "pytest-report.xml"]
-    assert [p.name for p in groups["."]] == ["coverage.json"]
+    assert [p.name for p in groups["coverage.json"]] == ["coverage.json"]
 
 
 def test_a_job_with_a_broken_junit_file_is_counted_with_a_warning(tmp_path: Path) -> None:

@@ -126,9 +126,14 @@ def test_same_repo_pull_request_comments_its_patch_coverage(
     body = comment["body"]
     blob = f"https://github.com/{fake.repo_full_name}/blob/{pull.merge}/pkg/mod.py"
     assert f"[`pkg/mod.py`]({blob})" in body  # linked at the measured (merge) commit
-    assert f"Patch coverage {patch}%" in body
-    assert "`pkg/new.py`: not measured (in no coverage report)" in body
-    assert "`docs/logo.png`: not measured (GitHub gives no patch for it" in body
+    missing = int(statements) - int(covered)
+    assert body.split("\n")[1] == (  # line 1 after the hidden marker: the verdict
+        f"⚠️ **{missing} of {statements} changed statements never ran** (patch {patch}%)")
+    assert f"at [`{pull.merge[:7]}`](https://github.com/{fake.repo_full_name}/commit/" \
+           f"{pull.merge})" in body  # the commit it describes
+    assert "- `pkg/new.py`: in no coverage report\n" in body
+    assert "`docs/logo.png`: GitHub gives no patch for it" in body
+    assert "not measured (" not in body
     assert "/issues/1" in body and "/actions/runs/1001" in body
     assert result.outputs["pr-comment-url"] == comment["html_url"]
     # the merge commit's lines, not the head's: the missed lines are where the jobs ran
@@ -185,7 +190,7 @@ def test_fork_warns_then_the_workflow_run_follow_up_writes_the_comment(
 
     one_warning(ci, "pull-requests: write", "issues: write", "fork")
     assert ci.outputs["patch"] == expected(measured)[0]  # read: the summary and outputs are done
-    assert "Changed lines" in ci.summary
+    assert "Changed files" in ci.summary
     assert pr_comments(fake, pull.number) == []
 
     fake.read_only = False

@@ -40,6 +40,7 @@ def test_action_is_composite_over_pinned_upload_artifact() -> None:
     uses = STEPS["upload"]["uses"]
     assert uses.startswith("actions/upload-artifact@") and len(uses.split("@")[1]) == 40
     assert STEPS["upload"]["with"]["if-no-files-found"] == "warn"
+    assert STEPS["upload"]["with"]["overwrite"] is True  # a re-run replaces, never fails
     # Inputs reach the shell only through env, never spliced into the script.
     assert "${{" not in STEPS["prepare"]["run"]
 

@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ci_toolkit.coverage import JobReport, Keep, Summary, summarize
+from ci_toolkit.coverage import JobReport, Keep, Summary, line_ranges, summarize
 from ci_toolkit.coverage_soft_gate import history, origin, patch, report, sources
 from ci_toolkit.coverage_soft_gate.history import Point
 from ci_toolkit.coverage_soft_gate.origin import PullLookup, PullRequest, Run
@@ -48,9 +48,11 @@ INPUTS = (
     Input("run-id", ""),
     Input("pr-comment", "true", boolean=True),
     Input("diff-base", ""),
+    Input("annotate", "true", boolean=True),
 )
 SOFT = True
 MAX_HOTSPOTS = 100  # a longer table is no longer a list of hotspots
+MAX_ANNOTATIONS = 10  # GitHub shows 10 annotations of one kind per step
 KIND = "coverage-soft-gate"
 ISSUES = Permission.ISSUES_WRITE
 ACTIONS = Permission.ACTIONS_READ
@@ -70,6 +72,7 @@ class Options:
     run_id: int | None
     pr_comment: bool
     diff_base: str
+    annotate: bool
 
 
 def read_options(rt: Runtime) -> Options:
@@ -91,6 +94,7 @@ def read_options(rt: Runtime) -> Options:
         run_id=run_id,
         pr_comment=rt.inputs.flag("pr-comment"),
         diff_base=rt.inputs.text("diff-base"),
+        annotate=rt.inputs.flag("annotate"),
     )
 
 
@@ -147,13 +151,17 @@ class SoftGate:
         self.set_figures(summary)
         where = self.describe_run()
         changes = self.changes
-        rep = Report(summary, where, blob=self.blob(self.measured_sha),
+        rep = Report(summary, where, blob=self.blob(changes.at if changes and changes.at
+                                                    else self.measured_sha),
                      patch=patch.patch_coverage(jobs, changes.files, changes.cut)
                      if changes is not None else None)
         self.set_patch(rep.patch)
+        rep.annotated = self.annotate(rep.patch)
         rep.problems = list(self.problems)
         rep.jobs, rep.jobs_note = self.list_jobs()
-        if not self.opts.dry_run:
+        if where.queue:
+            self.read_queue_delta(rep)
+        elif not self.opts.dry_run:
             self.track(rep)
         self.rt.outputs.set("delta", "" if rep.delta is None else f"{rep.delta:+.2f}")
         self.rt.outputs.set("pr-comment-url", self.pr_comment_url)
@@ -193,8 +201,22 @@ class SoftGate:
 
         self.rt.outputs.set("average", two(summary.average))
         self.rt.outputs.set("worst", two(summary.worst))
-        self.rt.outputs.set("combined", two(summary.combined))
+        self.rt.outputs.set("combined", two(report.combined_figure(summary)))
         self.rt.outputs.set("jobs", len(summary.jobs))
+
+    def annotate(self, found: Patch | None) -> tuple[int, int]:
+        """On a pull request's run, each missed range of changed lines as a notice on the
+        "Files changed" tab: the first MAX_ANNOTATIONS by file order. (annotated, all)."""
+        if found is None or not self.opts.annotate or self.pull is None:
+            return 0, 0
+        spans = [(f.path, start, end) for f in sorted(found.measured, key=lambda f: f.path)
+                 for start, end in line_ranges(f.missed)]
+        for path, start, end in spans[:MAX_ANNOTATIONS]:
+            lines = f"Line {start}" if start == end else f"Lines {start}-{end}"
+            self.rt.log.annotate("notice", f"{lines}: changed, and run by no test job.",
+                                 file=path, line=start, end_line=end,
+                                 title="Coverage soft gate: not run")
+        return min(len(spans), MAX_ANNOTATIONS), len(spans)
 
     def set_patch(self, found: Patch | None) -> None:
         measured = found is not None and found.percent is not None
@@ -233,7 +255,7 @@ class SoftGate:
             repository=ctx.repository, run_id=ctx.run_id, run_url=ctx.run_url(), sha=ctx.sha,
             ref=ctx.ref, head_ref=ctx.env.get("GITHUB_HEAD_REF", ""),
             event_name=ctx.event_name, default_branch=ctx.default_branch,
-            attempt=ctx.run_attempt)
+            attempt=ctx.run_attempt, base_ref=_queue_base(ctx.event))
 
     def describe_run(self) -> Run:
         if self.opts.run_id is None:
@@ -289,6 +311,18 @@ class SoftGate:
         return self.remote.changes(self.pull, self.measured_sha)
 
     # ------------------------------------------------------------------ the tracking issue
+
+    def read_queue_delta(self, rep: Report) -> None:
+        """A merge queue's run writes nothing to GitHub (no comment, no history point: its
+        commit is a candidate); it only reads the tracking issue for the delta."""
+        if self.remote is None or not rep.summary.jobs:
+            return
+        issue = self.remote.find_issue(self.remote.issue_mark(KIND, self.opts.title),
+                                       self.opts.label)
+        if issue is not None:
+            self.set_issue(issue)
+            rep.issue_url = issue.html_url
+            rep.delta = delta(rep.summary, history.parse(issue.body))
 
     def track(self, rep: Report) -> None:
         """The tracking issue (body on the default branch, a comment per run), then the
@@ -355,7 +389,8 @@ class SoftGate:
 
     def point(self, summary: Summary, where: Run) -> Point:
         return Point(where.run_id or 0, where.sha[:12].lower(), self.started.date().isoformat(),
-                     summary.average or 0.0, summary.worst or 0.0, summary.combined)
+                     summary.average or 0.0, summary.worst or 0.0,
+                     report.combined_figure(summary))
 
     # ------------------------------------------------------------------ the end
 
@@ -370,14 +405,21 @@ class SoftGate:
             print("Dry run: nothing was written to GitHub.")
 
 
+def _queue_base(event: dict[str, Any]) -> str:
+    """A merge_group payload's base branch (`merge_group.base_ref`), "" for other events."""
+    group = event.get("merge_group")
+    return str(group.get("base_ref") or "") if isinstance(group, dict) else ""
+
+
 def delta(summary: Summary, earlier: list[Point]) -> float | None:
     """The headline figure (combined, else average) minus the last default-branch run's."""
     if not earlier or summary.average is None:
         return None
     last = earlier[-1]
-    if summary.combined is not None and last.combined is not None:
-        return summary.combined - last.combined
-    return summary.average - last.average if summary.combined is None else None
+    combined = report.combined_figure(summary)
+    if combined is not None and last.combined is not None:
+        return combined - last.combined
+    return summary.average - last.average if combined is None else None
 
 
 def _shorten(data: dict[str, Any]) -> bool:

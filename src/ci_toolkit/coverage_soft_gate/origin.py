@@ -7,6 +7,7 @@ that is not a pull request's may replace the tracking issue's figures.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ class Here:
     event_name: str
     default_branch: str
     attempt: int = 1
+    base_ref: str = ""  # a merge_group payload's base_ref (`refs/heads/main`)
 
 
 @dataclass(frozen=True)
@@ -39,22 +41,44 @@ class Run:
     branch: str = ""
     default_branch: bool = False
     attempt: int = 1  # a re-run of the same run gets its own comment
+    queue: str = ""  # a merge queue's run: "merge queue: #12 into main" ("" otherwise)
+
+
+_QUEUE = re.compile(r"(?:refs/heads/)?gh-readonly-queue/(?P<base>.+?)(?:/pr-(?P<number>\d+)-"
+                    r"(?P<sha>[0-9a-f]{40}))?")
+
+
+def merge_queue(event_name: str, ref: str, base_ref: str = "") -> str:
+    """"merge queue: #12 into main" for a `merge_group` run (its ref
+    `gh-readonly-queue/<base>/pr-<n>-<sha>`), "" for any other run. A ref GitHub may spell
+    otherwise (no pull-request number) still names a queue entry, without the number."""
+    found = _QUEUE.fullmatch(ref)
+    if found is None and event_name != "merge_group":
+        return ""
+    base = (found["base"] if found else "") or base_ref.removeprefix("refs/heads/")
+    number = f"#{found['number']} " if found and found["number"] else ""
+    return f"merge queue: {number}into {base or 'its base branch'}"
 
 
 def own_run(here: Here) -> Run:
-    """The step's own run: on the default branch for a push-like run of it, never a PR's."""
+    """The step's own run: on the default branch for a push-like run of it, never a PR's, nor
+    a merge queue's (its commit is a candidate, not the default branch yet)."""
     branch = here.head_ref or here.ref.removeprefix("refs/heads/")
     on_default = (bool(here.default_branch) and here.ref == f"refs/heads/{here.default_branch}"
                   and not here.event_name.startswith("pull_request"))
-    return Run(here.run_id, here.run_url, here.sha, branch, on_default, here.attempt)
+    queue = merge_queue(here.event_name, here.ref, here.base_ref)
+    return Run(here.run_id, here.run_url, here.sha, branch, on_default and not queue,
+               here.attempt, queue)
 
 
 def upstream_run(here: Here, run_id: int, url: str | None, upstream: Mapping[str, Any]) -> Run:
     """The run named by `run-id`, from its REST/webhook representation (`{}` when unknown)."""
     attempt = upstream.get("run_attempt")
-    return Run(run_id, url, str(upstream.get("head_sha") or ""),
-               str(upstream.get("head_branch") or ""), upstream_on_default(here, upstream),
-               attempt if isinstance(attempt, int) and attempt > 0 else 1)
+    branch = str(upstream.get("head_branch") or "")
+    queue = merge_queue(str(upstream.get("event") or ""), branch)
+    return Run(run_id, url, str(upstream.get("head_sha") or ""), branch,
+               upstream_on_default(here, upstream) and not queue,
+               attempt if isinstance(attempt, int) and attempt > 0 else 1, queue)
 
 
 def upstream_on_default(here: Here, upstream: Mapping[str, Any]) -> bool:

@@ -45,6 +45,7 @@ class Changes:
 
     files: list[ChangedFile]
     cut: str = ""
+    at: str = ""  # the commit whose line numbers these are, when not the measured one
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ _MAX_PAGES = 40  # 3,000 files at 100 (pulls) or 300 (commits) a page, and a mar
 @dataclass
 class Files:
     files: list[dict[str, Any]]
-    parents: int = 1  # of a commit: 2 for a merge commit
+    parents: tuple[str, ...] = ()  # of a commit: two for a merge commit (base, then head)
     announced: int | None = None  # the pull request's `changed_files`, when known
 
 
@@ -64,10 +64,11 @@ def pull_files(gh: Github, repository: str, number: int) -> Files:
 
 def commit_files(gh: Github, repository: str, sha: str) -> Files:
     files: list[dict[str, Any]] = []
-    parents = 1
+    parents: tuple[str, ...] = ()
     for page in _pages(gh, f"/repos/{repository}/commits/{sha}", {}):  # 300 files a page
         if isinstance(page, dict):
-            parents = len(page.get("parents") or [])
+            parents = tuple(str(p.get("sha") or "").lower() for p in page.get("parents") or []
+                            if isinstance(p, dict))
             files.extend(f for f in page.get("files") or [] if isinstance(f, dict))
     return Files(files, parents)
 

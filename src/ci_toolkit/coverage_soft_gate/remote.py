@@ -142,20 +142,23 @@ class Remote(RemoteBase):
         """The pull request's changed lines as they are in the commit the jobs measured."""
         doing = f"list the changed files of pull request #{pull.number}"
         try:
+            at = ""
             if measured and measured != pull.head_sha:
                 found = commit_files(self.gh, self.full_name, measured)
-                if found.parents == 2:
+                if _merges(found.parents, pull.head_sha):
                     return self._changes(found.files, pull, f"merge commit {measured[:7]}")
                 self.warn(f"The measured commit {measured[:7]} is neither the head of pull "
-                          f"request #{pull.number} nor its merge commit: the changed lines are "
-                          "taken from the pull request, with the head's line numbers.")
+                          f"request #{pull.number} nor a merge commit of it: the changed lines "
+                          "are taken from the pull request, with the head's line numbers.")
+                at = pull.head_sha
             return self._changes(pull_files(self.gh, self.full_name, pull.number).files, pull,
-                                 f"pull request #{pull.number}")
+                                 f"pull request #{pull.number}", at)
         except Exception as exc:
             self.warn(explain(exc, doing, PULLS_READ) + " Patch coverage is left out.")
             return None
 
-    def _changes(self, entries: list[dict[str, Any]], pull: PullRequest, what: str) -> Changes:
+    def _changes(self, entries: list[dict[str, Any]], pull: PullRequest, what: str,
+                 at: str = "") -> Changes:
         files = [f for e in entries if (f := changed_file(e)) is not None]
         cut = ""
         if len(entries) >= FILES_LIMIT or (pull.changed_files or 0) > len(entries):
@@ -163,7 +166,7 @@ class Remote(RemoteBase):
                    + (f" of its {pull.changed_files:,}" if pull.changed_files else "")
                    + f" (at most {FILES_LIMIT:,}): the patch coverage leaves the rest out.")
             self.warn(cut)
-        return Changes(files, cut)
+        return Changes(files, cut, at)
 
     def pr_comment(self, number: int, mark: str, body: str) -> str | None:
         """Keep our ONE comment on the pull request; its URL, or None with a warning."""
@@ -207,3 +210,9 @@ class Remote(RemoteBase):
         except Exception as exc:
             self.warn(explain(exc, f"comment on issue #{issue.number}", ISSUES))
 
+
+
+def _merges(parents: tuple[str, ...], head: str) -> bool:
+    """A merge commit of the pull request: two parents, its head among them. A commit an
+    artifact names is the fork's word, so it must be one (when the head is known)."""
+    return len(parents) == 2 and (not head or head.lower() in parents)

@@ -16,7 +16,7 @@ from ci_toolkit.coverage import Hotspot, JobSummary, Summary, Totals, line_range
 from ci_toolkit.coverage_soft_gate import history, trend
 from ci_toolkit.coverage_soft_gate.history import Point
 from ci_toolkit.coverage_soft_gate.origin import Run
-from ci_toolkit.coverage_soft_gate.patch import Patch
+from ci_toolkit.coverage_soft_gate.patch import Patch, SamePath
 from ci_toolkit.joblist import DEFAULT_TITLE, Job, jobs_table
 from ci_toolkit.markdown import (
     ISSUE_BODY_LIMIT,
@@ -49,8 +49,11 @@ class Report:
     patch: Patch | None = None  # the change's coverage; None: not a change (or not read)
     delta: float | None = None  # the headline figure minus the default branch's last one
     issue_url: str | None = None  # the tracking issue, once found
+    annotated: tuple[int, int] = (0, 0)  # missed ranges of changed lines: (annotated, all)
 
 
+QUEUE_NOTE = ("_A merge queue's run: its commit is a candidate, so nothing is written to the "
+              "pull request, the tracking issue or its history._")
 CHANGED_SHOWN = 25  # changed files in the pull-request comment; the summary lists them all
 HOTSPOTS_SHOWN = 5  # hotspots in the pull-request comment
 
@@ -69,15 +72,26 @@ def _file_url(path: str, blob: str | None, lines: tuple[int, int] | None = None)
     return f"{blob}/{quote(path, safe='/')}{anchor}"
 
 
+NB_HYPHEN = "\u2011"  # a range never breaks at a comment's width: `43‑45`, not `43–` / `45`
+
+
+def range_label(start: int, end: int) -> str:
+    return f"{start}" if start == end else f"{start}{NB_HYPHEN}{end}"
+
+
 def ranges_cell(path: str, lines: Sequence[int], blob: str | None) -> str:
-    """Missed lines as ranges (`12-15, 20`), the first few linked to `#L12-L15`."""
+    """Missed lines as ranges (`12‑15, 20`), the first few linked to `#L12-L15`; the rest
+    counted ("and 3 more", linked to the whole file)."""
     spans = line_ranges(lines)
     shown = []
     for start, end in spans[:RANGES_SHOWN]:
-        label = f"{start}" if start == end else f"{start}–{end}"
+        label = range_label(start, end)
         shown.append(f"[{label}]({_file_url(path, blob, (start, end))})" if blob else label)
     more = len(spans) - RANGES_SHOWN
-    return ", ".join(shown) + (f" (+{more} more)" if more > 0 else "") if shown else "—"
+    if more > 0:
+        rest = f"and {_number(more)} more"
+        shown.append(f"[{rest}]({_file_url(path, blob)})" if blob else rest)
+    return ", ".join(shown) if shown else "—"
 
 
 def _number(value: int) -> str:
@@ -92,38 +106,72 @@ def signed(value: float) -> str:
     return f"{value:+.2f}"
 
 
-def patch_line(patch: Patch | None) -> str:
-    """"Patch coverage 75.00% (3 of 4 changed statements)", or why there is none."""
+def verdict(patch: Patch | None) -> str:
+    """Did the change's lines run? `✅ All 11 changed statements ran`, `⚠️ 6 of 11 changed
+    statements never ran (patch 45.45%)`, or that no changed line is a measured statement."""
     if patch is None:
         return ""
     if patch.percent is None:
-        return "Patch coverage: — (no changed line is a statement)"
-    return (f"**Patch coverage {percent(patch.percent)}** ({_number(patch.covered)} of "
-            f"{_number(patch.statements)} changed statements executed)")
+        return "➖ **This change touched no measured statement**"
+    missed = patch.statements - patch.covered
+    if not missed:
+        return f"✅ **All {_number(patch.statements)} changed statements ran**"
+    return (f"⚠️ **{_number(missed)} of {_number(patch.statements)} changed statements never "
+            f"ran** (patch {percent(patch.percent)})")
+
+
+def measured(summary: Summary) -> bool:
+    """Some job measured a statement: without one, no figure may read as 100 %."""
+    return any(j.measured for j in summary.jobs)
+
+
+def combined_figure(summary: Summary) -> float | None:
+    """`combined`, or None when nothing was measured (a union of nothing is not 100 %)."""
+    return summary.combined if measured(summary) else None
 
 
 def headline(report: Report) -> str:
     s = report.summary
     if not s.jobs:
         return "**No coverage report could be read in this run.**"
+    if not measured(s):
+        return (f"**Average —** · worst — · combined — (nothing measured: no job's report "
+                f"lists a statement) · {_jobs(len(s.jobs))}")
+    return f"**Average {percent(s.average)}**" + _figures(report)
+
+
+def project_line(report: Report) -> str:
+    """The pull-request comment's ONE line of project figures."""
+    s = report.summary
+    if not s.jobs or not measured(s):
+        return "**Project:** " + headline(report).replace("**", "")
+    return f"**Project:** average {percent(s.average)}" + _figures(report)
+
+
+def _figures(report: Report) -> str:
+    """` · worst … · combined … (delta) · N jobs`, the delta beside the headline figure."""
+    s = report.summary
     change = "" if report.delta is None else f" ({signed(report.delta)} against the default branch)"
-    measured = [j for j in s.jobs if j.measured] or list(s.jobs)
-    worst = min(measured, key=lambda j: j.percent)
+    worst = min((j for j in s.jobs if j.measured), key=lambda j: j.percent)
     combined = percent(s.combined) if s.combined is not None else "— (no line data)"
     if s.combined is not None and not s.combined_branches:
         combined += " (statements only)"
-    average = f"**Average {percent(s.average)}**"
+    head = change if s.combined is None else ""
     if s.combined is not None:
         combined += change
-    else:
-        average += change
-    return (f"{average} · worst {percent(s.worst)} ({escape(worst.job)}) · combined {combined}"
-            f" · {len(s.jobs)} job{'s' if len(s.jobs) != 1 else ''}")
+    return (f"{head} · worst {percent(s.worst)} ({escape(worst.job)}) · combined {combined}"
+            f" · {_jobs(len(s.jobs))}")
+
+
+def _jobs(count: int) -> str:
+    return f"{count} job{'s' if count != 1 else ''}"
 
 
 def origin(run: Run) -> str:
     parts = [link(f"run {run.run_id}", run.url) if run.run_id else "a local run"]
-    if run.branch:
+    if run.queue:
+        parts.append(f"({escape(run.queue)})")
+    elif run.branch:
         parts.append(f"on {escape(run.branch)}")
     if run.sha:
         parts.append(f"at {escape(run.sha[:7])}")
@@ -151,16 +199,17 @@ def _job_row(job: JobSummary, junit: bool) -> list[str]:
     return row
 
 
-def hotspots_section(hotspots: Sequence[Hotspot], blob: str | None = None) -> str:
+def hotspots_section(hotspots: Sequence[Hotspot], blob: str | None = None,
+                     among: str = "") -> str:
     if not hotspots:
         return ""
-    rows = [[file_link(h.path, blob), percent(h.percent), _number(h.totals.missed_statements),
-             _number(h.totals.statements), _counts(h.totals.taken, h.totals.branches),
-             ranges_cell(h.path, h.missed, blob)]
+    title = f"Hotspots: the {len(hotspots)} least covered files" + (f" {among}" if among else "")
+    rows = [[file_link(h.path, blob), percent(h.percent),
+             f"{_number(h.totals.missed_statements)} of {_number(h.totals.statements)}",
+             _counts(h.totals.taken, h.totals.branches), ranges_cell(h.path, h.missed, blob)]
             for h in hotspots]
-    return (heading(f"Hotspots: the {len(hotspots)} least covered files") + "\n\n" +
-            table(["File", "Coverage", "Missed", "Statements", "Branches", "Missed lines"],
-                  rows, "lrrrrl"))
+    return (heading(title) + "\n\n" +
+            table(["File", "Coverage", "Missed", "Branches", "Missed lines"], rows, "lrrrl"))
 
 
 def failed_section(jobs: Sequence[JobSummary]) -> str:
@@ -181,35 +230,54 @@ def failed_section(jobs: Sequence[JobSummary]) -> str:
     return heading("Failed tests") + "\n\n" + table(["Job", "Test", "", "Message"], rows, "llll")
 
 
-def changed_section(patch: Patch | None, blob: str | None, limit: int | None = None) -> str:
-    """Each changed file with its changed statements, covered, and the missed ones linked;
-    the files with no figures listed with the reason."""
+def changed_section(patch: Patch | None, blob: str | None, limit: int | None = None,
+                    rest_url: str | None = None) -> str:
+    """Each changed file with its changed statements, those that ran, and the missed ones
+    linked; the files with no figures listed with the reason. Past `limit` files, "and N
+    more" links to where the whole list is (`rest_url`: the run's summary)."""
     if patch is None or not (patch.files or patch.cut):
         return ""
-    measured = sorted(patch.measured, key=lambda f: (-len(f.missed), f.path))
-    shown = measured if limit is None else measured[:limit]
+    measured_files = sorted(patch.measured, key=lambda f: (-len(f.missed), f.path))
+    shown = measured_files if limit is None else measured_files[:limit]
     rows = [[file_link(f.path, blob), _number(len(f.changed)), _number(len(f.covered)),
-             percent(100.0 * len(f.covered) / len(f.changed)),
              ranges_cell(f.path, f.missed, blob)] for f in shown]
-    parts = [heading("Changed lines")]
+    parts = [heading("Changed files")]
     if rows:
-        parts.append(table(["File", "Changed statements", "Covered", "%", "Missed lines"],
-                           rows, "lrrrl"))
-    if len(measured) > len(shown):
-        parts.append(f"_…and {_number(len(measured) - len(shown))} more changed files: the full "
-                     "list is in the step summary._")
+        parts.append(table(["File", "Changed statements", "Ran", "Missed lines"], rows, "lrrl"))
+    if len(measured_files) > len(shown):
+        more = f"and {_number(len(measured_files) - len(shown))} more changed files"
+        parts.append(f"_…{link(more, rest_url)} (the run's summary lists them all)._")
     quiet = [f for f in patch.files if not f.not_measured and not f.changed]
     if quiet:
         parts.append(f"_{_number(len(quiet))} changed file(s) change no statement._")
     if patch.unmeasured:
-        items = [f"- {code(f.path)}: not measured ({escape(f.not_measured)})"
+        items = [f"- {code(f.path, in_table=False)}: {escape(f.not_measured)}"
                  for f in patch.unmeasured[: limit or None]]
-        more = len(patch.unmeasured) - len(items)
+        more_files = len(patch.unmeasured) - len(items)
         parts.append("Not measured:\n" + "\n".join(items) +
-                     (f"\n- …and {_number(more)} more" if more > 0 else ""))
+                     (f"\n- …{link(f'and {_number(more_files)} more', rest_url)}"
+                      if more_files > 0 else ""))
     if patch.cut:
         parts.append(f"_{escape(patch.cut)}_")
     return "\n\n".join(parts)
+
+
+def annotations_note(annotated: tuple[int, int]) -> str:
+    """How many missed ranges of changed lines the "Files changed" tab shows, when not all."""
+    shown, total = annotated
+    if total <= shown:
+        return ""
+    return (f"_{_number(total)} missed ranges of changed lines: the first {_number(shown)} are "
+            f"annotated in the pull request's \"Files changed\" tab ({_number(total - shown)} "
+            "more are listed above only; GitHub shows 10 of a kind per step)._")
+
+
+def changed_hotspots(report: Report) -> list[Hotspot]:
+    """The hotspots that are changed files: the pull-request comment shows no other."""
+    if report.patch is None:
+        return []
+    changed = SamePath(f.path for f in report.patch.files)
+    return [h for h in report.summary.hotspots if h.path in changed]
 
 
 def logs_section(report: Report) -> str:
@@ -229,12 +297,14 @@ def render(report: Report) -> str:
     """The visible report, as the step summary, the comment and the issue body show it."""
     parts = [
         heading(TITLE, 2),
+        verdict(report.patch),
         headline(report) + "  \n" + origin(report.run),
-        patch_line(report.patch),
+        QUEUE_NOTE if report.run.queue else "",
         problems_section(report.problems),
         changed_section(report.patch, report.blob),
-        jobs_section(report.summary.jobs),
+        annotations_note(report.annotated),
         failed_section(report.summary.jobs),
+        jobs_section(report.summary.jobs),
         hotspots_section(report.summary.hotspots, report.blob),
         logs_section(report),
     ]
@@ -278,22 +348,38 @@ def placeholder(mark: str) -> str:
 
 
 def pull_comment(report: Report) -> str:
-    """The ONE pull-request comment: the headline with the change, patch coverage, the changed
-    lines, the first hotspots, failed tests, and where the rest is."""
-    where = [link("the run", report.run.url) if report.run.url else ""]
+    """The ONE pull-request comment, the change first: its verdict (line 1), the commit it
+    describes, the changed files, the failed tests, ONE line of project figures, the hotspots
+    among the changed files, and where the rest is."""
+    run = report.run
+    where = [link("the run", run.url) if run.url else ""]
     if report.issue_url:
         where.append(link("the tracking issue", report.issue_url))
     pointers = " and ".join(w for w in where if w)
+    hotspots = changed_hotspots(report)[:HOTSPOTS_SHOWN]
     parts = [
-        heading(TITLE, 2),
-        headline(report) + "  \n" + origin(report.run),
-        patch_line(report.patch),
-        changed_section(report.patch, report.blob, CHANGED_SHOWN),
-        hotspots_section(report.summary.hotspots[:HOTSPOTS_SHOWN], report.blob),
+        verdict(report.patch) or "❔ **The change's lines could not be measured** (see the run)",
+        f"{TITLE} {_commit(report)}" + (f" · {link(f'run {run.run_id}', run.url)}"
+                                        if run.run_id else ""),
+        changed_section(report.patch, report.blob, CHANGED_SHOWN, run.url),
         failed_section(report.summary.jobs),
-        f"_Every job, every hotspot and the trend: {pointers}._" if pointers else "",
+        project_line(report),
+        hotspots_section(hotspots, report.blob, "among the changed files") if hotspots else "",
+        f"_Every job, the project's hotspots and the trend: {pointers}._" if pointers else "",
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _commit(report: Report) -> str:
+    """`at [abc1234](<server>/<repo>/commit/<sha>)`: the commit the figures describe."""
+    sha = report.run.sha
+    if not sha:
+        return ""
+    short = code(sha[:7], in_table=False)
+    if report.blob is None:
+        return f"at {short}"
+    commit = report.blob.rsplit("/blob/", 1)[0] + f"/commit/{sha}"
+    return f"at [{short}]({commit})"
 
 
 def as_data(report: Report) -> dict[str, object]:
@@ -302,9 +388,10 @@ def as_data(report: Report) -> dict[str, object]:
     patch = report.patch
     return {
         "average": _round(s.average), "worst": _round(s.worst),
-        "combined": _round(s.combined), "delta": _round(report.delta),
+        "combined": _round(combined_figure(s)), "delta": _round(report.delta),
         "run": {"id": report.run.run_id, "url": report.run.url, "sha": report.run.sha,
-                "branch": report.run.branch, "default_branch": report.run.default_branch},
+                "branch": report.run.branch, "default_branch": report.run.default_branch,
+                "merge_queue": report.run.queue or None},
         "issue_url": report.issue_url,
         "jobs": [{"name": j.job, "total": _round(j.percent) if j.measured else None,
                   "statements": j.totals.statements, "covered": j.totals.executed,

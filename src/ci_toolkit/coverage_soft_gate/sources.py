@@ -18,7 +18,8 @@ from ci_toolkit.markdown import Message
 from ci_toolkit.runtime import Warn
 
 # Names a report is likely to have, to say why none was read (the folder reader skips them).
-REPORT_NAMES = ("*coverage*.json", "*coverage*.xml", "*.info", "*.lcov", "*cobertura*.xml")
+REPORT_NAMES = ("*coverage*.json", "*coverage*.xml", "*.info", "*.lcov", "*cobertura*.xml",
+                "*jacoco*.xml", "*clover*.xml", ".coverage", ".coverage.*")
 # coverage-upload's record of the commit and ref the job measured (GITHUB_SHA, GITHUB_REF).
 COMMIT_FILE = "ci-toolkit-commit.json"
 # Test results that sit beside a report add their counts to its job.
@@ -40,12 +41,20 @@ def find_reports(root: Path, patterns: list[str]) -> dict[str, list[Path]]:
     for folder, files in folders.items():
         files.update(p for name in JUNIT_NAMES for p in folder.glob(name) if p.is_file())
     names = _job_names(root, sorted(folders))
-    return {names[folder]: sorted(files) for folder, files in sorted(folders.items())}
+    return {names[folder] or _first_report(files): sorted(files)
+            for folder, files in sorted(folders.items())}
+
+
+def _first_report(files: set[Path]) -> str:
+    """The name of a workspace-root job: its (first) coverage report's file name."""
+    junit = {p for p in files if any(p.match(name) for name in JUNIT_NAMES)}
+    return min(files - junit or files).name
 
 
 def _job_names(root: Path, folders: list[Path]) -> dict[Path, str]:
-    """The folder's name; its path when two folders share a name; the workspace as `.`."""
-    short = [folder.name if folder.resolve() != root.resolve() else "." for folder in folders]
+    """The folder's name; its path when two folders share a name; the workspace's own
+    reports by their file (`coverage.json`), never `.`."""
+    short = [folder.name if folder.resolve() != root.resolve() else "" for folder in folders]
     names = {}
     for folder, name in zip(folders, short, strict=True):
         if short.count(name) > 1:
@@ -63,14 +72,22 @@ def read_files(groups: dict[str, list[Path]], warn: Warn,
 
 def read_one(source: Path | list[Path], job: str, warn: Warn,
              keep: Keep | None = None) -> JobReport | None:
-    """One job, or None (with a warning naming the job and the cause)."""
+    """One job, or None (with a warning naming the job and the cause). A file in a format
+    the readers do not take, or one that is empty or cut, is named as what it is, with the
+    fix, and never read as another format (a Clover `coverage.xml` is not Cobertura)."""
+    files = _files(source)
+    wrong = {path: what for path in files if (what := wrong_report(path)) is not None}
     try:
-        report = read_job(source, job, keep)
+        report = read_job([p for p in files if p not in wrong], job, keep)
         for problem in report.warnings:
             warn(Message("Job '{}': {}.", job, problem))
         return report
     except ReportError as exc:
-        found = _why_unreadable(source) or exc
+        if wrong or (wrong := _junit_alone(files)):
+            for path, what in wrong.items():
+                warn(Message("Job '{}' was left out: {} ", job, path.name).then(what))
+            return None
+        found = _why_unreadable(files) or exc
         warn(Message("Job '{}' was left out: {}{}.", job, _where(found.path), found.reason))
     except Exception as exc:  # a reader's own fault must not cost the other jobs
         warn(f"Job '{job}' was left out: the report could not be read "
@@ -78,10 +95,13 @@ def read_one(source: Path | list[Path], job: str, warn: Warn,
     return None
 
 
-def _why_unreadable(source: Path | list[Path]) -> ReportError | None:
+def _files(source: Path | list[Path]) -> list[Path]:
+    return sorted(p for p in source.rglob("*") if p.is_file()) if isinstance(source, Path) \
+        else list(source)
+
+
+def _why_unreadable(files: list[Path]) -> ReportError | None:
     """The cause for the first report-like file, when the folder reader found no report."""
-    files = sorted(p for p in source.rglob("*") if p.is_file()) if isinstance(source, Path) \
-        else source
     for path in files:
         if any(path.match(name) for name in REPORT_NAMES):
             try:
@@ -109,3 +129,90 @@ def measured_commit(folder: Path) -> tuple[str, str] | None:
         if isinstance(sha, str) and re.fullmatch(r"[0-9a-fA-F]{40}", sha):
             return sha.lower(), str(data.get("ref") or "")
     return None
+
+
+# ---------------------------------------------------------------------------- wrong reports
+
+_FIX = ("For Python, upload coverage.py's `coverage json` (or `coverage xml`); for other "
+        "languages, Cobertura XML or LCOV.")
+_DATA_FILE = ("is coverage.py's data file, which holds no statement lists: run `coverage json` "
+              "(or `coverage xml`) in the test job, where the sources are, and upload that "
+              "(coverage-upload does it).")
+_XML_KINDS = {
+    "jacoco": "is a JaCoCo XML report, which is not read: export Cobertura XML (or LCOV) too.",
+    "clover": "is a Clover XML report (PHPUnit, Jest, OpenClover), which is not read: export "
+              "Cobertura XML (PHPUnit `--coverage-cobertura`, Jest's `cobertura` reporter) "
+              "or LCOV.",
+    "junit": "is a JUnit test report, not coverage: it only adds test counts beside a coverage "
+             "report. " + _FIX,
+}
+_HEAD = 4096
+_TAIL = 64
+_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)([^>]*)")
+_SKIP = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)", re.S)
+
+
+def wrong_report(path: Path) -> str | None:
+    """What `path` is when it is a report-like file the readers cannot take (another format,
+    coverage.py's data file, empty, cut short), with the fix; None: leave it to the readers."""
+    name = path.name.lower()
+    if any(path.match(pattern) for pattern in JUNIT_NAMES) or (
+            not any(path.match(pattern) for pattern in REPORT_NAMES)
+            and not name.endswith((".json", ".xml"))):
+        return None  # a broken test report costs only the test counts (the reader says so)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(_HEAD)
+            fh.seek(max(0, size - _TAIL))
+            tail = fh.read().rstrip()
+    except OSError:
+        return None
+    if head.startswith(b"SQLite format 3\x00") or name == ".coverage" or \
+            name.startswith(".coverage."):
+        return _DATA_FILE
+    if head.startswith(b"\x1f\x8b"):
+        return None  # gzipped: the readers open it themselves
+    if not head.strip():
+        return ("is empty: the coverage step wrote nothing (did it run, and finish?). " + _FIX)
+    kind = _xml_kind(head.lstrip(b"\xef\xbb\xbf \t\r\n"))
+    if kind in _XML_KINDS and kind != "junit":
+        return _XML_KINDS[kind]
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if (first == b"{" and not tail.endswith(b"}")) or (first == b"<" and not tail.endswith(b">")):
+        return ("ends mid-way (cut short): the coverage step or the upload was interrupted; "
+                "re-run the test job.")
+    return None
+
+
+def _xml_kind(head: bytes) -> str:
+    """`jacoco`, `clover`, `junit`, `cobertura`, or "" (not XML, or another root)."""
+    rest = head
+    while (skipped := _SKIP.match(rest)) is not None and skipped.end() > 0:
+        rest = rest[skipped.end():]
+    root = _ROOT.match(rest.lstrip())
+    if root is None:
+        return ""
+    tag, attributes = root.group(1).decode("ascii", "replace"), root.group(2)
+    if tag == "report":
+        return "jacoco"
+    if tag in ("testsuites", "testsuite"):
+        return "junit"
+    if tag == "coverage":
+        clover = b"clover=" in attributes or (b"<project" in head and b"line-rate" not in head)
+        return "clover" if clover else "cobertura"
+    return ""
+
+
+def _junit_alone(files: list[Path]) -> dict[Path, str]:
+    """The JUnit files of a job that has no coverage report at all."""
+    found = {}
+    for path in files:
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(_HEAD)
+        except OSError:
+            continue
+        if _xml_kind(head.lstrip(b"\xef\xbb\xbf \t\r\n")) == "junit":
+            found[path] = _XML_KINDS["junit"]
+    return found

@@ -39,8 +39,26 @@ def headline(points: Sequence[Point]) -> str:
             f"({change:+.2f}) over the last {len(points)} runs.")
 
 
+# Mermaid draws no legend: the lines get these colours (GitHub's green, blue, red), and the
+# caption names them with a square of each.
+COLOURS = {"combined": ("#1a7f37", "🟩"), "average": ("#0969da", "🟦"), "worst": ("#cf222e", "🟥")}
+
+
+def labels(points: Sequence[Point]) -> list[str]:
+    """One x-axis label per run: its date and commit, and `#2`, `#3` for later runs of the
+    same commit on the same day (Mermaid merges equal labels into one point)."""
+    seen: dict[str, int] = {}
+    out = []
+    for p in points:
+        base = f"{p.date[5:]} {p.sha[:7]}".strip() if p.sha else f"run {p.run_id}"
+        seen[base] = seen.get(base, 0) + 1
+        out.append(base if seen[base] == 1 else f"{base} #{seen[base]}")
+    return out
+
+
 def chart(points: Sequence[Point]) -> str:
-    """A Mermaid `xychart-beta` of combined, average and worst per run, oldest first."""
+    """A Mermaid `xychart-beta` of combined, average and worst per run, oldest first, keyed by
+    run (two runs of one commit are two points), with a legend below it."""
     if len(points) < 2:
         return ""
     series = [("average", [p.average for p in points]), ("worst", [p.worst for p in points])]
@@ -49,14 +67,14 @@ def chart(points: Sequence[Point]) -> str:
         series.insert(0, ("combined", [c for c in combined if c is not None]))
     low = min(v for _, values in series for v in values)
     floor = max(0, math.floor(low / 5) * 5 - 5)  # a little room below the lowest line
-    labels = ", ".join(f'"{p.sha[:7] or p.run_id}"' for p in points)
+    palette = ", ".join(COLOURS[name][0] for name, _ in series)
     lines = [
+        '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "' + palette + '"}}}}%%',
         "xychart-beta",
         f'    title "Coverage % over the last {len(points)} default-branch runs"',
-        f"    x-axis [{labels}]",
+        f"    x-axis [{', '.join(f'{chr(34)}{label}{chr(34)}' for label in labels(points))}]",
         f'    y-axis "coverage %" {floor} --> 100',
         *(f"    line [{', '.join(f'{v:.2f}' for v in values)}]" for _, values in series),
     ]
-    names = ", ".join(name for name, _ in series)
-    return (fenced(lines, "mermaid")
-            + f"\n\nLines, in drawing order: {names} (Mermaid draws no legend).")
+    legend = " · ".join(f"{COLOURS[name][1]} {name}" for name, _ in series)
+    return fenced(lines, "mermaid") + f"\n\nLegend: {legend}."
