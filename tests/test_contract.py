@@ -94,6 +94,12 @@ def contract_tables() -> dict[str, dict[str, str]]:
             default = row.group(2).strip()
             default = "" if default.startswith("*(") else default.strip("`")
             tables.setdefault(section, {})[row.group(1)] = default
+        # 1.2 adds inputs in prose: "New input `annotate` (default `true`)", and changes a
+        # default: "`pr-comment` gains `auto`, the new default".
+        for name, default in re.findall(r"[Nn]ew input `([\w-]+)` \(default `([^`]*)`\)", line):
+            tables.setdefault(section, {})[name] = default
+        for name, default in re.findall(r"`([\w-]+)` gains `([^`]*)`, the new default", line):
+            tables.setdefault(section, {})[name] = default
     return tables
 
 
