@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
-from ci_toolkit.markdown import SUMMARY_LIMIT, Unit, size, truncate
+from ci_toolkit.markdown import SUMMARY_LIMIT, Message, Text, Unit, size, truncate
 
 C = TypeVar("C", bound=str)
 J = TypeVar("J")
-Warn = Callable[[str], None]  # how a remote or a reader reports what it could not do
+Warn = Callable[[Text], None]  # how a remote or a reader reports what it could not do
 Level = Literal["notice", "warning", "error"]  # the runner's annotation levels
 
 TRUE = frozenset({"true", "1", "yes"})
@@ -169,7 +169,7 @@ class Log:
         self.on_runner = on_runner
         self._stream = stream or sys.stdout
         self._secrets: list[str] = []
-        self.warnings: list[str] = []
+        self.warnings: list[Text] = []
 
     def mask(self, value: str) -> None:
         for line in value.splitlines():
@@ -178,30 +178,35 @@ class Log:
                 if self.on_runner:
                     self._emit(f"::add-mask::{line}")
 
-    def scrub(self, text: str) -> str:
-        """Replace every masked value, so no secret leaves through our own text."""
+    @overload
+    def scrub(self, text: str) -> str: ...
+    @overload
+    def scrub(self, text: Message) -> Message: ...
+    def scrub(self, text: Text) -> Text:
+        """Replace every masked value, so no secret leaves through our own text (a
+        `markdown.Message` stays one)."""
         for secret in self._secrets:
-            if secret in text:  # else kept as it is (a markdown.Message stays one)
+            if secret in text:
                 text = text.replace(secret, "***")
         return text
 
-    def info(self, message: str) -> None:
-        self._emit(self.scrub(message))
+    def info(self, message: Text) -> None:
+        self._emit(self.scrub(str(message)))
 
-    def warning(self, message: str, **where: Any) -> None:
+    def warning(self, message: Text, **where: Any) -> None:
         self.warnings.append(self.scrub(message))
         self.annotate("warning", message, **where)
 
-    def error(self, message: str, **where: Any) -> None:
+    def error(self, message: Text, **where: Any) -> None:
         self.annotate("error", message, **where)
 
-    def notice(self, message: str, **where: Any) -> None:
+    def notice(self, message: Text, **where: Any) -> None:
         self.annotate("notice", message, **where)
 
-    def annotate(self, level: Level, message: str, *, file: str | None = None,
+    def annotate(self, level: Level, text: Text, *, file: str | None = None,
                  line: int | None = None, end_line: int | None = None,
                  title: str | None = None) -> None:
-        message = self.scrub(message)
+        message = self.scrub(str(text))
         if not self.on_runner:
             place = f"{file}:{line}: " if file and line else f"{file}: " if file else ""
             print(f"{level}: {place}{message}", file=sys.stderr)

@@ -93,9 +93,9 @@ def _read_failed(rt: Runtime, exc: Exception, doing: str, decided: str = "") -> 
     from ci_toolkit.github.client import explain
 
     message = explain(exc, doing, Permission.CONTENTS_READ)
-    rt.log.warning(f"{message} Not skipping.")
-    rt.summary.write("### autofix-guard\n\n" +
-                     callout("warning", f"{prose(message)} Not skipping."))
+    warning = message.then(" Not skipping.")
+    rt.log.warning(warning)
+    rt.summary.write("### autofix-guard\n\n" + callout("warning", prose(warning)))
     why = f"{decided}; " if decided else ""
     what = "the triggering commit" if not decided else "the branch's last commits"
     return _finish(rt, False, f"{why}{what} could not be read ({message})")

@@ -27,7 +27,7 @@ from ci_toolkit.coverage_soft_gate.patch import Changes, KeepChanged, Patch
 from ci_toolkit.coverage_soft_gate.report import Report
 from ci_toolkit.github.permissions import Permission, spelled
 from ci_toolkit.joblist import Job
-from ci_toolkit.markdown import ISSUE_BODY_LIMIT, Message
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT, Message, Text
 from ci_toolkit.runtime import Input, InputError, Runtime, capped_json
 
 if TYPE_CHECKING:
@@ -102,14 +102,14 @@ def run(rt: Runtime) -> int:
 class SoftGate:
     rt: Runtime
     opts: Options
-    problems: list[str] = field(default_factory=list)
+    problems: list[Text] = field(default_factory=list)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     local: Changes | None = None  # `diff-base`: the workspace's changes
     recorded: tuple[str, str] | None = None  # (sha, ref) coverage-upload recorded
     created: bool = False  # this run created the tracking issue (with its final body)
     pr_comment_url: str = ""
 
-    def warn(self, message: str) -> None:
+    def warn(self, message: Text) -> None:
         self.rt.log.warning(message)
         self.problems.append(self.rt.log.scrub(message))
 

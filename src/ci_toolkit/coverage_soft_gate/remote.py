@@ -33,7 +33,7 @@ from ci_toolkit.github.comments import CommentError, upsert_comment
 from ci_toolkit.github.jobs import IncompleteJobs, fetch_jobs
 from ci_toolkit.github.permissions import Permission
 from ci_toolkit.joblist import Job
-from ci_toolkit.markdown import marker
+from ci_toolkit.markdown import Message, marker
 from ci_toolkit.runtime import Warn
 
 ISSUES = Permission.ISSUES_WRITE
@@ -98,8 +98,8 @@ class Remote:
         try:
             return get_pull(self.gh, self.full_name, number)
         except Exception as exc:
-            self.warn(explain(exc, f"read pull request #{number}", PULLS_READ) +
-                      " Patch coverage and the pull-request comment are left out.")
+            self.warn(explain(exc, f"read pull request #{number}", PULLS_READ).then(
+                " Patch coverage and the pull-request comment are left out."))
             return None
 
     def find_pull(self, owner: str, branch: str, sha: str) -> dict[str, Any] | None:
@@ -128,7 +128,7 @@ class Remote:
             return self._changes(pull_files(self.gh, self.full_name, pull.number).files, pull,
                                  f"pull request #{pull.number}")
         except Exception as exc:
-            self.warn(explain(exc, doing, PULLS_READ) + " Patch coverage is left out.")
+            self.warn(explain(exc, doing, PULLS_READ).then(" Patch coverage is left out."))
             return None
 
     def _changes(self, entries: list[dict[str, Any]], pull: PullRequest, what: str) -> Changes:
@@ -146,7 +146,8 @@ class Remote:
         try:
             return upsert_comment(self.repo, number, mark, body).url
         except CommentError as exc:
-            self.warn(f"{exc} The summary, the outputs and the tracking issue are done.")
+            self.warn(Message("{}", exc.message).then(
+                " The summary, the outputs and the tracking issue are done."))
             return None
 
     # ------------------------------------------------------------------ the tracking issue

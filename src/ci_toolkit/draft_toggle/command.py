@@ -25,7 +25,7 @@ from ci_toolkit.draft_toggle.decision import (
     lane,
     resolve_draft,
 )
-from ci_toolkit.markdown import callout, escape
+from ci_toolkit.markdown import Text, callout, prose
 from ci_toolkit.runtime import Input, InputError, Runtime, parse_bool
 
 INPUTS = (
@@ -67,8 +67,8 @@ def run(rt: Runtime) -> int:
     except Exception as exc:
         from ci_toolkit.github.client import explain
 
-        message = str(exc) if isinstance(exc, side.Failed) else explain(exc, outcome.doing,
-                                                                        outcome.permission)
+        message = exc.message if isinstance(exc, side.Failed) else explain(
+            exc, outcome.doing, outcome.permission)
         outcome.operation = ""  # the step failed: `operation` says so by being empty
         finish(rt, outcome, failed=message)  # first say what was done, then why it stopped
         rt.log.error(message)
@@ -118,7 +118,7 @@ def skipped(rt: Runtime, outcome: Outcome, why: str, *, warn: bool = False) -> i
     return 0
 
 
-def finish(rt: Runtime, outcome: Outcome, failed: str = "") -> None:
+def finish(rt: Runtime, outcome: Outcome, failed: Text = "") -> None:
     rt.outputs.set("pr-number", outcome.pr_number or "")
     rt.outputs.set("pr-url", outcome.pr_url)
     rt.outputs.set("branch", outcome.branch)
@@ -130,5 +130,5 @@ def finish(rt: Runtime, outcome: Outcome, failed: str = "") -> None:
         return
     lines = [f"- {step}" for step in outcome.done] or ["- nothing was done"]
     if failed:
-        lines.append("\n" + callout("caution", escape(failed)))
+        lines.append("\n" + callout("caution", prose(failed)))
     rt.summary.write("### draft-toggle\n\n" + "\n".join(lines))

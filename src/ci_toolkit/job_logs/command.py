@@ -28,7 +28,7 @@ from ci_toolkit.joblist import (
     jobs_table,
     ordered,
 )
-from ci_toolkit.markdown import callout, heading, prose
+from ci_toolkit.markdown import Message, Text, callout, heading, prose
 from ci_toolkit.runtime import Input, Runtime, capped_json, pull_request_number
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def _fetch(rt: Runtime, options: Options) -> tuple[Remote | None, list[Job] | No
     return remote, jobs
 
 
-def _give_up(rt: Runtime, message: str, options: Options, *, warned: bool = False) -> None:
+def _give_up(rt: Runtime, message: Text, options: Options, *, warned: bool = False) -> None:
     if not warned:
         rt.log.warning(message)
     rt.outputs.set("table", "")
@@ -154,7 +154,7 @@ def _quote(rt: Runtime, remote: Remote, jobs: list[Job], lines: int) -> list[Quo
     for job in failed[:MAX_QUOTED]:
         found = remote.excerpt(job, lines)
         if found.missing:
-            rt.log.warning(f"No log excerpt for job {job.name!r}: {found.missing}.")
+            rt.log.warning(Message("No log excerpt for job '{}': {}.", job.name, found.missing))
         scrubbed = [rt.log.scrub(line) for line in found.lines]  # GitHub masks; so do we
         quoted.append(Quoted(job, replace(found, lines=scrubbed)))
     return quoted
