@@ -44,6 +44,18 @@ class Input:
     default: str = ""
     boolean: bool = False  # a bare `--name` flag means true
     secret: bool = False  # masked as soon as it is read
+    choices: tuple[str, ...] = ()  # the values it accepts, when they are a closed set
+    description: str = ""  # the words of its action.yml (tests/test_contract.py compares them)
+
+    @property
+    def variable(self) -> str:
+        """The runner's variable for it: `INPUT_` and the name upper-cased (hyphens kept)."""
+        return "INPUT_" + self.name.upper().replace(" ", "_")
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """The closed set of values it takes (`true`/`false` for a boolean), else ()."""
+        return ("true", "false") if self.boolean else self.choices
 
 
 def parse_bool(name: str, value: str) -> bool:
@@ -77,7 +89,7 @@ class Inputs:
         return value
 
     def _from_env(self, name: str) -> str | None:
-        key = "INPUT_" + name.upper().replace(" ", "_")
+        key = self._specs[name].variable
         for candidate in (key, key.replace("-", "_")):
             if candidate in self._env:
                 return self._env[candidate]

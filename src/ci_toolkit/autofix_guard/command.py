@@ -19,10 +19,17 @@ if TYPE_CHECKING:
     from github.Commit import Commit as ApiCommit
 
 INPUTS = (
-    Input("github-token", secret=True),
-    Input("prefix", "chore(autofix):"),
-    Input("bot-actors", "github-actions[bot]"),
-    Input("max-bot-commits", "3"),
+    Input("github-token", secret=True,
+          description="Token used only to read a pull request's head commit (needs `contents: "
+                      "read`)."),
+    Input("prefix", "chore(autofix):",
+          description="The subject prefix of autofix commits."),
+    Input("bot-actors", "github-actions[bot]",
+          description="Comma-separated identities that make autofix commits, with or without "
+                      "`[bot]`; `*` means anyone."),
+    Input("max-bot-commits", "3",
+          description="Also skip when the branch's last this-many commits are all by "
+                      "`bot-actors` and one carries `prefix`; `0` = off."),
 )
 SOFT = True
 MAX_BOT_COMMITS = 100  # one page of the commits list

@@ -43,22 +43,37 @@ from ci_toolkit.github.permissions import Permission, spelled
 from ci_toolkit.markdown import Message, MessageError, Text, marker
 from ci_toolkit.runtime import Input, InputError, Runtime
 
+OnExisting = Literal["skip", "update", "create"]
+ON_EXISTING: tuple[OnExisting, ...] = ("skip", "update", "create")
 INPUTS = (
-    Input("github-token", secret=True),
-    Input("spec"),
-    Input("spec-file"),
-    Input("default-labels"),
-    Input("on-existing", "skip"),
-    Input("create-labels", "true", boolean=True),
-    Input("dry-run", "false", boolean=True),
+    Input("github-token", secret=True,
+          description="Token that lists, creates and edits issues and labels (needs `issues: "
+                      "write`)."),
+    Input("spec",
+          description="The Markdown: each `## Title` line starts an issue, an optional first "
+                      "line `Labels: a, b` gives its labels, the rest is its body (`##` inside "
+                      "code fences is body text)."),
+    Input("spec-file",
+          description="Or a file in the workspace holding that Markdown (a path relative to "
+                      "GITHUB_WORKSPACE; use `spec` or `spec-file`, not both)."),
+    Input("default-labels",
+          description="Comma-separated labels added to every issue."),
+    Input("on-existing", "skip", choices=ON_EXISTING,
+          description="When an open issue with the same title exists (ours, found by its marker, "
+                      "or one made by hand): `skip`, `update` its body and add the labels, or "
+                      "`create` a new one anyway."),
+    Input("create-labels", "true", boolean=True,
+          description="Create missing labels first (`true`); with `false` a missing label stops "
+                      "the run before any issue is created."),
+    Input("dry-run", "false", boolean=True,
+          description="Print the plan (title, labels, body size, what would happen) in the log "
+                      "and the step summary; write nothing (`true`/`false`)."),
 )
 SOFT = False
 
 KIND = "bulk-issues"
 PERMISSION = Permission.ISSUES_WRITE
 READ = Permission.ISSUES_READ
-OnExisting = Literal["skip", "update", "create"]
-ON_EXISTING: tuple[OnExisting, ...] = ("skip", "update", "create")
 Decision = Literal["create", "skip", "update", "unchanged"]
 # An explicit operation may wait out a secondary rate limit (GitHub asks for a minute or more)
 # more than once; soft actions keep the core's one-minute budget.

@@ -7,9 +7,15 @@ from ci_toolkit.markdown import code, escape, table
 from ci_toolkit.runtime import Input, InputError, Runtime
 
 INPUTS = (
-    Input("needs"),
-    Input("allowed-failures"),
-    Input("allowed-skips"),
+    Input("needs",
+          description="Always `${{ toJSON(needs) }}`. The gate job also needs `if: always()`, or "
+                      "GitHub skips it when a need fails."),
+    Input("allowed-failures",
+          description="Job ids whose result does not matter (failure, cancelled, skipped or "
+                      "success). Comma- or newline-separated, or a JSON array."),
+    Input("allowed-skips",
+          description="Job ids that may be `skipped` as well as `success`. Comma- or "
+                      "newline-separated, or a JSON array."),
 )
 SOFT = False  # a gate exists to fail
 

@@ -36,18 +36,38 @@ if TYPE_CHECKING:
     from ci_toolkit.coverage_soft_gate.remote import Remote
 
 INPUTS = (
-    Input("github-token", secret=True),
-    Input("artifact-pattern", "coverage-*"),
-    Input("files", ""),
-    Input("issue-title", "Increase test coverage (soft gate)"),
-    Input("issue-label", "tech:coverage"),
-    Input("hotspots", "15"),
-    Input("comment", "true", boolean=True),
-    Input("summary", "true", boolean=True),
-    Input("dry-run", "false", boolean=True),
-    Input("run-id", ""),
-    Input("pr-comment", "true", boolean=True),
-    Input("diff-base", ""),
+    Input("github-token", secret=True,
+          description="Token for the API; needs `issues: write` (the tracking issue) and "
+                      "`actions: read` (the run's artifacts and jobs)."),
+    Input("artifact-pattern", "coverage-*",
+          description="Download the run's artifacts whose names match this glob, through the "
+                      "API; each artifact is one job."),
+    Input("files", "",
+          description="Newline-separated globs (relative to the workspace, `**` recursive) of "
+                      "reports already on disk. When set, nothing is downloaded and each "
+                      "report's parent folder names the job."),
+    Input("issue-title", "Increase test coverage (soft gate)",
+          description="Title of the tracking issue; also its key (two gates with two titles keep "
+                      "two issues)."),
+    Input("issue-label", "tech:coverage",
+          description="Label of the tracking issue; created if missing."),
+    Input("hotspots", "15",
+          description="Rows in the hotspot table (lowest-covered files first), 0 to 100."),
+    Input("comment", "true", boolean=True,
+          description="Post one comment per run on the tracking issue (`true`/`false`)."),
+    Input("summary", "true", boolean=True,
+          description="Write the report to the step summary (`true`/`false`)."),
+    Input("dry-run", "false", boolean=True,
+          description="Compute and print the report; write nothing to GitHub (`true`/`false`)."),
+    Input("run-id", "",
+          description="Read the jobs and artifacts of another run (the `workflow_run` follow-up "
+                      "that lets fork pull requests reach the issue). Empty: this run."),
+    Input("pr-comment", "true", boolean=True,
+          description="On a pull request's run (or its `run-id` follow-up): keep ONE comment on "
+                      "it with the figures (`true`/`false`)."),
+    Input("diff-base", "",
+          description="A git revision (e.g. `origin/main`): patch coverage of `git diff` against "
+                      "it in the workspace (needs git)."),
 )
 SOFT = True
 MAX_HOTSPOTS = 100  # a longer table is no longer a list of hotspots

@@ -29,14 +29,27 @@ from ci_toolkit.markdown import Text, callout, prose
 from ci_toolkit.runtime import Input, InputError, Runtime, parse_bool
 
 INPUTS = (
-    Input("github-token", secret=True),
-    Input("trigger-label", "agent:codex"),
-    Input("draft", ""),
-    Input("branch-prefix", "codex/issue-"),
-    Input("command", ""),
-    Input("agent-authors", ""),
-    Input("labels", ""),
-    Input("reviewers", ""),
+    Input("github-token", secret=True,
+          description="Needs `contents: write`, `pull-requests: write`, `issues: write`. A PR "
+                      "opened with GITHUB_TOKEN starts no workflow runs."),
+    Input("trigger-label", "agent:codex",
+          description="Act only when this label was added to an issue."),
+    Input("draft", "",
+          description="`true`/`false`. Empty: the `CODEX_PR_DRAFT` environment variable (a value "
+                      "that is not a boolean there is a warning and `false`); unset: `false`."),
+    Input("branch-prefix", "codex/issue-",
+          description="The branch is `<branch-prefix><issue number>`."),
+    Input("command", "",
+          description="A comment to post once on the pull request (e.g. an agent command); "
+                      "`{issue}` and `{pr}` are replaced by the numbers."),
+    Input("agent-authors", "",
+          description="Logins of agents that open their own pull requests (with or without "
+                      "`[bot]`); their PRs are set to the toggle."),
+    Input("labels", "",
+          description="Comma-separated labels for the pull requests it opens, added once."),
+    Input("reviewers", "",
+          description="Comma-separated users asked to review the pull requests it opens, asked "
+                      "once."),
 )
 SOFT = False
 _BAD_REF = re.compile(r"[\s~^:?*\[\\\x00-\x1f\x7f]|\.\.|@\{|//|^[/.-]|/\.|\.lock(/|$)")

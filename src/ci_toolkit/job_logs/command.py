@@ -35,14 +35,26 @@ if TYPE_CHECKING:
     from ci_toolkit.job_logs.remote import Remote
 
 INPUTS = (
-    Input("github-token", secret=True),
-    Input("title", DEFAULT_TITLE),
-    Input("filter", "latest"),
-    Input("exclude"),
-    Input("summary", "true", boolean=True),
-    Input("run-id"),
-    Input("excerpt-lines", "20"),
-    Input("pr-comment", "false", boolean=True),
+    Input("github-token", secret=True,
+          description="Token that reads the run's jobs (needs `actions: read`)."),
+    Input("title", DEFAULT_TITLE,
+          description="Heading of the table; use `Automated Status Summary` for a status table."),
+    Input("filter", "latest", choices=ATTEMPTS,
+          description="`latest` (the most recent attempt's jobs) or `all` (every attempt, "
+                      "grouped by attempt)."),
+    Input("exclude",
+          description="Newline-separated globs of job names to leave out (e.g. `Status summary`, "
+                      "`lint *`)."),
+    Input("summary", "true", boolean=True,
+          description="Append the table to the step summary (`true`/`false`)."),
+    Input("run-id",
+          description="The run whose jobs to list; empty means this run."),
+    Input("excerpt-lines", "20",
+          description="Log lines quoted per failed job (first 10), up to its first error; `0`: "
+                      "no log is read."),
+    Input("pr-comment", "false", boolean=True,
+          description="On a pull request's run, keep ONE comment there with the failures; needs "
+                      "`pull-requests: write`."),
 )
 SOFT = True
 KIND = "job-logs"

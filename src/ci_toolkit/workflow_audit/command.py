@@ -19,14 +19,20 @@ from ci_toolkit.workflow_audit.audit import RULES, Report, audit_files
 from ci_toolkit.workflow_audit.model import RANK, Finding, Piece, Severity
 from ci_toolkit.workflow_audit.sarif import sarif
 
-INPUTS = (
-    Input("path", ".github/workflows"),
-    Input("fail-on", "error"),
-    Input("sarif", ""),
-)
-SOFT = False
 FailOn = Literal["error", "warning", "never"]
 FAIL_ON: tuple[FailOn, ...] = ("error", "warning", "never")
+INPUTS = (
+    Input("path", ".github/workflows",
+          description="Folder(s) or file(s) to audit, newline-separated, relative to the "
+                      "workspace. Every .yml/.yaml file of a folder is read."),
+    Input("fail-on", "error", choices=FAIL_ON,
+          description="Fail the step (exit 1) on findings of this severity or worse: `error`, "
+                      "`warning` or `never`."),
+    Input("sarif", "",
+          description="Also write every finding as SARIF 2.1.0 to this path (for "
+                      "github/codeql-action/upload-sarif); empty: no SARIF."),
+)
+SOFT = False
 ANNOTATION_CAP = 10  # GitHub keeps 10 error and 10 warning annotations per step
 LEVELS: dict[Severity, Level] = {"error": "error", "warning": "warning", "note": "notice"}
 
