@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ Level = Literal["notice", "warning", "error"]  # the runner's annotation levels
 
 TRUE = frozenset({"true", "1", "yes"})
 FALSE = frozenset({"false", "0", "no"})
+PROGRESS_EVERY = 5.0  # seconds: the least time between two progress lines of a long phase
 
 
 class InputError(Exception):
@@ -182,6 +184,8 @@ class Log:
         self._stream = stream or sys.stdout
         self._secrets: list[str] = []
         self.warnings: list[Text] = []
+        self.last_result = ""
+        self._last_progress = float("-inf")
 
     def mask(self, value: str) -> None:
         for line in value.splitlines():
@@ -227,9 +231,33 @@ class Log:
         params = ",".join(f"{k}={_escape_property(str(v))}" for k, v in props.items() if v)
         self._emit(f"::{level}{' ' + params if params else ''}::{_escape_data(message)}")
 
+    # The job log holds the answer: one line per phase, a group around long ones, progress at
+    # most every PROGRESS_EVERY seconds (never a line per file), and one result line at the end.
+
+    def phase(self, text: str) -> None:
+        """One line saying what the step does now (`reading 3 reports`)."""
+        self._emit(self.scrub(text))
+
+    def progress(self, done: int, total: int, what: str) -> None:
+        """`done/total what`, at most every PROGRESS_EVERY seconds, and always the last one."""
+        now = time.monotonic()
+        if done < total and now - self._last_progress < PROGRESS_EVERY:
+            return
+        self._last_progress = now
+        self._emit(self.scrub(f"{done}/{total} {what}"))
+
+    def result(self, command: str, figures: str) -> None:
+        """The step's one result line, `<command>: <figures>`: what `gh run view --log` and a
+        reader of the log look for (also kept as `last_result`)."""
+        self.last_result = self.scrub(f"{command}: {figures}")
+        self._emit(self.last_result)
+
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
-        self._emit(f"::group::{_escape_data(title)}" if self.on_runner else f"== {title}")
+        """A folded section around a long phase (`::group::` on the runner)."""
+        self._emit(f"::group::{_escape_data(self.scrub(title))}" if self.on_runner
+                   else f"== {self.scrub(title)}")
+        self._last_progress = time.monotonic()  # the title counts as the first line
         try:
             yield
         finally:

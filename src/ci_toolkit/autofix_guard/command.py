@@ -58,6 +58,7 @@ class NoCommit(Exception):
 
 def run(rt: Runtime) -> int:
     options = _options(rt)
+    rt.log.phase("autofix-guard: reading the triggering commit")
     try:
         commit = triggering_commit(rt)
     except NoCommit as nothing:
@@ -73,6 +74,8 @@ def run(rt: Runtime) -> int:
     if not skip and options.max_bot_commits and by_bot(commit.identities, options.bots):
         # Only a bot's head commit can start a streak of bot commits: one request then.
         try:
+            rt.log.phase(f"autofix-guard: reading the branch's last {options.max_bot_commits} "
+                         "commits")
             history = branch_commits(rt, commit.sha, options.max_bot_commits)
         except Exception as exc:
             return _read_failed(rt, exc, "read the branch's last commits", reason)
@@ -111,7 +114,7 @@ def _read_failed(rt: Runtime, exc: Exception, doing: str, decided: str = "") -> 
 def _finish(rt: Runtime, skip: bool, reason: str) -> int:
     rt.outputs.set("skip", "true" if skip else "false")
     rt.outputs.set("reason", reason)
-    rt.log.info(f"skip={'true' if skip else 'false'}: {reason}")
+    rt.log.result("autofix-guard", f"skip={'true' if skip else 'false'}: {reason}")
     return 0
 
 

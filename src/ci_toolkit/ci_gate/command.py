@@ -29,6 +29,7 @@ def run(rt: Runtime) -> int:
         if unknown:
             raise InputError(name, f"names jobs that are not in `needs`: {', '.join(unknown)} "
                              f"(the needs are: {', '.join(needs) or 'none'})")
+    rt.log.phase(f"ci-gate: checking {len(needs)} needed job(s) against their policy")
     verdicts = gate.decide(needs, allowed_failures, allowed_skips)
     ok = gate.passed(verdicts)
     failed = [v.job for v in verdicts if not v.ok]
@@ -39,8 +40,10 @@ def run(rt: Runtime) -> int:
         rt.log.error("`needs` is empty: this job must `needs:` the jobs it gates.")
     elif not ok:
         rt.log.error(f"Jobs that did not pass their policy: {', '.join(failed)}")
-    else:
-        rt.log.info(f"All {len(verdicts)} needed jobs passed their policy.")
+    passing = len(verdicts) - len(failed)
+    rt.log.result("ci-gate", f"{'success' if ok else 'failure'} · {passing} of {len(verdicts)} "
+                  f"needed jobs passed their policy"
+                  + (f" · failed: {', '.join(failed)}" if failed else ""))
     return 0 if ok else 1
 
 

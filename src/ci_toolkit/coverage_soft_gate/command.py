@@ -27,7 +27,7 @@ from ci_toolkit.coverage_soft_gate.patch import Changes, KeepChanged, Patch
 from ci_toolkit.coverage_soft_gate.report import Report
 from ci_toolkit.github.permissions import Permission, spelled
 from ci_toolkit.joblist import Job
-from ci_toolkit.markdown import ISSUE_BODY_LIMIT, Message, Text
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT, Message, Text, percent
 from ci_toolkit.runtime import Input, InputError, Runtime, capped_json
 
 if TYPE_CHECKING:
@@ -155,6 +155,8 @@ class SoftGate:
     # ------------------------------------------------------------------ the steps
 
     def run(self) -> int:
+        self.rt.log.phase("coverage-soft-gate: reading " + (", ".join(self.opts.files) if
+                          self.opts.files else f"the artifacts matching {self.opts.pattern}"))
         if self.opts.diff_base:  # before anything else: a bad revision is an input error
             self.local = Changes(patch.git_changes(self.rt.context.workspace,
                                                    self.opts.diff_base))
@@ -181,6 +183,7 @@ class SoftGate:
         self.rt.outputs.set("report", report.fit(visible, 0))
         self.rt.outputs.set("report-json", self.report_json(rep))
         self.finish(visible, len(rep.problems))
+        self.rt.log.result("coverage-soft-gate", figures(rep, self.pr_comment_url))
         return 0
 
     def collect(self) -> list[JobReport]:
@@ -385,9 +388,28 @@ class SoftGate:
         extra = report.problems_section(later) if later else ""
         if self.opts.summary:
             self.rt.summary.write(visible + ("\n" + extra if extra else ""))
-        if self.opts.dry_run:
+        if self.opts.dry_run or (self.remote is None and not self.offline):
             print(visible)
-            print("Dry run: nothing was written to GitHub.")
+            print("Dry run: nothing was written to GitHub." if self.opts.dry_run else
+                  "No token: nothing was written to GitHub; the report is above. To write it, "
+                  "give a token: --github-token, or GITHUB_TOKEN / GH_TOKEN (GH_TOKEN=$(gh auth "
+                  "token) with the GitHub CLI).")
+
+
+def figures(rep: Report, pr_comment_url: str) -> str:
+    """The result line's figures: patch, average, worst, where the report went."""
+    parts = []
+    if rep.patch is not None and rep.patch.percent is not None:
+        missed = rep.patch.statements - rep.patch.covered
+        parts.append(f"patch {percent(rep.patch.percent)} ({missed} of {rep.patch.statements} "
+                     "changed statements never ran)")
+    parts += [f"{len(rep.summary.jobs)} job(s)", f"average {percent(rep.summary.average)}",
+              f"worst {percent(rep.summary.worst)}"]
+    if rep.issue_url:
+        parts.append(f"issue {rep.issue_url}")
+    if pr_comment_url:
+        parts.append(f"comment {pr_comment_url}")
+    return " · ".join(parts)
 
 
 def delta(summary: Summary, earlier: list[Point]) -> float | None:

@@ -78,6 +78,7 @@ class Options:
 
 def run(rt: Runtime) -> int:
     options = read_options(rt)
+    rt.log.phase(f"job-logs: listing the jobs of run {options.run_id or '(none given)'}")
     remote, jobs = _fetch(rt, options)
     if remote is None or jobs is None:
         return 0
@@ -98,6 +99,10 @@ def run(rt: Runtime) -> int:
     if options.pr_comment:
         _comment(rt, remote, options, report.comment(
             jobs, quoted, title=title, run_url=rt.context.run_url(options.run_id), now=now))
+    said = rt.outputs.values
+    rt.log.result("job-logs", f"{said['total']} job(s) · {said['failed']} failed · "
+                  f"{said['pending']} pending" + (f" · comment {said['pr-comment-url']}"
+                                                  if said.get("pr-comment-url") else ""))
     return 0
 
 

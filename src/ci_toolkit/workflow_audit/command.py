@@ -56,6 +56,7 @@ def run(rt: Runtime) -> int:
     workspace = rt.context.workspace.resolve()
     options = read_options(rt, workspace)
     files = options.files
+    rt.log.phase(f"workflow-audit: auditing {len(files)} workflow file(s)")
     report = audit_files(files, lambda p: _relative(p, workspace), root=workspace)
     hidden = _annotate(rt, report.findings)
     rt.summary.write(render(report, hidden))
@@ -64,10 +65,12 @@ def run(rt: Runtime) -> int:
     rt.outputs.set("findings", len(report.findings))
     rt.outputs.set("errors", report.count("error"))
     rt.outputs.set("warnings", report.count("warning"))
-    rt.log.info(f"workflow-audit: {len(files)} file(s), {report.count('error')} error(s), "
-                f"{report.count('warning')} warning(s), {report.count('note')} note(s), "
-                f"{report.suppressed} suppressed")
-    return 1 if _fails(report, options.fail_on) else 0
+    failing = _fails(report, options.fail_on)
+    rt.log.result("workflow-audit", f"{len(files)} file(s), {report.count('error')} error(s), "
+                  f"{report.count('warning')} warning(s), {report.count('note')} note(s), "
+                  f"{report.suppressed} suppressed · "
+                  f"{'fails' if failing else 'passes'} (fail-on: {options.fail_on})")
+    return 1 if failing else 0
 
 
 def _workflow_files(entries: list[str], workspace: Path) -> list[Path]:
