@@ -188,10 +188,14 @@ class SoftGate:
 
     def collect(self) -> list[JobReport]:
         if self.opts.files:
-            groups = sources.find_reports(self.rt.context.workspace, self.opts.files)
+            workspace = self.rt.context.workspace.resolve()
+            groups = sources.find_reports(workspace, self.opts.files)
+            for folder in sources.folders(workspace, self.opts.files):
+                self.warn(Message("{} is a folder: `files` takes globs of report files, e.g. "
+                                  "{}.", folder, f"{folder.rstrip('/')}/**/*"))
             if not groups:
-                self.warn(Message("No file matches `files` ({}) under {}.",
-                                  ", ".join(self.opts.files), self.rt.context.workspace))
+                self.warn(Message("No file matches `files` ({}) in the folder {}.",
+                                  ", ".join(self.opts.files), workspace))
             return sources.read_files(groups, self.warn, self.keep())
         if self.remote is None or self.run_id is None:
             self.warn(Message("No token or no run to read artifacts from: set `github-token` "

@@ -50,6 +50,11 @@ def find_reports(root: Path, patterns: list[str]) -> dict[str, list[Path]]:
     return {names[folder]: sorted(files) for folder, files in sorted(folders.items())}
 
 
+def folders(root: Path, patterns: list[str]) -> list[str]:
+    """The patterns that name a folder (relative to `root`) rather than files."""
+    return [pattern for pattern in patterns if Path(root, pattern).is_dir()]
+
+
 def _job_names(root: Path, folders: list[Path]) -> dict[Path, str]:
     """The folder's name; its path when two folders share a name; the workspace as `.`."""
     short = [folder.name if folder.resolve() != root.resolve() else "." for folder in folders]

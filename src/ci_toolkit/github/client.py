@@ -24,6 +24,8 @@ from github import Auth, Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.Repository import Repository
 from github.Requester import Requester
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
+from urllib3.exceptions import TimeoutError as NoAnswerInTime
 from urllib3.util.retry import Retry
 
 from ci_toolkit import __version__
@@ -102,7 +104,10 @@ class _Retry(GithubRetry):
         """Retry's own arguments: (method, url, response, error, _pool, _stacktrace)."""
         names = ("method", "url", "response", "error")
         given = {**dict(zip(names, args, strict=False)), **kwargs}
-        if given.get("response") is None and given.get("error") is not None:
+        error = given.get("error")
+        # A refused connection or an unknown host answers at once: only a silence costs time.
+        if given.get("response") is None and error is not None and \
+                not isinstance(error, NewConnectionError):
             WAITS.charge_no_answer()
         return super().increment(*args, **kwargs)
 
@@ -299,13 +304,37 @@ def explain(exc: BaseException, doing: str, permission: Needs | None = None) -> 
         return Message("Could not {}: the API rate limit is used up until it resets.", doing)
     if isinstance(exc, GithubException):
         return _explain_answer(exc, doing, permission)
-    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
-        return Message("Could not {}: no answer from GitHub ({}).", doing, type(exc).__name__)
+    if isinstance(exc, requests.RequestException):
+        return Message("Could not {}: {}.", doing, no_answer(exc))
     return Message("Could not {}: {}: {}", doing, type(exc).__name__, exc)
+
+
+def no_answer(exc: requests.RequestException) -> str:
+    """Why a request got no answer, named as what it is, with the URL it went to."""
+    url = exc.request.url if exc.request is not None and exc.request.url else "GitHub's API"
+    url = str(url).split("?", 1)[0]
+    cause = exc.args[0] if exc.args else None
+    if isinstance(cause, MaxRetryError):
+        cause = cause.reason
+    if isinstance(cause, NameResolutionError):
+        return (f"the host of {url} could not be found (a DNS failure): check the API URL "
+                "(GITHUB_API_URL) and this machine's network")
+    if isinstance(cause, NewConnectionError):
+        return (f"the connection to {url} was refused (nothing answers there): check the API "
+                "URL (GITHUB_API_URL)")
+    if isinstance(exc, requests.Timeout) or isinstance(cause, NoAnswerInTime):
+        return f"no answer from {url} within {WAITS.timeout:.0f}s (a time-out)"
+    if isinstance(exc, requests.ConnectionError):
+        return f"the connection to {url} broke off before an answer ({type(cause).__name__})"
+    return f"the request to {url} failed ({type(exc).__name__}: {exc})"
 
 
 def _explain_answer(exc: GithubException, doing: str, permission: Needs | None) -> Message:
     message = _message(exc)
+    if exc.status == 401 and "requires authentication" in message.lower():
+        return Message("Could not {}: no token was given, and GitHub needs one for this (401: "
+                       "{}). Pass one in `github-token`; run by hand, set GITHUB_TOKEN or "
+                       "GH_TOKEN (e.g. `GH_TOKEN=$(gh auth token)`).", doing, message)
     if exc.status == 401:
         return Message("Could not {}: GitHub refused the token (401: {}): it is wrong, expired "
                        "or revoked. Pass a valid one in `github-token`; the default "
