@@ -69,7 +69,7 @@ def test_soft_gate_without_a_token_prints_the_report_and_its_figures(tmp_path: P
     assert said in result.stdout and "GH_TOKEN" in result.stdout
     assert "90.00%" in result.stdout.split(said)[0].split("::warning::No token")[1]
     assert result_line(result.stdout, "coverage-soft-gate") == \
-        "coverage-soft-gate: 1 job(s) · average 90.00% · worst 90.00%"
+        "coverage-soft-gate: 1 job(s) · average 90.00% · worst 90.00% · combined 90.00%"
 
 
 def test_job_logs_gives_its_counts(fake: Any, tmp_path: Path) -> None:

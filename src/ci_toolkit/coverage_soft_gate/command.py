@@ -409,6 +409,8 @@ def figures(rep: Report, pr_comment_url: str) -> str:
                      "changed statements never ran)")
     parts += [f"{len(rep.summary.jobs)} job(s)", f"average {percent(rep.summary.average)}",
               f"worst {percent(rep.summary.worst)}"]
+    if rep.summary.combined is not None:
+        parts.append(f"combined {percent(rep.summary.combined)}")
     if rep.issue_url:
         parts.append(f"issue {rep.issue_url}")
     if pr_comment_url:
