@@ -158,7 +158,8 @@ def test_explain_names_the_cause() -> None:
     invalid = GithubException(422, {"message": "Validation Failed", "errors": [
         {"message": "body is too long (maximum is 65536 characters)"}]}, {})
     assert "body is too long" in explain(invalid, "comment")
-    assert "no answer" in explain(requests.ConnectionError("x"), "comment")
+    assert "broke off before an answer (ConnectionError)" in str(
+        explain(requests.ConnectionError("x"), "comment"))
     assert "would pass" in explain(WaitBudgetExceeded("waiting 5s more would pass"), "x")
 
 

@@ -325,7 +325,8 @@ def no_answer(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.Timeout) or isinstance(cause, NoAnswerInTime):
         return f"no answer from {url} within {WAITS.timeout:.0f}s (a time-out)"
     if isinstance(exc, requests.ConnectionError):
-        return f"the connection to {url} broke off before an answer ({type(cause).__name__})"
+        kind = type(cause if isinstance(cause, BaseException) else exc).__name__
+        return f"the connection to {url} broke off before an answer ({kind})"
     return f"the request to {url} failed ({type(exc).__name__}: {exc})"
 
 
