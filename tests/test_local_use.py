@@ -76,3 +76,11 @@ def test_a_folder_given_to_files_gets_the_glob(tmp_path: Path) -> None:
                         tmp_path=tmp_path)
     said = warning(result)
     assert "reports is a folder" in said and "reports/**/*" in said
+
+
+def test_a_silent_server_is_a_time_out_with_its_url(silent: str, tmp_path: Path) -> None:
+    api = silent.removesuffix("/repos/o/r")
+    said = warning(run_action("job-logs", tmp_path=tmp_path, env={
+        "GITHUB_API_URL": api, "CI_TOOLKIT_HTTP_TIMEOUT": "1", "CI_TOOLKIT_MAX_WAIT": "1"}))
+    assert f"no answer from {api}/repos/octo-org/octo-repo/actions/runs/1001/jobs within 1s " \
+           "(a time-out)" in said

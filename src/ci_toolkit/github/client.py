@@ -59,6 +59,7 @@ class Waits:
         self.write_interval = float(env.get("CI_TOOLKIT_WRITE_INTERVAL", "1") or 1)
         self.timeout = float(env.get("CI_TOOLKIT_HTTP_TIMEOUT", "15") or 15)
         self.spent = 0.0
+        self.silent = "GitHub"  # the last address that gave no answer, for the message
 
     def sleep(self, seconds: float, why: str = "") -> None:
         if self.spent + seconds > self.budget:
@@ -69,9 +70,10 @@ class Waits:
         if seconds > 0 and self.scale > 0:
             time.sleep(seconds * self.scale)
 
-    def charge_no_answer(self) -> None:
-        """A request got no answer: it waited up to its timeout, counted against the budget.
-        Past the budget this request and every later one stop (see `check`)."""
+    def charge_no_answer(self, url: str = "") -> None:
+        """A request (to `url`) got no answer: it waited up to its timeout, counted against the
+        budget. Past the budget this request and every later one stop (see `check`)."""
+        self.silent = url or self.silent
         self.spent += self.timeout
         self.check()
 
@@ -79,8 +81,8 @@ class Waits:
         """Before a request: none is sent once requests without an answer used up the budget."""
         if self.spent >= self.budget:
             raise WaitBudgetExceeded(
-                f"GitHub gave no answer within {self.timeout:.0f}s, and the {self.budget:.0f}s "
-                "this step may wait in all are used up")
+                f"no answer from {self.silent} within {self.timeout:.0f}s (a time-out), and the "
+                f"{self.budget:.0f}s this step may wait in all are used up")
 
     def allow_operation_wait(self, seconds: float) -> None:
         """Let an explicit operation (not a soft action) wait up to `seconds` in all.
@@ -102,13 +104,15 @@ class _Retry(GithubRetry):
 
     def increment(self, *args: Any, **kwargs: Any) -> Retry:  # type: ignore[override]
         """Retry's own arguments: (method, url, response, error, _pool, _stacktrace)."""
-        names = ("method", "url", "response", "error")
+        names = ("method", "url", "response", "error", "_pool")
         given = {**dict(zip(names, args, strict=False)), **kwargs}
+        pool = given.get("_pool")
         error = given.get("error")
         # A refused connection or an unknown host answers at once: only a silence costs time.
         if given.get("response") is None and error is not None and \
                 not isinstance(error, NewConnectionError):
-            WAITS.charge_no_answer()
+            where = f"{pool.scheme}://{pool.host}:{pool.port}" if pool is not None else ""
+            WAITS.charge_no_answer(f"{where}{str(given.get('url') or '').split('?')[0]}")
         return super().increment(*args, **kwargs)
 
     def sleep(self, response: Any = None) -> None:
