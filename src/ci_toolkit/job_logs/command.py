@@ -124,8 +124,8 @@ def _fetch(rt: Runtime, options: Options) -> tuple[Remote | None, list[Job] | No
     """The run's jobs; on any fault a warning (also in the summary) and None."""
     repository, run_id = rt.context.repository, options.run_id
     if not repository or run_id is None:
-        _give_up(rt, "Could not list the jobs: GITHUB_REPOSITORY and a run id "
-                 "(GITHUB_RUN_ID or the `run-id` input) are needed.", options)
+        _give_up(rt, Message("Could not list the jobs: GITHUB_REPOSITORY and a run id "
+                             "(GITHUB_RUN_ID or the `run-id` input) are needed."), options)
         return None, None
     # Imported here: PyGithub is only loaded once the inputs are known to be good.
     from ci_toolkit.job_logs.remote import Remote
