@@ -184,7 +184,6 @@ class Log:
         self._stream = stream or sys.stdout
         self._secrets: list[str] = []
         self.warnings: list[Text] = []
-        self.last_result = ""
         self._last_progress = float("-inf")
 
     def mask(self, value: str) -> None:
@@ -248,9 +247,8 @@ class Log:
 
     def result(self, command: str, figures: str) -> None:
         """The step's one result line, `<command>: <figures>`: what `gh run view --log` and a
-        reader of the log look for (also kept as `last_result`)."""
-        self.last_result = self.scrub(f"{command}: {figures}")
-        self._emit(self.last_result)
+        reader of the log look for."""
+        self._emit(self.scrub(f"{command}: {figures}"))
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
