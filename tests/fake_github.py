@@ -1028,6 +1028,8 @@ class FakeGitHub:
 
     def _respond(self, rec: Recorded) -> Response:
         auth = rec.headers.get("Authorization", "")
+        if not auth:  # GitHub's answer to a request that needs a token and sent none
+            return Response(401, error_body(401, "Requires authentication"))
         if auth not in (f"token {self.token}", f"Bearer {self.token}"):
             return Response(401, error_body(401, "Bad credentials"))
         if rec.path != "/rate_limit":

@@ -131,3 +131,49 @@ def test_description_fits_the_marketplace(path: str) -> None:
     meta = yaml.safe_load((ROOT / path).read_text())
     assert len(meta["description"]) < 125, f"{path}: {len(meta['description'])} characters"
     assert meta["name"].startswith("ci-toolkit"), f"{path}: a generic name is likely taken"
+
+
+# ---------------------------------------------------------------- one source for each input's words
+
+def readme_rows(folder: str) -> dict[str, list[str]]:
+    """The README's `## Inputs` table: input name → its cells (default, description)."""
+    text = (ROOT / folder / "README.md").read_text()
+    section = text.split("\n## Inputs", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        found = re.match(r"\| `([a-z0-9-]+)` \|(.*)\|$", line)
+        if found:
+            rows[found[1]] = [cell.strip() for cell in found[2].split(" | ")]
+    return rows
+
+
+@pytest.mark.parametrize("command", DOCKER_ACTIONS)
+def test_action_yml_says_what_the_code_says(command: str) -> None:
+    """action.yml's words, default and accepted values are the code's `Input` declarations."""
+    meta = action(command)
+    specs = load(command).INPUTS
+    assert [spec.name for spec in specs] == list(meta.get("inputs") or {})
+    assert meta["description"] == COMMANDS[command]
+    for spec in specs:
+        declared = meta["inputs"][spec.name]
+        assert declared["description"] == spec.description, f"{command}: {spec.name}"
+        for value in spec.choices:
+            assert f"`{value}`" in spec.description, f"{command}: {spec.name} omits {value}"
+
+
+@pytest.mark.parametrize("command", DOCKER_ACTIONS)
+def test_readme_inputs_table_matches_the_code(command: str) -> None:
+    """Each README lists every input once, with the code's default and accepted values."""
+    rows = readme_rows(command)
+    specs = load(command).INPUTS
+    assert list(rows) == [spec.name for spec in specs], f"{command}/README.md ## Inputs"
+    for spec in specs:
+        default, words = rows[spec.name][0], " | ".join(rows[spec.name][1:])
+        if spec.secret:
+            assert default == f"`{TOKEN_DEFAULT}`", spec.name
+        elif spec.default:
+            assert default == f"`{spec.default}`", f"{command}: {spec.name} default {default}"
+        else:
+            assert default in ("*(empty)*", "*(this run)*", "*(required)*"), spec.name
+        for value in spec.choices:
+            assert f"`{value}`" in words, f"{command}/README.md: {spec.name} omits {value}"

@@ -297,3 +297,50 @@ def test_soft_gate_wrong_reports(tmp_path: Path) -> None:
     page = golden("soft-gate-wrong-reports", callout + "\n")
     for job in names:
         assert f"Job '{job}' was left out: {names[job]} " in page.text
+# ---------------------------------------------------------------- failure messages
+
+def test_failure_messages_keep_our_markdown() -> None:
+    """Every message that names a permission shows it as code, never with visible backslashes;
+    GitHub's own words (hostile here) stay outside text."""
+    from github import GithubException
+
+    from ci_toolkit.github.client import GraphQLError, explain
+    from ci_toolkit.github.comments import explain_comment_error
+    from ci_toolkit.github.permissions import COMMENT, DRAFT_STATE, Permission
+    from ci_toolkit.job_logs.remote import log_fault
+    from ci_toolkit.markdown import prose
+
+    said = {"message": NAMES[2]}
+    messages = [
+        explain(GithubException(403, said, {}), "list the jobs of run 7", Permission.ACTIONS_READ),
+        explain(GithubException(403, said, {}), "comment on issue #3", COMMENT),
+        explain(GithubException(404, said, {}), "read pull request #3",
+                Permission.PULL_REQUESTS_READ).then(" Patch coverage is left out."),
+        explain(GithubException(401, said, {}), "read run 7"),
+        explain(GraphQLError("markPullRequestReadyForReview",
+                             [{"type": "FORBIDDEN", "message": NAMES[2]}]),
+                "mark #3 ready for review", DRAFT_STATE),
+        explain_comment_error(GithubException(403, said, {}), "comment on pull request #3"),
+        log_fault(GithubException(404, said, {})),
+    ]
+    page = golden("failure-messages", "\n".join(f"- {prose(m)}" for m in messages) + "\n")
+    assert "\\" not in page.text
+    for permission in ("actions: read", "pull-requests: write", "issues: write",
+                       "pull-requests: read", "contents: write", "permissions:"):
+        assert permission in page.codes, permission
+    shown(page, (NAMES[2],), code=False)
+
+
+def test_draft_toggle_failure(tmp_path: Path) -> None:
+    """A read-only token (a fork's) refused the pull request: the summary names the permission."""
+    with FakeGitHub(owner="Codertocat", repo="Hello-World", default_branch="master") as gh:
+        gh.add_issue("Fix the typo", "It says Helo.")
+        gh.fail("POST", r"/pulls$", 403, body={"message": "Resource not accessible by integration"})
+        event: dict[str, Any] = webhook("issues.labeled")
+        event["label"]["name"] = "agent:codex"
+        event["issue"]["title"] = "Fix the typo"
+        result = run_action("draft-toggle", {"draft": "true"}, tmp_path=tmp_path, fake=gh,
+                            event=event, event_name="issues")
+    assert result.rc == 1, result.stdout + result.stderr
+    page = golden("draft-toggle-failure", result.summary)
+    assert "pull-requests: write" in page.codes and "\\" not in page.text

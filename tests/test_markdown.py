@@ -6,6 +6,7 @@ import pytest
 
 from ci_toolkit.markdown import (
     Message,
+    MessageError,
     callout,
     code,
     details,
@@ -128,13 +129,26 @@ def test_an_entity_shows_as_typed_and_makes_no_mention() -> None:
 
 def test_message_keeps_our_markdown_and_escapes_only_the_parts() -> None:
     message = Message("No file matches `files` ({}) under {}.", "*.xml <b>", "/w/@me")
-    assert message == "No file matches `files` (*.xml <b>) under /w/@me."
+    assert str(message) == "No file matches `files` (*.xml <b>) under /w/@me."
     page = render(f"- {prose(message)}")
     assert page.codes == ["files"]
     assert page.text.strip() == f"No file matches files (*.xml <b>) under /w/@{ZWSP}me."
     assert "b" not in page.elements
     assert prose("plain `text`") == "plain \\`text\\`"  # not ours: escaped whole
-    assert not isinstance(message + " more", Message)
+    with pytest.raises(TypeError):  # not a str: joining plain text to it is refused
+        message + " more"  # type: ignore[operator]
+    more = message.then(" Set `files`.")
+    assert render(prose(more)).codes == ["files", "files"]
+    joined = Message("{}; {}", message, "`x`")  # a Message part keeps its Markdown
+    assert render(prose(joined)).codes == ["files"]
+    assert message.replace("@me", "***").plain.endswith("/w/***.")
+    assert "/w/@" not in message.replace("@me", "***").markdown
+
+
+def test_an_error_carries_our_words_whole() -> None:
+    error = MessageError(Message("Grant `{}`.", "actions: read"))
+    assert str(error) == "Grant `actions: read`."
+    assert render(prose(error.message)).codes == ["actions: read"]
 
 
 def test_units_and_kinds_are_closed_sets() -> None:

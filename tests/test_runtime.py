@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ci_toolkit.markdown import SUMMARY_LIMIT
+from ci_toolkit.markdown import SUMMARY_LIMIT, Message
 from ci_toolkit.runtime import (
     Context,
     Input,
@@ -114,6 +114,25 @@ def test_secret_is_masked_and_scrubbed() -> None:
     log.warning("failed with ghs_secret in the text")
     assert "::add-mask::ghs_secret" in stream.getvalue()
     assert "::warning::failed with *** in the text" in stream.getvalue()
+
+
+def test_a_message_stays_ours_and_loses_its_secret() -> None:
+    """A warning in our words keeps its Markdown for the report; the secret leaves both forms."""
+    stream = io.StringIO()
+    log = Log(on_runner=True, stream=stream)
+    log.mask("ghs_sec_ret")
+    log.warning(Message("Could not read {}: grant `actions: read`.", "x ghs_sec_ret y"))
+    kept = log.warnings[0]
+    assert isinstance(kept, Message)
+    assert "ghs_sec" not in kept.plain and "ghs" not in kept.markdown
+    assert "`actions: read`" in kept.markdown
+    assert "::warning::Could not read x *** y: grant `actions: read`." in stream.getvalue()
+
+
+def test_input_declares_its_words_values_and_variable() -> None:
+    spec = Input("fail-on", "error", choices=("error", "never"), description="When to fail.")
+    assert spec.variable == "INPUT_FAIL-ON" and spec.accepted == ("error", "never")
+    assert Input("dry-run", "false", boolean=True).accepted == ("true", "false")
 
 
 def test_annotation_escaping() -> None:

@@ -14,16 +14,23 @@ from types import ModuleType
 from typing import Any
 
 import ci_toolkit
-from ci_toolkit.runtime import InputError, Runtime
+from ci_toolkit.runtime import Input, InputError, Runtime
 
-COMMANDS = {
-    "coverage-soft-gate": "Summarise every job's coverage into one tracking issue (never fails).",
-    "job-logs": "List every job of a run with its result and a link to its log.",
-    "ci-gate": "One required check over `needs`; fails closed.",
-    "bulk-issues": "Create issues from pasted Markdown, once.",
-    "autofix-guard": "Say whether this run was caused by an autofix commit.",
-    "draft-toggle": "Open a branch and a pull request when an issue gets the agent label.",
-    "workflow-audit": "Find pull_request_target/workflow_run workflows that run PR code.",
+COMMANDS = {  # what each command is for: its action.yml's description (tests compare them)
+    "coverage-soft-gate": ("Every test job's coverage (coverage.py JSON, Cobertura, LCOV) in one "
+                           "tracking issue with a trend. Never fails the build."),
+    "job-logs": ("List every job of a run (all pages, matrix legs, reusable-workflow jobs) with "
+                 "its result and a link to its log."),
+    "ci-gate": ("One required check for a whole run: fails unless every needed job passed its "
+                "policy (fails closed)."),
+    "bulk-issues": ("Create many issues from one Markdown text (## Title, Labels: line, body), "
+                    "once: a second run creates nothing new."),
+    "autofix-guard": ("Say whether this run was caused by an autofix commit, so an autofix job can "
+                      "skip itself and never loop."),
+    "draft-toggle": ("Agent lane: open a branch and pull request for a labelled issue, once; set "
+                     "agents' own PRs draft or ready."),
+    "workflow-audit": ("Find pull_request_target/workflow_run jobs that run pull-request code, "
+                       "leak their token or expand outsider text."),
 }
 
 EXIT_INPUT_ERROR = 2
@@ -47,13 +54,30 @@ def _top_parser() -> argparse.ArgumentParser:
 
 
 def _command_parser(command: str, module: ModuleType) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"ci-toolkit {command}", description=COMMANDS[command])
+    parser = argparse.ArgumentParser(
+        prog=f"ci-toolkit {command}", description=COMMANDS[command],
+        epilog="Each input can also be given as its INPUT_* variable, as the runner does; a flag "
+               "wins over the variable, which wins over the default.")
     for spec in module.INPUTS:
-        default = "(secret)" if spec.secret else repr(spec.default)
         extra: dict[str, Any] = {"nargs": "?", "const": "true"} if spec.boolean else {}
-        parser.add_argument(f"--{spec.name}", dest=spec.name, metavar="VALUE",
-                            help=f"default {default}", **extra)
+        metavar = "|".join(spec.choices) if spec.choices else "VALUE"
+        parser.add_argument(f"--{spec.name}", dest=spec.name, metavar=metavar,
+                            help=input_help(spec).replace("%", "%%"), **extra)
     return parser
+
+
+def input_help(spec: Input) -> str:
+    """What `--help` says of an input: its action.yml words, the values it takes, its default
+    and its runner variable."""
+    parts = [spec.description.rstrip(".") + "." if spec.description else ""]
+    if spec.accepted:
+        parts.append(f"One of: {', '.join(spec.accepted)}.")
+    if spec.secret:
+        parts.append("Default: the workflow's token; run by hand: $GITHUB_TOKEN or $GH_TOKEN.")
+    else:
+        parts.append(f"Default: {spec.default!r}." if spec.default else "Default: empty.")
+    parts.append(f"Variable: {spec.variable}.")
+    return " ".join(part for part in parts if part)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -66,31 +66,71 @@ def code(text: object, *, in_table: bool = True) -> str:
     return f"{fence}{pad}{value}{pad}{fence}"
 
 
-class Message(str):
+class Message:
     """A sentence of our own Markdown with outside parts kept apart.
 
-    `Message("No file matches {} (set `files`).", pattern)` is, as a `str`, the plain text for
-    logs and annotations; `.markdown` is the template as written (our backticks stay code)
+    `Message("No file matches {} (set `files`).", pattern)`: `str()` of it is the plain text
+    for logs and annotations; `.markdown` is the template as written (our backticks stay code)
     with each part escaped (a part that is a `Message` keeps its Markdown), so escaping applies
-    to the outside text only. Our own words are added with `then`; text added with `+` is a
-    plain `str` again: rendered, it is escaped whole, never trusted.
+    to the outside text only. It is not a `str`, so the type checker refuses `message + "..."`
+    (which would turn our words into outside text, escaped whole): add our own words with
+    `then`, outside text with `Message("{}{}", message, text)`.
     """
 
-    markdown: str
+    __slots__ = ("markdown", "plain")
 
-    def __new__(cls, template: str, *parts: object) -> Message:
-        return cls._made(template.format(*parts),
-                         template.format(*(prose(part) for part in parts)))
+    def __init__(self, template: str, *parts: object) -> None:
+        self.plain = template.format(*parts)
+        self.markdown = template.format(*(prose(part) for part in parts))
 
     @classmethod
     def _made(cls, plain: str, markdown: str) -> Message:
-        made = super().__new__(cls, plain)
-        made.markdown = markdown
+        made = cls.__new__(cls)
+        made.plain, made.markdown = plain, markdown
         return made
 
     def then(self, more: str) -> Message:
         """This message followed by more of our own Markdown (no outside text in `more`)."""
-        return self._made(str(self) + more, self.markdown + more)
+        return self._made(self.plain + more, self.markdown + more)
+
+    def replace(self, old: str, new: str) -> Message:
+        """`old` (outside text, e.g. a secret) replaced by `new` in the plain text and the
+        Markdown (where it may stand escaped)."""
+        markdown = self.markdown.replace(old, new).replace(escape(old), new)
+        return self._made(self.plain.replace(old, new), markdown)
+
+    def rstrip(self, chars: str | None = None) -> Message:
+        """Without trailing `chars` (both forms; the Markdown ends the same way)."""
+        return self._made(self.plain.rstrip(chars), self.markdown.rstrip(chars))
+
+    def __str__(self) -> str:
+        return self.plain
+
+    def __repr__(self) -> str:
+        return f"Message({self.plain!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Message):
+            return (self.plain, self.markdown) == (other.plain, other.markdown)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.plain, self.markdown))
+
+    def __contains__(self, text: str) -> bool:
+        return text in self.plain
+
+
+Text = str | Message  # a line for the log or a report: outside text (a str) or our own words
+
+
+class MessageError(Exception):
+    """An error whose `message` is our words (a `Message`, its Markdown kept) or outside text;
+    `str()` of it is the plain text."""
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 def prose(text: object) -> str:

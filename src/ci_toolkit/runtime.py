@@ -10,22 +10,24 @@ import json
 import os
 import re
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
-from ci_toolkit.markdown import SUMMARY_LIMIT, Unit, size, truncate
+from ci_toolkit.markdown import SUMMARY_LIMIT, Message, Text, Unit, size, truncate
 
 C = TypeVar("C", bound=str)
 J = TypeVar("J")
-Warn = Callable[[str], None]  # how a remote or a reader reports what it could not do
+Warn = Callable[[Text], None]  # how a remote or a reader reports what it could not do
 Level = Literal["notice", "warning", "error"]  # the runner's annotation levels
 
 TRUE = frozenset({"true", "1", "yes"})
 FALSE = frozenset({"false", "0", "no"})
+PROGRESS_EVERY = 5.0  # seconds: the least time between two progress lines of a long phase
 
 
 class InputError(Exception):
@@ -44,6 +46,18 @@ class Input:
     default: str = ""
     boolean: bool = False  # a bare `--name` flag means true
     secret: bool = False  # masked as soon as it is read
+    choices: tuple[str, ...] = ()  # the values it accepts, when they are a closed set
+    description: str = ""  # the words of its action.yml (tests/test_contract.py compares them)
+
+    @property
+    def variable(self) -> str:
+        """The runner's variable for it: `INPUT_` and the name upper-cased (hyphens kept)."""
+        return "INPUT_" + self.name.upper().replace(" ", "_")
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """The closed set of values it takes (`true`/`false` for a boolean), else ()."""
+        return ("true", "false") if self.boolean else self.choices
 
 
 def parse_bool(name: str, value: str) -> bool:
@@ -77,7 +91,7 @@ class Inputs:
         return value
 
     def _from_env(self, name: str) -> str | None:
-        key = "INPUT_" + name.upper().replace(" ", "_")
+        key = self._specs[name].variable
         for candidate in (key, key.replace("-", "_")):
             if candidate in self._env:
                 return self._env[candidate]
@@ -169,7 +183,8 @@ class Log:
         self.on_runner = on_runner
         self._stream = stream or sys.stdout
         self._secrets: list[str] = []
-        self.warnings: list[str] = []
+        self.warnings: list[Text] = []
+        self._last_progress = float("-inf")
 
     def mask(self, value: str) -> None:
         for line in value.splitlines():
@@ -178,30 +193,35 @@ class Log:
                 if self.on_runner:
                     self._emit(f"::add-mask::{line}")
 
-    def scrub(self, text: str) -> str:
-        """Replace every masked value, so no secret leaves through our own text."""
+    @overload
+    def scrub(self, text: str) -> str: ...
+    @overload
+    def scrub(self, text: Message) -> Message: ...
+    def scrub(self, text: Text) -> Text:
+        """Replace every masked value, so no secret leaves through our own text (a
+        `markdown.Message` stays one)."""
         for secret in self._secrets:
-            if secret in text:  # else kept as it is (a markdown.Message stays one)
+            if secret in text:
                 text = text.replace(secret, "***")
         return text
 
-    def info(self, message: str) -> None:
-        self._emit(self.scrub(message))
+    def info(self, message: Text) -> None:
+        self._emit(self.scrub(str(message)))
 
-    def warning(self, message: str, **where: Any) -> None:
+    def warning(self, message: Text, **where: Any) -> None:
         self.warnings.append(self.scrub(message))
         self.annotate("warning", message, **where)
 
-    def error(self, message: str, **where: Any) -> None:
+    def error(self, message: Text, **where: Any) -> None:
         self.annotate("error", message, **where)
 
-    def notice(self, message: str, **where: Any) -> None:
+    def notice(self, message: Text, **where: Any) -> None:
         self.annotate("notice", message, **where)
 
-    def annotate(self, level: Level, message: str, *, file: str | None = None,
+    def annotate(self, level: Level, text: Text, *, file: str | None = None,
                  line: int | None = None, end_line: int | None = None,
                  title: str | None = None) -> None:
-        message = self.scrub(message)
+        message = self.scrub(str(text))
         if not self.on_runner:
             place = f"{file}:{line}: " if file and line else f"{file}: " if file else ""
             print(f"{level}: {place}{message}", file=sys.stderr)
@@ -210,9 +230,32 @@ class Log:
         params = ",".join(f"{k}={_escape_property(str(v))}" for k, v in props.items() if v)
         self._emit(f"::{level}{' ' + params if params else ''}::{_escape_data(message)}")
 
+    # The job log holds the answer: one line per phase, a group around long ones, progress at
+    # most every PROGRESS_EVERY seconds (never a line per file), and one result line at the end.
+
+    def phase(self, text: str) -> None:
+        """One line saying what the step does now (`reading 3 reports`)."""
+        self._emit(self.scrub(text))
+
+    def progress(self, done: int, total: int, what: str) -> None:
+        """`done/total what`, at most every PROGRESS_EVERY seconds, and always the last one."""
+        now = time.monotonic()
+        if done < total and now - self._last_progress < PROGRESS_EVERY:
+            return
+        self._last_progress = now
+        self._emit(self.scrub(f"{done}/{total} {what}"))
+
+    def result(self, command: str, figures: str) -> None:
+        """The step's one result line, `<command>: <figures>`: what `gh run view --log` and a
+        reader of the log look for."""
+        self._emit(self.scrub(f"{command}: {figures}"))
+
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
-        self._emit(f"::group::{_escape_data(title)}" if self.on_runner else f"== {title}")
+        """A folded section around a long phase (`::group::` on the runner)."""
+        self._emit(f"::group::{_escape_data(self.scrub(title))}" if self.on_runner
+                   else f"== {self.scrub(title)}")
+        self._last_progress = time.monotonic()  # the title counts as the first line
         try:
             yield
         finally:

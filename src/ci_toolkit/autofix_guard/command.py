@@ -11,17 +11,24 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ci_toolkit.autofix_guard.decision import Identity, by_bot, decide, decide_streak
-from ci_toolkit.markdown import callout, escape, prose
+from ci_toolkit.markdown import Message, Text, callout, escape, prose
 from ci_toolkit.runtime import Input, InputError, Runtime, Warn
 
 if TYPE_CHECKING:
     from ci_toolkit.autofix_guard.remote import Remote
 
 INPUTS = (
-    Input("github-token", secret=True),
-    Input("prefix", "chore(autofix):"),
-    Input("bot-actors", "github-actions[bot]"),
-    Input("max-bot-commits", "3"),
+    Input("github-token", secret=True,
+          description="Token used only to read a pull request's head commit (needs `contents: "
+                      "read`)."),
+    Input("prefix", "chore(autofix):",
+          description="The subject prefix of autofix commits."),
+    Input("bot-actors", "github-actions[bot]",
+          description="Comma-separated identities that make autofix commits, with or without "
+                      "`[bot]`; `*` means anyone."),
+    Input("max-bot-commits", "3",
+          description="Also skip when the branch's last this-many commits are all by "
+                      "`bot-actors` and one carries `prefix`; `0` = off."),
 )
 SOFT = True
 MAX_BOT_COMMITS = 100  # one page of the commits list
@@ -47,8 +54,8 @@ class Commit:
 class Unread(Exception):
     """The commit could not be read; `message` says why (our Markdown)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: Text) -> None:
+        super().__init__(str(message))
         self.message = message
 
 
@@ -58,6 +65,7 @@ class NoCommit(Exception):
 
 def run(rt: Runtime) -> int:
     options = read_options(rt)
+    rt.log.phase("autofix-guard: reading the triggering commit")
     try:
         commit = triggering_commit(rt)
     except NoCommit as nothing:
@@ -72,7 +80,9 @@ def run(rt: Runtime) -> int:
                           actors + commit.identities)
     if not skip and options.max_bot_commits and by_bot(commit.identities, options.bots):
         # Only a bot's head commit can start a streak of bot commits: one request then.
-        problems: list[str] = []
+        problems: list[Text] = []
+        rt.log.phase(f"autofix-guard: reading the branch's last {options.max_bot_commits} "
+                     "commits")
         history = _remote(rt, problems.append).branch_commits(commit.sha,
                                                               options.max_bot_commits)
         if history is None:
@@ -97,10 +107,10 @@ def read_options(rt: Runtime) -> Options:
     return Options(prefix, bots, rt.inputs.integer("max-bot-commits", 0, MAX_BOT_COMMITS))
 
 
-def _read_failed(rt: Runtime, message: str, decided: str = "") -> int:
-    rt.log.warning(f"{message} Not skipping.")
-    rt.summary.write("### autofix-guard\n\n" +
-                     callout("warning", f"{prose(message)} Not skipping."))
+def _read_failed(rt: Runtime, message: Text, decided: str = "") -> int:
+    warning = Message("{} Not skipping.", message)
+    rt.log.warning(warning)
+    rt.summary.write("### autofix-guard\n\n" + callout("warning", prose(warning)))
     why = f"{decided}; " if decided else ""
     what = "the triggering commit" if not decided else "the branch's last commits"
     return _finish(rt, False, f"{why}{what} could not be read ({message})")
@@ -109,7 +119,7 @@ def _read_failed(rt: Runtime, message: str, decided: str = "") -> int:
 def _finish(rt: Runtime, skip: bool, reason: str) -> int:
     rt.outputs.set("skip", "true" if skip else "false")
     rt.outputs.set("reason", reason)
-    rt.log.info(f"skip={'true' if skip else 'false'}: {reason}")
+    rt.log.result("autofix-guard", f"skip={'true' if skip else 'false'}: {reason}")
     return 0
 
 
@@ -129,7 +139,7 @@ def triggering_commit(rt: Runtime) -> Commit:
 
 
 def _from_api(rt: Runtime, sha: str, source: str) -> Commit:
-    problems: list[str] = []
+    problems: list[Text] = []
     read = _remote(rt, problems.append).commit(sha)
     if read is None:
         raise Unread(problems[-1])

@@ -40,25 +40,40 @@ from ci_toolkit.github.client import (
 )
 from ci_toolkit.github.issues import MissingLabels, ensure_labels, open_issues, with_marker
 from ci_toolkit.github.permissions import Permission, spelled
-from ci_toolkit.markdown import marker
+from ci_toolkit.markdown import Message, MessageError, Text, marker
 from ci_toolkit.runtime import Input, InputError, Runtime
 
+OnExisting = Literal["skip", "update", "create"]
+ON_EXISTING: tuple[OnExisting, ...] = ("skip", "update", "create")
 INPUTS = (
-    Input("github-token", secret=True),
-    Input("spec"),
-    Input("spec-file"),
-    Input("default-labels"),
-    Input("on-existing", "skip"),
-    Input("create-labels", "true", boolean=True),
-    Input("dry-run", "false", boolean=True),
+    Input("github-token", secret=True,
+          description="Token that lists, creates and edits issues and labels (needs `issues: "
+                      "write`)."),
+    Input("spec",
+          description="The Markdown: each `## Title` line starts an issue, an optional first "
+                      "line `Labels: a, b` gives its labels, the rest is its body (`##` inside "
+                      "code fences is body text)."),
+    Input("spec-file",
+          description="Or a file in the workspace holding that Markdown (a path relative to "
+                      "GITHUB_WORKSPACE; use `spec` or `spec-file`, not both)."),
+    Input("default-labels",
+          description="Comma-separated labels added to every issue."),
+    Input("on-existing", "skip", choices=ON_EXISTING,
+          description="When an open issue with the same title exists (ours, found by its marker, "
+                      "or one made by hand): `skip`, `update` its body and add the labels, or "
+                      "`create` a new one anyway."),
+    Input("create-labels", "true", boolean=True,
+          description="Create missing labels first (`true`); with `false` a missing label stops "
+                      "the run before any issue is created."),
+    Input("dry-run", "false", boolean=True,
+          description="Print the plan (title, labels, body size, what would happen) in the log "
+                      "and the step summary; write nothing (`true`/`false`)."),
 )
 SOFT = False
 
 KIND = "bulk-issues"
 PERMISSION = Permission.ISSUES_WRITE
 READ = Permission.ISSUES_READ
-OnExisting = Literal["skip", "update", "create"]
-ON_EXISTING: tuple[OnExisting, ...] = ("skip", "update", "create")
 Decision = Literal["create", "skip", "update", "unchanged"]
 # An explicit operation may wait out a secondary rate limit (GitHub asks for a minute or more)
 # more than once; soft actions keep the core's one-minute budget.
@@ -85,7 +100,7 @@ class Outcome:
     action: str  # created, updated, skipped, failed; `would …` in a dry run
     number: int | None = None
     url: str | None = None
-    note: str = ""
+    note: Text = ""
     fatal: bool = False  # the cause will fail every following write too
     issue: Issue | None = field(default=None, repr=False)  # created or found, for linking
     link_failed: bool = False  # the issue is there, its link to its parent is not
@@ -95,7 +110,7 @@ class Outcome:
                 "action": self.action}
 
 
-class Stop(Exception):
+class Stop(MessageError):
     """Nothing (more) can be done: the message says why."""
 
 
@@ -114,8 +129,8 @@ def run(rt: Runtime) -> int:
     try:
         outcomes = _apply(rt, _repository(rt), plan, on_existing, create_labels)
     except Stop as exc:
-        rt.log.error(str(exc))
-        outcomes = [Outcome(p.title, "failed", note=str(exc)) for p in plan]
+        rt.log.error(exc.message)
+        outcomes = [Outcome(p.title, "failed", note=exc.message) for p in plan]
     _report(rt, outcomes)
     return 1 if any(o.action == "failed" or o.link_failed for o in outcomes) else 0
 
@@ -223,14 +238,15 @@ def _apply(rt: Runtime, repo: Repository, plan: list[Planned], on_existing: OnEx
     try:
         issues = open_issues(repo)
     except GITHUB_ERRORS as exc:
-        raise Stop(explain(exc, "list the open issues", READ) + " Nothing was created: "
-                   "without that list a create could duplicate an issue.") from None
+        raise Stop(explain(exc, "list the open issues", READ).then(
+            " Nothing was created: without that list a create could duplicate an issue.")
+        ) from None
     known = {issue.number for issue in issues}
     outcomes: list[Outcome] = []
-    stop = ""
+    stop: Text = ""
     for index, item in enumerate(plan, start=1):
         if stop:
-            outcome = Outcome(item.title, "failed", note=f"not tried: {stop}")
+            outcome = Outcome(item.title, "failed", note=Message("not tried: {}", stop))
             _progress(rt, index, len(plan), outcome)  # one error annotation for the cause is enough
         else:
             outcome = _one(repo, item, existing_for(issues, item.title), on_existing, known,
@@ -247,11 +263,12 @@ def _labels(rt: Runtime, repo: Repository, plan: list[Planned], create: bool) ->
     try:
         created = ensure_labels(repo, wanted, create=create)
     except MissingLabels as exc:
-        raise Stop(f"These labels do not exist: {', '.join(exc.names)}. Create them, or set "
-                   "`create-labels: true`. Nothing was created.") from None
+        raise Stop(Message("These labels do not exist: {}. Create them, or set "
+                           "`create-labels: true`. Nothing was created.", ", ".join(exc.names))
+                   ) from None
     except GITHUB_ERRORS as exc:
-        raise Stop(explain(exc, "create the missing labels", PERMISSION)
-                   + " Nothing was created.") from None
+        raise Stop(explain(exc, "create the missing labels", PERMISSION).then(
+            " Nothing was created.")) from None
     if created:
         rt.log.info(f"Created labels: {', '.join(created)}")
 
@@ -319,7 +336,7 @@ def _tree(repo: Repository, plan: list[Planned]) -> Tree:
                 tree.parents[number] = issue
     except GITHUB_ERRORS as exc:
         raise Stop(explain(exc, "read the milestones, assignees and parent issues the spec "
-                                "names", READ) + " Nothing was created.") from None
+                                "names", READ).then(" Nothing was created.")) from None
     for spec in specs:
         if spec.milestone and spec.milestone not in tree.milestones:
             problems.append(f"line {spec.lines['milestone']}: there is no milestone "
@@ -329,8 +346,8 @@ def _tree(repo: Repository, plan: list[Planned]) -> Tree:
         if isinstance(spec.parent, int) and spec.parent not in tree.parents:
             problems.append(f"line {spec.lines['parent']}: there is no issue #{spec.parent}")
     if problems:
-        raise Stop("The spec names what this repository does not have: "
-                   + "; ".join(problems) + ". Nothing was created.")
+        raise Stop(Message("The spec names what this repository does not have: {}. Nothing "
+                           "was created.", "; ".join(problems)))
     return tree
 
 
@@ -396,8 +413,8 @@ def _linked(parent: Issue, child: Issue) -> object | None:
     return next((s for s in parent.get_sub_issues() if s.id == child.id), None)
 
 
-def _joined(note: str, more: str) -> str:
-    return f"{note}; {more}" if note else more
+def _joined(note: Text, more: Text) -> Text:
+    return Message("{}; {}", note, more) if note else more
 
 
 def _find_created(repo: Repository, title: str, known: set[int]) -> Issue | None:
@@ -494,8 +511,8 @@ def _read_existing(rt: Runtime, plan: list[Planned], create_labels: bool) -> lis
         issues = open_issues(repo)
         existing = {label.name.lower() for label in repo.get_labels()}
     except GITHUB_ERRORS as exc:
-        rt.log.warning(explain(exc, "read the open issues and labels", READ)
-                       + " Every issue is shown as `would create`.")
+        rt.log.warning(explain(exc, "read the open issues and labels", READ).then(
+            " Every issue is shown as `would create`."))
         return None
     missing = [n for n in unique_labels(n for p in plan for n in p.labels)
                if n.lower() not in existing]

@@ -84,7 +84,7 @@ def unique_labels(names: Iterable[str]) -> tuple[str, ...]:
 def check_label(name: str, where: str) -> None:
     """GitHub's limit on a label's name, checked before anything is written."""
     if len(name) > LABEL_LIMIT:
-        raise ValueError(f"{where}: the label {name[:20]!r}… is {len(name)} characters long; "
+        raise ValueError(f"{where}: the label {name!r} is {len(name)} characters long; "
                          f"GitHub allows {LABEL_LIMIT}.")
 
 

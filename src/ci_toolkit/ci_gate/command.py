@@ -9,9 +9,15 @@ from ci_toolkit.markdown import code, escape, table
 from ci_toolkit.runtime import Input, InputError, Runtime
 
 INPUTS = (
-    Input("needs"),
-    Input("allowed-failures"),
-    Input("allowed-skips"),
+    Input("needs",
+          description="Always `${{ toJSON(needs) }}`. The gate job also needs `if: always()`, or "
+                      "GitHub skips it when a need fails."),
+    Input("allowed-failures",
+          description="Job ids whose result does not matter (failure, cancelled, skipped or "
+                      "success). Comma- or newline-separated, or a JSON array."),
+    Input("allowed-skips",
+          description="Job ids that may be `skipped` as well as `success`. Comma- or "
+                      "newline-separated, or a JSON array."),
 )
 SOFT = False  # a gate exists to fail
 
@@ -38,6 +44,7 @@ def read_options(rt: Runtime) -> Options:
 
 def run(rt: Runtime) -> int:
     options = read_options(rt)
+    rt.log.phase(f"ci-gate: checking {len(options.needs)} needed job(s) against their policy")
     verdicts = gate.decide(options.needs, options.allowed_failures, options.allowed_skips)
     ok = gate.passed(verdicts)
     failed = [v.job for v in verdicts if not v.ok]
@@ -48,8 +55,10 @@ def run(rt: Runtime) -> int:
         rt.log.error("`needs` is empty: this job must `needs:` the jobs it gates.")
     elif not ok:
         rt.log.error(f"Jobs that did not pass their policy: {', '.join(failed)}")
-    else:
-        rt.log.info(f"All {len(verdicts)} needed jobs passed their policy.")
+    passing = len(verdicts) - len(failed)
+    rt.log.result("ci-gate", f"{'success' if ok else 'failure'} · {passing} of {len(verdicts)} "
+                  f"needed jobs passed their policy"
+                  + (f" · failed: {', '.join(failed)}" if failed else ""))
     return 0 if ok else 1
 
 

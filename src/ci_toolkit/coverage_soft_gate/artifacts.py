@@ -33,6 +33,7 @@ from github.Requester import Requester
 from ci_toolkit.github import downloads
 from ci_toolkit.github.client import PER_PAGE, WaitBudgetExceeded, explain
 from ci_toolkit.github.permissions import Permission
+from ci_toolkit.markdown import Text
 
 MAX_BYTES_ENV = "CI_TOOLKIT_MAX_UNPACKED_BYTES"
 DEFAULT_MAX_BYTES = 2 * 1024**3
@@ -55,7 +56,7 @@ class Artifact:
 class ArtifactError(Exception):
     """An artifact could not be listed, downloaded or safely unpacked; one line, no secrets."""
 
-    def __init__(self, name: str, reason: str) -> None:
+    def __init__(self, name: str, reason: Text) -> None:
         super().__init__(f"Artifact {name!r}: {reason}")
         self.name = name
         self.reason = reason
@@ -185,7 +186,7 @@ def _write_capped(chunks: Iterable[bytes], into: Path, name: str, limit: int) ->
             out.write(chunk)
 
 
-def _explain(exc: BaseException, doing: str) -> str:
+def _explain(exc: BaseException, doing: str) -> Text:
     if isinstance(exc, downloads.Retryable):
         return f"Could not {doing}: {exc}, {downloads.ATTEMPTS} times."
     if isinstance(exc, requests.exceptions.RetryError):

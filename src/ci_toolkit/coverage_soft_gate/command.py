@@ -27,7 +27,7 @@ from ci_toolkit.coverage_soft_gate.patch import Changes, KeepChanged, Patch
 from ci_toolkit.coverage_soft_gate.report import Report
 from ci_toolkit.github.permissions import Permission, spelled
 from ci_toolkit.joblist import Job
-from ci_toolkit.markdown import ISSUE_BODY_LIMIT, Message
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT, Message, Text, percent
 from ci_toolkit.runtime import Input, InputError, Runtime, capped_json
 
 if TYPE_CHECKING:
@@ -36,19 +36,41 @@ if TYPE_CHECKING:
     from ci_toolkit.coverage_soft_gate.remote import Remote
 
 INPUTS = (
-    Input("github-token", secret=True),
-    Input("artifact-pattern", "coverage-*"),
-    Input("files", ""),
-    Input("issue-title", "Increase test coverage (soft gate)"),
-    Input("issue-label", "tech:coverage"),
-    Input("hotspots", "15"),
-    Input("comment", "true", boolean=True),
-    Input("summary", "true", boolean=True),
-    Input("dry-run", "false", boolean=True),
-    Input("run-id", ""),
-    Input("pr-comment", "true", boolean=True),
-    Input("diff-base", ""),
-    Input("annotate", "true", boolean=True),
+    Input("github-token", secret=True,
+          description="Token for the API; needs `issues: write` (the tracking issue) and "
+                      "`actions: read` (the run's artifacts and jobs)."),
+    Input("artifact-pattern", "coverage-*",
+          description="Download the run's artifacts whose names match this glob, through the "
+                      "API; each artifact is one job."),
+    Input("files", "",
+          description="Newline-separated globs (relative to the workspace, `**` recursive) of "
+                      "reports already on disk. When set, nothing is downloaded and each "
+                      "report's parent folder names the job."),
+    Input("issue-title", "Increase test coverage (soft gate)",
+          description="Title of the tracking issue; also its key (two gates with two titles keep "
+                      "two issues)."),
+    Input("issue-label", "tech:coverage",
+          description="Label of the tracking issue; created if missing."),
+    Input("hotspots", "15",
+          description="Rows in the hotspot table (lowest-covered files first), 0 to 100."),
+    Input("comment", "true", boolean=True,
+          description="Post one comment per run on the tracking issue (`true`/`false`)."),
+    Input("summary", "true", boolean=True,
+          description="Write the report to the step summary (`true`/`false`)."),
+    Input("dry-run", "false", boolean=True,
+          description="Compute and print the report; write nothing to GitHub (`true`/`false`)."),
+    Input("run-id", "",
+          description="Read the jobs and artifacts of another run (the `workflow_run` follow-up "
+                      "that lets fork pull requests reach the issue). Empty: this run."),
+    Input("pr-comment", "true", boolean=True,
+          description="On a pull request's run (or its `run-id` follow-up): keep ONE comment on "
+                      "it with the figures (`true`/`false`)."),
+    Input("diff-base", "",
+          description="A git revision (e.g. `origin/main`): patch coverage of `git diff` against "
+                      "it in the workspace (needs git)."),
+    Input("annotate", "true", boolean=True,
+          description="On a pull request's run: each missed range of changed lines as a notice "
+                      "on Files changed (at most 10)."),
 )
 SOFT = True
 MAX_HOTSPOTS = 100  # a longer table is no longer a list of hotspots
@@ -106,14 +128,14 @@ def run(rt: Runtime) -> int:
 class SoftGate:
     rt: Runtime
     opts: Options
-    problems: list[str] = field(default_factory=list)
+    problems: list[Text] = field(default_factory=list)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     local: Changes | None = None  # `diff-base`: the workspace's changes
     recorded: tuple[str, str] | None = None  # (sha, ref) coverage-upload recorded
     created: bool = False  # this run created the tracking issue (with its final body)
     pr_comment_url: str = ""
 
-    def warn(self, message: str) -> None:
+    def warn(self, message: Text) -> None:
         self.rt.log.warning(message)
         self.problems.append(self.rt.log.scrub(message))
 
@@ -139,6 +161,8 @@ class SoftGate:
     # ------------------------------------------------------------------ the steps
 
     def run(self) -> int:
+        self.rt.log.phase("coverage-soft-gate: reading " + (", ".join(self.opts.files) if
+                          self.opts.files else f"the artifacts matching {self.opts.pattern}"))
         if self.opts.diff_base:  # before anything else: a bad revision is an input error
             self.local = Changes(patch.git_changes(self.rt.context.workspace,
                                                    self.opts.diff_base))
@@ -169,14 +193,19 @@ class SoftGate:
         self.rt.outputs.set("report", report.fit(visible, 0))
         self.rt.outputs.set("report-json", self.report_json(rep))
         self.finish(visible, len(rep.problems))
+        self.rt.log.result("coverage-soft-gate", figures(rep, self.pr_comment_url))
         return 0
 
     def collect(self) -> list[JobReport]:
         if self.opts.files:
-            groups = sources.find_reports(self.rt.context.workspace, self.opts.files)
+            workspace = self.rt.context.workspace.resolve()
+            groups = sources.find_reports(workspace, self.opts.files)
+            for folder in sources.folders(workspace, self.opts.files):
+                self.warn(Message("{} is a folder: `files` takes globs of report files, e.g. "
+                                  "{}.", folder, f"{folder.rstrip('/')}/**/*"))
             if not groups:
-                self.warn(Message("No file matches `files` ({}) under {}.",
-                                  ", ".join(self.opts.files), self.rt.context.workspace))
+                self.warn(Message("No file matches `files` ({}) in the folder {}.",
+                                  ", ".join(self.opts.files), workspace))
             return sources.read_files(groups, self.warn, self.keep())
         if self.remote is None or self.run_id is None:
             self.warn(Message("No token or no run to read artifacts from: set `github-token` "
@@ -400,9 +429,30 @@ class SoftGate:
         extra = report.problems_section(later) if later else ""
         if self.opts.summary:
             self.rt.summary.write(visible + ("\n" + extra if extra else ""))
-        if self.opts.dry_run:
+        if self.opts.dry_run or (self.remote is None and not self.offline):
             print(visible)
-            print("Dry run: nothing was written to GitHub.")
+            print("Dry run: nothing was written to GitHub." if self.opts.dry_run else
+                  "No token: nothing was written to GitHub; the report is above. To write it, "
+                  "give a token: --github-token, or GITHUB_TOKEN / GH_TOKEN (GH_TOKEN=$(gh auth "
+                  "token) with the GitHub CLI).")
+
+
+def figures(rep: Report, pr_comment_url: str) -> str:
+    """The result line's figures: patch, average, worst, where the report went."""
+    parts = []
+    if rep.patch is not None and rep.patch.percent is not None:
+        missed = rep.patch.statements - rep.patch.covered
+        parts.append(f"patch {percent(rep.patch.percent)} ({missed} of {rep.patch.statements} "
+                     "changed statements never ran)")
+    parts += [f"{len(rep.summary.jobs)} job(s)", f"average {percent(rep.summary.average)}",
+              f"worst {percent(rep.summary.worst)}"]
+    if rep.summary.combined is not None:
+        parts.append(f"combined {percent(rep.summary.combined)}")
+    if rep.issue_url:
+        parts.append(f"issue {rep.issue_url}")
+    if pr_comment_url:
+        parts.append(f"comment {pr_comment_url}")
+    return " · ".join(parts)
 
 
 def _queue_base(event: dict[str, Any]) -> str:

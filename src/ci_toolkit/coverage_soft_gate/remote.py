@@ -122,8 +122,8 @@ class Remote(RemoteBase):
         try:
             return get_pull(self.gh, self.full_name, number)
         except Exception as exc:
-            self.warn(explain(exc, f"read pull request #{number}", PULLS_READ) +
-                      " Patch coverage and the pull-request comment are left out.")
+            self.warn(explain(exc, f"read pull request #{number}", PULLS_READ).then(
+                " Patch coverage and the pull-request comment are left out."))
             return None
 
     def find_pull(self, owner: str, branch: str, sha: str) -> dict[str, Any] | None:
@@ -154,7 +154,7 @@ class Remote(RemoteBase):
             return self._changes(pull_files(self.gh, self.full_name, pull.number).files, pull,
                                  f"pull request #{pull.number}", at)
         except Exception as exc:
-            self.warn(explain(exc, doing, PULLS_READ) + " Patch coverage is left out.")
+            self.warn(explain(exc, doing, PULLS_READ).then(" Patch coverage is left out."))
             return None
 
     def _changes(self, entries: list[dict[str, Any]], pull: PullRequest, what: str,
@@ -173,7 +173,8 @@ class Remote(RemoteBase):
         try:
             return upsert_comment(self.repo, number, mark, body).url
         except CommentError as exc:
-            self.warn(f"{exc} The summary, the outputs and the tracking issue are done.")
+            self.warn(Message("{}", exc.message).then(
+                " The summary, the outputs and the tracking issue are done."))
             return None
 
     # ------------------------------------------------------------------ the tracking issue

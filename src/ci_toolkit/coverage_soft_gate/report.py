@@ -20,6 +20,7 @@ from ci_toolkit.coverage_soft_gate.patch import Patch, SamePath
 from ci_toolkit.joblist import DEFAULT_TITLE, Job, jobs_table
 from ci_toolkit.markdown import (
     ISSUE_BODY_LIMIT,
+    Text,
     callout,
     code,
     escape,
@@ -44,7 +45,7 @@ class Report:
     run: Run
     jobs: list[Job] | None = None  # the run's jobs, for the logs table; None: not listed
     jobs_note: str = ""  # why the logs table is missing
-    problems: list[str] = field(default_factory=list)
+    problems: list[Text] = field(default_factory=list)
     blob: str | None = None  # `<server>/<repo>/blob/<measured sha>`: where files link to
     patch: Patch | None = None  # the change's coverage; None: not a change (or not read)
     delta: float | None = None  # the headline figure minus the default branch's last one
@@ -286,7 +287,7 @@ def logs_section(report: Report) -> str:
     return jobs_table(report.jobs, title=DEFAULT_TITLE)
 
 
-def problems_section(problems: Sequence[str]) -> str:
+def problems_section(problems: Sequence[Text]) -> str:
     if not problems:
         return ""
     items = "\n".join(f"- {prose(p)}" for p in problems)

@@ -51,6 +51,11 @@ def _first_report(files: set[Path]) -> str:
     return min(files - junit or files).name
 
 
+def folders(root: Path, patterns: list[str]) -> list[str]:
+    """The patterns that name a folder (relative to `root`) rather than files."""
+    return [pattern for pattern in patterns if Path(root, pattern).is_dir()]
+
+
 def _job_names(root: Path, folders: list[Path]) -> dict[Path, str]:
     """The folder's name; its path when two folders share a name; the workspace's own
     reports by their file (`coverage.json`), never `.`."""

@@ -25,18 +25,31 @@ from ci_toolkit.draft_toggle.decision import (
     lane,
     resolve_draft,
 )
-from ci_toolkit.markdown import callout, escape
+from ci_toolkit.markdown import Text, callout, prose
 from ci_toolkit.runtime import Input, InputError, Runtime, parse_bool
 
 INPUTS = (
-    Input("github-token", secret=True),
-    Input("trigger-label", "agent:codex"),
-    Input("draft", ""),
-    Input("branch-prefix", "codex/issue-"),
-    Input("command", ""),
-    Input("agent-authors", ""),
-    Input("labels", ""),
-    Input("reviewers", ""),
+    Input("github-token", secret=True,
+          description="Needs `contents: write`, `pull-requests: write`, `issues: write`. A PR "
+                      "opened with GITHUB_TOKEN starts no workflow runs."),
+    Input("trigger-label", "agent:codex",
+          description="Act only when this label was added to an issue."),
+    Input("draft", "",
+          description="`true`/`false`. Empty: the `CODEX_PR_DRAFT` environment variable (a value "
+                      "that is not a boolean there is a warning and `false`); unset: `false`."),
+    Input("branch-prefix", "codex/issue-",
+          description="The branch is `<branch-prefix><issue number>`."),
+    Input("command", "",
+          description="A comment to post once on the pull request (e.g. an agent command); "
+                      "`{issue}` and `{pr}` are replaced by the numbers."),
+    Input("agent-authors", "",
+          description="Logins of agents that open their own pull requests (with or without "
+                      "`[bot]`); their PRs are set to the toggle."),
+    Input("labels", "",
+          description="Comma-separated labels for the pull requests it opens, added once."),
+    Input("reviewers", "",
+          description="Comma-separated users asked to review the pull requests it opens, asked "
+                      "once."),
 )
 SOFT = False
 _BAD_REF = re.compile(r"[\s~^:?*\[\\\x00-\x1f\x7f]|\.\.|@\{|//|^[/.-]|/\.|\.lock(/|$)")
@@ -67,8 +80,8 @@ def run(rt: Runtime) -> int:
     except Exception as exc:
         from ci_toolkit.github.client import explain
 
-        message = str(exc) if isinstance(exc, side.Failed) else explain(exc, outcome.doing,
-                                                                        outcome.permission)
+        message = exc.message if isinstance(exc, side.Failed) else explain(
+            exc, outcome.doing, outcome.permission)
         outcome.operation = ""  # the step failed: `operation` says so by being empty
         finish(rt, outcome, failed=message)  # first say what was done, then why it stopped
         rt.log.error(message)
@@ -118,7 +131,7 @@ def skipped(rt: Runtime, outcome: Outcome, why: str, *, warn: bool = False) -> i
     return 0
 
 
-def finish(rt: Runtime, outcome: Outcome, failed: str = "") -> None:
+def finish(rt: Runtime, outcome: Outcome, failed: Text = "") -> None:
     rt.outputs.set("pr-number", outcome.pr_number or "")
     rt.outputs.set("pr-url", outcome.pr_url)
     rt.outputs.set("branch", outcome.branch)
@@ -130,5 +143,5 @@ def finish(rt: Runtime, outcome: Outcome, failed: str = "") -> None:
         return
     lines = [f"- {step}" for step in outcome.done] or ["- nothing was done"]
     if failed:
-        lines.append("\n" + callout("caution", escape(failed)))
+        lines.append("\n" + callout("caution", prose(failed)))
     rt.summary.write("### draft-toggle\n\n" + "\n".join(lines))

@@ -25,7 +25,7 @@ from ci_toolkit.draft_toggle.decision import (
 )
 from ci_toolkit.github.client import connect_repository, create_once, explain, graphql
 from ci_toolkit.github.permissions import DRAFT_STATE, Permission
-from ci_toolkit.markdown import ISSUE_BODY_LIMIT, code, escape, marker, truncate
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT, MessageError, code, escape, marker, truncate
 from ci_toolkit.runtime import Runtime
 
 SETTING = ('Settings → Actions → General → Workflow permissions → "Allow GitHub Actions to '
@@ -37,7 +37,7 @@ class Skipped(Exception):
     """Nothing to do for a reason the user should see (a closed issue or pull request)."""
 
 
-class Failed(Exception):
+class Failed(MessageError):
     """The operation could not be completed; the message says why and what to change."""
 
 

@@ -25,6 +25,8 @@ from github import Auth, Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.Repository import Repository
 from github.Requester import Requester
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
+from urllib3.exceptions import TimeoutError as NoAnswerInTime
 from urllib3.util.retry import Retry
 
 from ci_toolkit import __version__
@@ -59,6 +61,7 @@ class Waits:
         self.write_interval = float(env.get("CI_TOOLKIT_WRITE_INTERVAL", "1") or 1)
         self.timeout = float(env.get("CI_TOOLKIT_HTTP_TIMEOUT", "15") or 15)
         self.spent = 0.0
+        self.silent = "GitHub"  # the last address that gave no answer, for the message
 
     def sleep(self, seconds: float, why: str = "") -> None:
         if self.spent + seconds > self.budget:
@@ -69,9 +72,10 @@ class Waits:
         if seconds > 0 and self.scale > 0:
             time.sleep(seconds * self.scale)
 
-    def charge_no_answer(self) -> None:
-        """A request got no answer: it waited up to its timeout, counted against the budget.
-        Past the budget this request and every later one stop (see `check`)."""
+    def charge_no_answer(self, url: str = "") -> None:
+        """A request (to `url`) got no answer: it waited up to its timeout, counted against the
+        budget. Past the budget this request and every later one stop (see `check`)."""
+        self.silent = url or self.silent
         self.spent += self.timeout
         self.check()
 
@@ -79,8 +83,8 @@ class Waits:
         """Before a request: none is sent once requests without an answer used up the budget."""
         if self.spent >= self.budget:
             raise WaitBudgetExceeded(
-                f"GitHub gave no answer within {self.timeout:.0f}s, and the {self.budget:.0f}s "
-                "this step may wait in all are used up")
+                f"no answer from {self.silent} within {self.timeout:.0f}s (a time-out), and the "
+                f"{self.budget:.0f}s this step may wait in all are used up")
 
     def allow_operation_wait(self, seconds: float) -> None:
         """Let an explicit operation (not a soft action) wait up to `seconds` in all.
@@ -102,10 +106,15 @@ class _Retry(GithubRetry):
 
     def increment(self, *args: Any, **kwargs: Any) -> Retry:  # type: ignore[override]
         """Retry's own arguments: (method, url, response, error, _pool, _stacktrace)."""
-        names = ("method", "url", "response", "error")
+        names = ("method", "url", "response", "error", "_pool")
         given = {**dict(zip(names, args, strict=False)), **kwargs}
-        if given.get("response") is None and given.get("error") is not None:
-            WAITS.charge_no_answer()
+        pool = given.get("_pool")
+        error = given.get("error")
+        # A refused connection or an unknown host answers at once: only a silence costs time.
+        if given.get("response") is None and error is not None and \
+                not isinstance(error, NewConnectionError):
+            where = f"{pool.scheme}://{pool.host}:{pool.port}" if pool is not None else ""
+            WAITS.charge_no_answer(f"{where}{str(given.get('url') or '').split('?')[0]}")
         return super().increment(*args, **kwargs)
 
     def sleep(self, response: Any = None) -> None:
@@ -301,13 +310,38 @@ def explain(exc: BaseException, doing: str, permission: Needs | None = None) -> 
         return Message("Could not {}: the API rate limit is used up until it resets.", doing)
     if isinstance(exc, GithubException):
         return _explain_answer(exc, doing, permission)
-    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
-        return Message("Could not {}: no answer from GitHub ({}).", doing, type(exc).__name__)
+    if isinstance(exc, requests.RequestException):
+        return Message("Could not {}: {}.", doing, no_answer(exc))
     return Message("Could not {}: {}: {}", doing, type(exc).__name__, exc)
+
+
+def no_answer(exc: requests.RequestException) -> str:
+    """Why a request got no answer, named as what it is, with the URL it went to."""
+    url = exc.request.url if exc.request is not None and exc.request.url else "GitHub's API"
+    url = str(url).split("?", 1)[0]
+    cause = exc.args[0] if exc.args else None
+    if isinstance(cause, MaxRetryError):
+        cause = cause.reason
+    if isinstance(cause, NameResolutionError):
+        return (f"the host of {url} could not be found (a DNS failure): check the API URL "
+                "(GITHUB_API_URL) and this machine's network")
+    if isinstance(cause, NewConnectionError):
+        return (f"the connection to {url} was refused (nothing answers there): check the API "
+                "URL (GITHUB_API_URL)")
+    if isinstance(exc, requests.Timeout) or isinstance(cause, NoAnswerInTime):
+        return f"no answer from {url} within {WAITS.timeout:.0f}s (a time-out)"
+    if isinstance(exc, requests.ConnectionError):
+        kind = type(cause if isinstance(cause, BaseException) else exc).__name__
+        return f"the connection to {url} broke off before an answer ({kind})"
+    return f"the request to {url} failed ({type(exc).__name__}: {exc})"
 
 
 def _explain_answer(exc: GithubException, doing: str, permission: Needs | None) -> Message:
     message = _message(exc)
+    if exc.status == 401 and "requires authentication" in message.lower():
+        return Message("Could not {}: no token was given, and GitHub needs one for this (401: "
+                       "{}). Pass one in `github-token`; run by hand, set GITHUB_TOKEN or "
+                       "GH_TOKEN (e.g. `GH_TOKEN=$(gh auth token)`).", doing, message)
     if exc.status == 401:
         return Message("Could not {}: GitHub refused the token (401: {}): it is wrong, expired "
                        "or revoked. Pass a valid one in `github-token`; the default "

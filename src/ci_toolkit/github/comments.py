@@ -18,7 +18,7 @@ from github.Repository import Repository
 
 from ci_toolkit.github.client import create_once, explain, retry_rate_limited
 from ci_toolkit.github.permissions import COMMENT, spelled
-from ci_toolkit.markdown import ISSUE_BODY_LIMIT, truncate
+from ci_toolkit.markdown import ISSUE_BODY_LIMIT, Message, MessageError, truncate
 
 _CUT = "Cut to GitHub's 65,536-character limit for a comment."
 
@@ -30,7 +30,7 @@ class PostedComment:
     created: bool  # False: an earlier run's comment was edited in place
 
 
-class CommentError(Exception):
+class CommentError(MessageError):
     """The comment could not be read or written; the message names the cause, no secrets."""
 
 
@@ -75,16 +75,17 @@ def _create(repo: Repository, number: int, mark: str, text: str) -> IssueComment
                        lambda: find_comment(repo, number, mark))
 
 
-def explain_comment_error(exc: BaseException, doing: str) -> str:
+def explain_comment_error(exc: BaseException, doing: str) -> Message:
     """One line for a failed comment request: permissions, a missing pull request; a bad token
     (401) and a locked conversation are named by `explain`."""
     if isinstance(exc, GithubException):
         message = str(exc.data.get("message", "")) if isinstance(exc.data, dict) else ""
         if exc.status == 404:
-            return (f"Could not {doing}: not found (404). The pull request may not exist in "
-                    "this repository, or the token cannot see it.")
+            return Message("Could not {}: not found (404). The pull request may not exist in "
+                           "this repository, or the token cannot see it.", doing)
         if exc.status == 403 and not any(w in message.lower() for w in ("rate limit", "locked")):
-            return (f"Could not {doing}: GitHub answered {exc.status} ({message or 'Forbidden'})."
-                    f" The token needs {spelled(COMMENT)}: add them under `permissions:`. Pull "
-                    "requests from forks always get a read-only token.")
+            return Message(f"Could not {{}}: GitHub answered {exc.status} ({{}}). The token "
+                           f"needs {spelled(COMMENT)}: add them under `permissions:`. Pull "
+                           "requests from forks always get a read-only token.", doing,
+                           message or "Forbidden")
     return explain(exc, doing)

@@ -28,21 +28,33 @@ from ci_toolkit.joblist import (
     jobs_table,
     ordered,
 )
-from ci_toolkit.markdown import callout, heading, prose
+from ci_toolkit.markdown import Message, Text, callout, heading, prose
 from ci_toolkit.runtime import Input, Runtime, capped_json, pull_request_number
 
 if TYPE_CHECKING:
     from ci_toolkit.job_logs.remote import Remote
 
 INPUTS = (
-    Input("github-token", secret=True),
-    Input("title", DEFAULT_TITLE),
-    Input("filter", "latest"),
-    Input("exclude"),
-    Input("summary", "true", boolean=True),
-    Input("run-id"),
-    Input("excerpt-lines", "20"),
-    Input("pr-comment", "false", boolean=True),
+    Input("github-token", secret=True,
+          description="Token that reads the run's jobs (needs `actions: read`)."),
+    Input("title", DEFAULT_TITLE,
+          description="Heading of the table; use `Automated Status Summary` for a status table."),
+    Input("filter", "latest", choices=ATTEMPTS,
+          description="`latest` (the most recent attempt's jobs) or `all` (every attempt, "
+                      "grouped by attempt)."),
+    Input("exclude",
+          description="Newline-separated globs of job names to leave out (e.g. `Status summary`, "
+                      "`lint *`)."),
+    Input("summary", "true", boolean=True,
+          description="Append the table to the step summary (`true`/`false`)."),
+    Input("run-id",
+          description="The run whose jobs to list; empty means this run."),
+    Input("excerpt-lines", "20",
+          description="Log lines quoted per failed job (first 10), up to its first error; `0`: "
+                      "no log is read."),
+    Input("pr-comment", "false", boolean=True,
+          description="On a pull request's run, keep ONE comment there with the failures; needs "
+                      "`pull-requests: write`."),
 )
 SOFT = True
 KIND = "job-logs"
@@ -66,6 +78,7 @@ class Options:
 
 def run(rt: Runtime) -> int:
     options = read_options(rt)
+    rt.log.phase(f"job-logs: listing the jobs of run {options.run_id or '(none given)'}")
     remote, jobs = _fetch(rt, options)
     if remote is None or jobs is None:
         return 0
@@ -86,6 +99,10 @@ def run(rt: Runtime) -> int:
     if options.pr_comment:
         _comment(rt, remote, options, report.comment(
             jobs, quoted, title=title, run_url=rt.context.run_url(options.run_id), now=now))
+    said = rt.outputs.values
+    rt.log.result("job-logs", f"{said['total']} job(s) · {said['failed']} failed · "
+                  f"{said['pending']} pending" + (f" · comment {said['pr-comment-url']}"
+                                                  if said.get("pr-comment-url") else ""))
     return 0
 
 
@@ -107,8 +124,8 @@ def _fetch(rt: Runtime, options: Options) -> tuple[Remote | None, list[Job] | No
     """The run's jobs; on any fault a warning (also in the summary) and None."""
     repository, run_id = rt.context.repository, options.run_id
     if not repository or run_id is None:
-        _give_up(rt, "Could not list the jobs: GITHUB_REPOSITORY and a run id "
-                 "(GITHUB_RUN_ID or the `run-id` input) are needed.", options)
+        _give_up(rt, Message("Could not list the jobs: GITHUB_REPOSITORY and a run id "
+                             "(GITHUB_RUN_ID or the `run-id` input) are needed."), options)
         return None, None
     # Imported here: PyGithub is only loaded once the inputs are known to be good.
     from ci_toolkit.job_logs.remote import Remote
@@ -121,7 +138,7 @@ def _fetch(rt: Runtime, options: Options) -> tuple[Remote | None, list[Job] | No
     return remote, jobs
 
 
-def _give_up(rt: Runtime, message: str, options: Options, *, warned: bool = False) -> None:
+def _give_up(rt: Runtime, message: Text, options: Options, *, warned: bool = False) -> None:
     if not warned:
         rt.log.warning(message)
     rt.outputs.set("table", "")
@@ -154,7 +171,7 @@ def _quote(rt: Runtime, remote: Remote, jobs: list[Job], lines: int) -> list[Quo
     for job in failed[:MAX_QUOTED]:
         found = remote.excerpt(job, lines)
         if found.missing:
-            rt.log.warning(f"No log excerpt for job {job.name!r}: {found.missing}.")
+            rt.log.warning(Message("No log excerpt for job '{}': {}.", job.name, found.missing))
         scrubbed = [rt.log.scrub(line) for line in found.lines]  # GitHub masks; so do we
         quoted.append(Quoted(job, replace(found, lines=scrubbed)))
     return quoted

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from ci_toolkit.markdown import details, fenced
+from ci_toolkit.markdown import Message, Text, details, fenced
 
 MAX_LINE = 300  # characters of one excerpt line; the rest is cut with "…"
 MAX_RAW_LINE = 64 * 1024  # characters of one log line kept while reading; a longer one is cut
@@ -70,7 +70,7 @@ class Excerpt:
 
     lines: list[str] = field(default_factory=list)
     header: str = ""  # the step header the lines follow (`Run pytest -q`), if any
-    missing: str = ""
+    missing: Text = ""
     by_window: bool = True  # False: found by the log's first error line, not the step's times
 
 
@@ -136,8 +136,9 @@ class _Scan:
         if self.first_error is not None:
             return self.first_error
         if not self.markers:
-            return Excerpt(missing="the log has no step markers (`##[group]Run …`), so the "
-                           "failing step's lines could not be told apart")
+            return Excerpt(missing=Message("the log has no step markers (`##[group]Run …`), "
+                                           "so the failing step's lines could not be told "
+                                           "apart"))
         if self.window is None:
             return Excerpt(missing="the log has no error line, and the failing step has no "
                            "usable times to find its lines by")

@@ -16,7 +16,7 @@ from ci_toolkit.github.jobs import IncompleteJobs, fetch_jobs, job_log
 from ci_toolkit.github.permissions import Permission, spelled
 from ci_toolkit.job_logs.excerpts import Excerpt, Window, decoded_lines, find
 from ci_toolkit.joblist import Attempts, Job, failed_step
-from ci_toolkit.markdown import Message
+from ci_toolkit.markdown import Message, Text
 
 PERMISSION = Permission.ACTIONS_READ
 
@@ -59,17 +59,17 @@ class Remote(RemoteBase):
         try:
             return upsert_comment(self.repo, number, mark, body)
         except CommentError as exc:
-            self.warn(str(exc))
+            self.warn(exc.message)
             return None
 
 
-def log_fault(exc: BaseException) -> str:
+def log_fault(exc: BaseException) -> Text:
     """Why a job's log could not be read, in words a user can act on."""
     if downloads.gone(exc):
         return ("its log is gone (410): GitHub deletes logs after the repository's retention "
                 "period")
     if isinstance(exc, GithubException) and exc.status == 404:
-        return f"its log was not found (404); the token needs {spelled(PERMISSION)}"
+        return Message(f"its log was not found (404); the token needs {spelled(PERMISSION)}")
     if isinstance(exc, downloads.NoRedirect):
         return "GitHub answered without a redirect to the log"
     if isinstance(exc, downloads.StorageRefused):
@@ -77,4 +77,4 @@ def log_fault(exc: BaseException) -> str:
     if isinstance(exc, downloads.Retryable):
         return Message("the log could not be downloaded: {}, {} times", str(exc),
                        downloads.ATTEMPTS)
-    return Message("{}", explain(exc, "download its log", PERMISSION).rstrip("."))
+    return explain(exc, "download its log", PERMISSION).rstrip(".")

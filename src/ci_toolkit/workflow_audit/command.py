@@ -19,14 +19,20 @@ from ci_toolkit.workflow_audit.audit import RULES, Report, audit_files
 from ci_toolkit.workflow_audit.model import RANK, Finding, Piece, Severity
 from ci_toolkit.workflow_audit.sarif import sarif
 
-INPUTS = (
-    Input("path", ".github/workflows"),
-    Input("fail-on", "error"),
-    Input("sarif", ""),
-)
-SOFT = False
 FailOn = Literal["error", "warning", "never"]
 FAIL_ON: tuple[FailOn, ...] = ("error", "warning", "never")
+INPUTS = (
+    Input("path", ".github/workflows",
+          description="Folder(s) or file(s) to audit, newline-separated, relative to the "
+                      "workspace. Every .yml/.yaml file of a folder is read."),
+    Input("fail-on", "error", choices=FAIL_ON,
+          description="Fail the step (exit 1) on findings of this severity or worse: `error`, "
+                      "`warning` or `never`."),
+    Input("sarif", "",
+          description="Also write every finding as SARIF 2.1.0 to this path (for "
+                      "github/codeql-action/upload-sarif); empty: no SARIF."),
+)
+SOFT = False
 ANNOTATION_CAP = 10  # GitHub keeps 10 error and 10 warning annotations per step
 LEVELS: dict[Severity, Level] = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -50,6 +56,7 @@ def run(rt: Runtime) -> int:
     workspace = rt.context.workspace.resolve()
     options = read_options(rt, workspace)
     files = options.files
+    rt.log.phase(f"workflow-audit: auditing {len(files)} workflow file(s)")
     report = audit_files(files, lambda p: _relative(p, workspace), root=workspace)
     hidden = _annotate(rt, report.findings)
     rt.summary.write(render(report, hidden))
@@ -58,10 +65,12 @@ def run(rt: Runtime) -> int:
     rt.outputs.set("findings", len(report.findings))
     rt.outputs.set("errors", report.count("error"))
     rt.outputs.set("warnings", report.count("warning"))
-    rt.log.info(f"workflow-audit: {len(files)} file(s), {report.count('error')} error(s), "
-                f"{report.count('warning')} warning(s), {report.count('note')} note(s), "
-                f"{report.suppressed} suppressed")
-    return 1 if _fails(report, options.fail_on) else 0
+    failing = _fails(report, options.fail_on)
+    rt.log.result("workflow-audit", f"{len(files)} file(s), {report.count('error')} error(s), "
+                  f"{report.count('warning')} warning(s), {report.count('note')} note(s), "
+                  f"{report.suppressed} suppressed · "
+                  f"{'fails' if failing else 'passes'} (fail-on: {options.fail_on})")
+    return 1 if failing else 0
 
 
 def _workflow_files(entries: list[str], workspace: Path) -> list[Path]:
