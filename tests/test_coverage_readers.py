@@ -21,7 +21,6 @@ from ci_toolkit.coverage import (
     TestCounts,
     Totals,
     cobertura,
-    coveragepy,
     detect_format,
     read_job,
     read_report,
@@ -128,18 +127,6 @@ def test_branch_identities(sample: Sample, mode: str, name: str, kind: str | Non
     assert read_report(getattr(sample, mode).job("a") / name).branch_kind == kind
 
 
-def test_streaming_is_exact_at_every_chunk_boundary(
-    sample: Sample, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Tiny chunks make values, numbers, keys and escapes straddle buffer refills."""
-    for path in (sample.branch.job("a") / "coverage.json",
-                 sample.statements.job("b") / "coverage.json"):
-        whole = read_report(path)
-        for chunk in (1, 2, 7, 64):
-            monkeypatch.setattr(coveragepy, "_CHUNK", chunk)
-            assert read_report(path) == whole
-
-
 # what the figures are read from; every other member of a file's entry is stepped over unbuilt
 NEEDED = ("executed_lines", "summary", "missing_lines", "executed_branches", "missing_branches")
 TRICKY = ["{", "}", "[", "]", '"', "\\", '\\"}', '{"a": [', "]]}", "\u00e9\u20ac\U0001f600", "\n",
@@ -168,10 +155,10 @@ def noisy(entry: dict[str, Any], rng: random.Random) -> dict[str, Any]:
 
 
 def test_members_the_figures_do_not_use_are_skipped_exactly(
-    sample: Sample, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample: Sample, tmp_path: Path
 ) -> None:
     """Whatever the skipped members hold (brackets and quotes inside strings, escapes, deep
-    nesting, any layout), the report reads exactly as it does without them, at every chunk size."""
+    nesting, any layout), the report reads exactly as it does without them."""
     data = json.loads((sample.branch.job("a") / "coverage.json").read_text())
     for entry in data["files"].values():
         for key in set(entry) - set(NEEDED):
@@ -190,7 +177,6 @@ def test_members_the_figures_do_not_use_are_skipped_exactly(
         path.parent.mkdir()
         path.write_text(json.dumps(hostile, indent=rng.choice([None, 1, "\t"]),
                                    ensure_ascii=rng.random() < 0.5), encoding="utf-8")
-        monkeypatch.setattr(coveragepy, "_CHUNK", rng.choice([1, 3, 64, 1 << 20]))
         got = read_report(path, keep=keep_all)
         assert (got.files, got.totals, got.branch_kind) == \
             (want.files, want.totals, want.branch_kind), case

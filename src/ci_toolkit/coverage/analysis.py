@@ -19,9 +19,10 @@ and, per branch line, its branch count, the branches taken and their names. Rule
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .model import (
     ARC_KINDS,
@@ -193,29 +194,73 @@ def _union_branches(files: Sequence[FileCoverage]) -> tuple[int, int]:
              or (f.taken_branches is not None and f.missing_branches is not None)]
     if len(lined) < 2:
         return branches, best
-    same = _same_branches(lined)
-    if same is not None:
-        return branches, min(max(best, same), branches)
-    grouped: dict[int, list[_Line]] = defaultdict(list)
-    for fc in lined:
-        for line, entry in _lines(fc).items():
-            grouped[line].append(entry)
-    taken = sum(_taken_on(entries) for entries in grouped.values())
+    named = _named_union(lined)
+    taken = _union_by_line(lined) if named is None else named
     return branches, min(max(best, taken), branches)
 
 
-def _same_branches(files: Sequence[FileCoverage]) -> int | None:
-    """The fast, usual case: every job names the same branches of the file the same way
-    (one coverage.py version): the taken ones are the union of what each took."""
+def _union_by_line(files: Sequence[FileCoverage]) -> int:
+    """Branches taken in some job, line by line (any mix of formats): see `_taken_on`."""
+    grouped: dict[int, list[_Line]] = defaultdict(list)
+    for fc in files:
+        for line, entry in _lines(fc).items():
+            grouped[line].append(entry)
+    return sum(_taken_on(entries) for entries in grouped.values())
+
+
+def _named_union(files: Sequence[FileCoverage]) -> int | None:
+    """`_union_by_line`'s answer without building a line: every job names all its branches,
+    taken and missed, with keys of one kind (coverage.py JSON of any versions, or LCOV).
+
+    Per line `_taken_on` counts the taken keys of every job united (`U_L`), but never more
+    than the line's most branches in one job (`T_L`). Summed, that is |U| less the excess
+    of the lines where U_L > T_L, and such a line's taken keys cannot all be among one
+    job's branches of it: only the lines outside every job's named branches are counted.
+    None where that does not hold (mixed kinds, a key named twice): the line-by-line path.
+    """
     kind = files[0].branch_kind
-    if kind is None or any(f.branch_kind != kind or f.taken_branches is None
-                           or f.missing_branches is None for f in files):
+    named = [(f.taken_branches, f.missing_branches) for f in files if f.branch_kind == kind]
+    if kind is None or len(named) < len(files):
         return None
-    possible = [set(f.taken_branches or ()) | set(f.missing_branches or ()) for f in files]
-    if any(p != possible[0] or len(p) != f.totals.branches for p, f in zip(possible, files,
-                                                                          strict=True)):
-        return None
-    return len(set().union(*(f.taken_branches or () for f in files)))
+    pairs = [(took, missed) for took, missed in named if took is not None and missed is not None]
+    sets: list[set[int | str]] = [set(took) for took, _ in pairs]
+    if len(pairs) < len(files) or any(len(s) != len(took)
+                                      for s, (took, _) in zip(sets, pairs, strict=True)):
+        return None  # a key twice: the line-by-line path says what that counts
+    union: set[int | str] = set().union(*sets)
+    line_of: Callable[[Any], int] = _arc_line if kind in ARC_KINDS else _key_line
+    odd = _odd_lines(union, [(s, missed) for s, (_, missed) in zip(sets, pairs, strict=True)],
+                     line_of)
+    if not odd:
+        return len(union)
+    most: Counter[int] = Counter()
+    for took, missed in pairs:
+        counts = Counter(map(line_of, took))
+        counts.update(map(line_of, missed))
+        for line in odd:
+            most[line] = max(most[line], counts[line])
+    united = Counter(map(line_of, union))
+    return len(union) - sum(max(0, united[line] - most[line]) for line in odd)
+
+
+def _odd_lines(union: set[int | str], named: list[tuple[set[Any], Collection[Any]]],
+               line_of: Callable[[Any], int]) -> set[int]:
+    """The lines where the united taken keys are not all among any one job's keys of them."""
+    odd: set[int] | None = None
+    for took, missed in named:
+        outside = set(map(line_of, union.difference(took).difference(missed)))
+        odd = outside if odd is None else odd & outside
+        if not odd:
+            return set()
+    return odd or set()
+
+
+_arc_line = (32).__rrshift__  # arc_line as a C call: `key >> 32` over millions of keys
+
+
+def _key_line(key: str) -> int:
+    head = key.split(",", 1)[0]
+    return int(head) if head.isdigit() else 0
 
 
 def branch_counts(fc: FileCoverage) -> array[int]:
@@ -230,11 +275,6 @@ def branch_counts(fc: FileCoverage) -> array[int]:
             count[1] += hit
     return array("q", [branch_line(line, total, done)
                        for line, (total, done) in sorted(counts.items())])
-
-
-def _key_line(key: str) -> int:
-    head = key.split(",", 1)[0]
-    return int(head) if head.isdigit() else 0
 
 
 def _lines(fc: FileCoverage) -> dict[int, _Line]:
