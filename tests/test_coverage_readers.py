@@ -257,6 +257,23 @@ def test_junit_gz_counts_as_the_plain_file(sample: Sample, tmp_path: Path) -> No
     assert read_report(path).tests == TestCounts(**sample.branch.outcomes("b"))
 
 
+def test_a_byte_order_mark_and_any_layout_read_as_the_report_coverage_py_wrote(
+    sample: Sample, tmp_path: Path
+) -> None:
+    original = sample.branch.job("a") / "coverage.json"
+    want = read_report(original, keep=lambda _: True)
+    data = json.loads(original.read_text())
+    for name, text in (("bom", "\ufeff" + original.read_text()),
+                       ("pretty", json.dumps(data, indent="\t") + "\n\n"),
+                       ("escaped", json.dumps(data, ensure_ascii=True, indent=1))):
+        path = tmp_path / name / "coverage.json"
+        path.parent.mkdir()
+        path.write_text(text, encoding="utf-8")
+        got = read_report(path, keep=lambda _: True)
+        assert (got.files, got.totals, got.branch_kind) == \
+            (want.files, want.totals, want.branch_kind), name
+
+
 def test_windows_backslash_keys_and_gzip(tmp_path: Path) -> None:
     data = {
         "meta": {"version": "7.17.4", "branch_coverage": False},
@@ -318,6 +335,9 @@ EXTERNAL = """<?xml version="1.0"?>
         ("coverage.json", b'{"a": 1}', "not a coverage.py JSON report"),
         ("coverage.json", b"[1, 2]", "not a coverage.py JSON report"),
         ("coverage.json", b'{"meta": {}, "files": {"a.py": {"summary": 3}}}', "not a coverage.py"),
+        ("coverage.json", b'{"meta": {}, "files": {"b.py": {"summary": {"num_statements": 1, '
+         b'"covered_lines": 1}, "missing_lines": [[2]]}}}', "file 'b.py'"),
+        ("coverage.json", b'{"meta": {}, "files": {"c.py": {"summary": 3}}}', "file 'c.py'"),
         ("coverage.json", b'{"meta": {}, "files": 5}', "not a coverage.py JSON report"),
         ("coverage.json", b'{"meta": {}, "files": {"\xff": 1}}', "not UTF-8"),
         ("coverage.xml", b'<?xml version="1.0"?><coverage><packages><package>', "not valid XML"),
