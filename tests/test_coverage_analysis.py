@@ -322,7 +322,8 @@ def test_jobs_that_list_different_statements_unite_as_coverage_combine(
 
 def _skewed(fc: FileCoverage, rng: random.Random) -> FileCoverage:
     """A real file's arcs as another job could name them: some moved to another target or
-    line, some taken or missed the other way, some left out, now and then one named twice."""
+    line, some taken or missed the other way, some left out, now and then one named twice
+    (or both taken and missed)."""
     keys = {key: True for key in fc.taken_branches or ()}
     keys.update((key, False) for key in fc.missing_branches or ())
     named: dict[int, bool] = {}
@@ -340,6 +341,8 @@ def _skewed(fc: FileCoverage, rng: random.Random) -> FileCoverage:
     if taken and rng.random() < 0.1:
         taken.append(taken[0])
     missed = array("q", sorted(k for k, took in named.items() if not took))
+    if taken and rng.random() < 0.05:
+        missed.append(taken[-1])
     return FileCoverage(fc.path, Totals(fc.totals.statements, fc.totals.executed, len(named),
                                         len(taken)), fc.missing_lines, missed, taken, None, ARC)
 
@@ -357,7 +360,8 @@ def test_the_one_pass_union_of_named_branches_counts_as_the_line_by_line_path(
     for case in range(400):
         jobs = [_skewed(rng.choice(files), rng) for _ in range(rng.randint(2, 4))]
         by_line = analysis._union_by_line(jobs)
-        twice = any(len(set(f.taken_branches or ())) < len(f.taken_branches or ()) for f in jobs)
+        twice = any(len(set(keys)) < len(keys) for f in jobs
+                    for keys in ([*(f.taken_branches or ()), *(f.missing_branches or ())],))
         assert analysis._named_union(jobs) == (None if twice else by_line), case
         excess += by_line < len(set().union(*(f.taken_branches or () for f in jobs)))
     assert excess > 20  # lines whose united taken arcs outnumber their branches were met

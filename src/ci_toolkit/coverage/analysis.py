@@ -209,50 +209,42 @@ def _union_by_line(files: Sequence[FileCoverage]) -> int:
 
 
 def _named_union(files: Sequence[FileCoverage]) -> int | None:
-    """`_union_by_line`'s answer without building a line: every job names all its branches,
-    taken and missed, with keys of one kind (coverage.py JSON of any versions, or LCOV).
+    """`_union_by_line`'s answer without building a line: every job names each of its
+    branches once, taken or missed, with keys of one kind (coverage.py JSON of any version,
+    or LCOV). None otherwise (mixed kinds, a key named twice): the line-by-line path.
 
-    Per line `_taken_on` counts the taken keys of every job united (`U_L`), but never more
-    than the line's most branches in one job (`T_L`). Summed, that is |U| less the excess
-    of the lines where U_L > T_L, and such a line's taken keys cannot all be among one
-    job's branches of it: only the lines outside every job's named branches are counted.
-    None where that does not hold (mixed kinds, a key named twice): the line-by-line path.
+    Per line, `_taken_on` counts the taken keys of every job united (U_L) but never more than
+    the line's most branches in one job (T_L): summed, |U| less each line's excess U_L - T_L
+    where it is positive. U_L less job j's branches of the line is the count of U_L's keys
+    that job does not name less that of its missed keys no job took, so the excess follows
+    from the keys the jobs disagree on alone, and only on lines where U holds keys outside
+    every job's (where jobs agree, nothing but set operations runs).
     """
     kind = files[0].branch_kind
-    named = [(f.taken_branches, f.missing_branches) for f in files if f.branch_kind == kind]
-    if kind is None or len(named) < len(files):
-        return None
-    pairs = [(took, missed) for took, missed in named if took is not None and missed is not None]
-    sets: list[set[int | str]] = [set(took) for took, _ in pairs]
-    if len(pairs) < len(files) or any(len(s) != len(took)
-                                      for s, (took, _) in zip(sets, pairs, strict=True)):
-        return None  # a key twice: the line-by-line path says what that counts
-    union: set[int | str] = set().union(*sets)
+    named: list[tuple[set[int | str], set[int | str]]] = []
+    for f in files:
+        if kind is None or f.branch_kind != kind or f.taken_branches is None \
+                or f.missing_branches is None:
+            return None
+        took: set[int | str] = set(f.taken_branches)
+        missed: set[int | str] = set(f.missing_branches)
+        if len(took) + len(missed) != len(f.taken_branches) + len(f.missing_branches) \
+                or not took.isdisjoint(missed):
+            return None  # the line-by-line path says what a key named twice counts
+        named.append((took, missed))
+    union: set[int | str] = set().union(*(took for took, _ in named))
     line_of: Callable[[Any], int] = _arc_line if kind in ARC_KINDS else _key_line
-    odd = _odd_lines(union, [(s, missed) for s, (_, missed) in zip(sets, pairs, strict=True)],
-                     line_of)
-    if not odd:
-        return len(union)
-    most: Counter[int] = Counter()
-    for took, missed in pairs:
-        counts = Counter(map(line_of, took))
-        counts.update(map(line_of, missed))
-        for line in odd:
-            most[line] = max(most[line], counts[line])
-    united = Counter(map(line_of, union))
-    return len(union) - sum(max(0, united[line] - most[line]) for line in odd)
-
-
-def _odd_lines(union: set[int | str], named: list[tuple[set[Any], Collection[Any]]],
-               line_of: Callable[[Any], int]) -> set[int]:
-    """The lines where the united taken keys are not all among any one job's keys of them."""
-    odd: set[int] | None = None
+    outside: list[Counter[int]] = []
+    odd: set[int] = set()
     for took, missed in named:
-        outside = set(map(line_of, union.difference(took).difference(missed)))
-        odd = outside if odd is None else odd & outside
+        outside.append(Counter(map(line_of, union.difference(took, missed))))
+        odd = set(outside[-1]) if len(outside) == 1 else odd.intersection(outside[-1])
         if not odd:
-            return set()
-    return odd or set()
+            return len(union)
+    spare = [Counter(map(line_of, missed.difference(union))) for _, missed in named]
+    excess = (min(out[line] - free[line] for out, free in zip(outside, spare, strict=True))
+              for line in odd)
+    return len(union) - sum(n for n in excess if n > 0)
 
 
 _arc_line = (32).__rrshift__  # arc_line as a C call: `key >> 32` over millions of keys
