@@ -35,7 +35,7 @@ from .xmlstream import open_maybe_gzip
 FORMAT: Format = "coverage.py-json"
 _MASK = 0xFFFFFFFF
 _BOM = b"\xef\xbb\xbf"
-_BLANK = re.compile(rb"[ \t\n\r]*")
+_FIRST = re.compile(rb"[^ \t\n\r]")  # the first character that is not JSON whitespace
 
 
 class _Counts(msgspec.Struct):
@@ -88,10 +88,10 @@ def read_coveragepy_json(path: Path, job: str = "", keep: Keep | None = None) ->
 
 def _decode(data: bytes, path: Path) -> _Report:
     body = memoryview(data)[len(_BOM):] if data.startswith(_BOM) else memoryview(data)
-    start = _BLANK.match(body).end()  # type: ignore[union-attr]
-    if start == len(body):
+    first = _FIRST.search(body)
+    if first is None:
         raise ReportError(path, "empty file")
-    if body[start] != ord("{"):
+    if first[0] != b"{":
         raise ReportError(path, "not a coverage.py JSON report (not a JSON object)")
     try:
         return _REPORT.decode(body)
