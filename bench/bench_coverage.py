@@ -12,6 +12,14 @@ The soft gate's files mode and `--diff-base` run (patch coverage, 2,000 changed 
 set against 1.0's files mode on the same reports: `--baseline REV` (default: 1.0's last commit)
 is extracted with `git archive` into the work folder and run from there.
 
+Two pairs of jobs are timed against a bare `json.load` of the same two reports, beside 1.0's
+figures (`--before REV` adds another revision, e.g. the commit before a change): the same report
+twice (the jobs measured the same statements), and the report beside its skewed twin, where
+every file has one statement more and every line after it moved (what another coverage.py
+version that counts one more line would write: the jobs disagree on every file's statements
+and arcs). The twin is made by the same generator, each file's model shifted before it is
+written (`--skewed DIR` reuses one).
+
 Other commands can be timed the same way with bench_cli(cmd).
 """
 
@@ -81,29 +89,53 @@ def bench_cli(cases: Mapping[str, Sequence[str]], runs: int = 3,
     return results
 
 
-def generate(out: Path, files: int) -> Path:
+# The generator run with every file's model moved one line down under a new statement on line
+# 1 (executed): one more statement per file, every statement and arc on another line.
+SKEW = """\
+import runpy, sys
+gen = runpy.run_path(sys.argv[1])
+build = gen["build_file"]
+def skewed(*args):
+    fm = build(*args)
+    fm.statements = [1] + [n + 1 for n in fm.statements]
+    fm.excluded = [n + 1 for n in fm.excluded]
+    fm.missing = {n + 1 for n in fm.missing}
+    fm.arcs = [(a + 1, b + 1 if b > 0 else b - 1, hit) for a, b, hit in fm.arcs]
+    for region in fm.functions + fm.classes:
+        region.start += 1
+        region.lines = {n + 1 for n in region.lines}
+    fm.num_lines += 1
+    return fm
+gen["main"].__globals__["build_file"] = skewed
+sys.exit(gen["main"](sys.argv[2:]))
+"""
+
+
+def generate(out: Path, files: int, generator: Path = GENERATOR, skewed: bool = False) -> Path:
     if not (out / "coverage.json").exists():
+        command = [PY, "-c", SKEW, str(generator)] if skewed else [PY, str(generator)]
         subprocess.run(
-            [PY, str(GENERATOR), "--files", str(files), "--out-dir", str(out)],
+            [*command, "--files", str(files), "--out-dir", str(out)],
             check=True,
             stdout=subprocess.DEVNULL,
         )
     return out
 
 
-def two_jobs(big: Path, work: Path) -> list[Path]:
-    """Two job folders holding the same report (hard links: no extra disk)."""
+def two_jobs(big: Path, work: Path, other: Path | None = None) -> list[Path]:
+    """Two job folders holding the same report, or `big`'s and `other`'s (hard links: no
+    extra disk)."""
     jobs = []
-    for name in ("job-a", "job-b"):
-        folder = work / f"{big.name}-{name}"
+    for name, source in (("job-a", big), ("job-b", other or big)):
+        folder = work / f"{big.name}-{name}" if other is None else work / f"{other.name}-{name}"
         folder.mkdir(parents=True, exist_ok=True)
         for report in ("coverage.json", "coverage.xml"):
             link = folder / report
             if not link.exists():
                 try:
-                    os.link(big / report, link)
+                    os.link(source / report, link)
                 except OSError:
-                    link.symlink_to(big / report)
+                    link.symlink_to(source / report)
         jobs.append(folder)
     return jobs
 
@@ -150,6 +182,39 @@ def _report_paths(report: Path) -> list[str]:
     return done.stdout.split()
 
 
+def soft_gate(jobs: Sequence[Path]) -> list[str]:
+    """The soft gate's files mode on the jobs' coverage.json, relative to the work folder."""
+    files_input = "\n".join(f"{j.name}/coverage.json" for j in jobs)
+    return [PY, "-m", "ci_toolkit.cli", "coverage-soft-gate", "--dry-run", "--files", files_input]
+
+
+def pairs(big: Path, skewed: Path, work: Path, revisions: Sequence[str], runs: int) -> str:
+    """The soft gate on two pairs of jobs against a bare json.load of the same two reports,
+    beside the same command at each revision (1.0 first)."""
+    rows = []
+    for shape, other in (("the same statements", None), ("skewed: every file", skewed)):
+        jobs = two_jobs(big, work, other)
+        reports = [j / "coverage.json" for j in jobs]
+        cases = {"json.load": [PY, "-c", JSON_LOAD, *map(str, reports)]}
+        for rev in revisions:
+            cases[rev] = ["env", f"PYTHONPATH={baseline_src(work, rev)}", *soft_gate(jobs)]
+        cases["now"] = soft_gate(jobs)
+        res = bench_cli(cases, runs, cwd=work)
+        load, old = res["json.load"].median, res[revisions[0]].median
+        largest = max(r.stat().st_size for r in reports) / 2**20
+        against = [f"{res[c].median:.2f} ({res[c].median / load:.2f}×)"
+                   for c in [*revisions, "now"]]
+        rows.append((shape, f"{load:.2f}", *against[:-1], f"**{against[-1]}**",
+                     f"{res['now'].median / old:.2f}×",
+                     " / ".join(f"{max(res[c].rss_mib):.0f}" for c in [*revisions, "now"]),
+                     f"{largest:.0f}"))
+    header = ("jobs", "json.load of both s", *(f"{rev} s (× json.load)" for rev in revisions),
+              "now s (× json.load)", f"now / {revisions[0]}",
+              f"peak RSS MiB ({' / '.join([*revisions, 'now'])})", "largest report MiB")
+    return (f"The soft gate's files mode on two jobs against json.load of their reports; median "
+            f"of {runs}:\n\n{table(rows, header)}\n")
+
+
 def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -164,13 +229,22 @@ def main() -> None:
     ap.add_argument("--scale", default="5000,10000,20000", help="file counts for the scaling rows")
     ap.add_argument("--baseline", default=BASELINE_REV, help="the revision the soft gate's files "
                     f"mode and --diff-base are set against (default {BASELINE_REV}, 1.0)")
+    ap.add_argument("--generator", type=Path, default=GENERATOR, help="make_big_coverage.py "
+                    "(default ../shared/coverage-corpus/make_big_coverage.py)")
+    ap.add_argument("--skewed", type=Path, help="folder with the skewed twin of --big's report")
+    ap.add_argument("--before", help="another revision timed beside the baseline on both pairs")
+    ap.add_argument("--only-pairs", action="store_true", help="time the two pairs of jobs only")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    big = args.big or generate(args.work / "big-20000", 20000)
+    big = args.big or generate(args.work / "big-20000", 20000, args.generator)
+    skewed = args.skewed or generate(args.work / "big-20000-skewed", 20000, args.generator, True)
+    revisions = [rev for rev in (args.baseline, args.before) if rev]
+    print(pairs(big, skewed, args.work, revisions, args.runs))
+    if args.only_pairs:
+        return
     jobs = two_jobs(big, args.work)
     json_files = [str(j / "coverage.json") for j in jobs]
-    files_input = "\n".join(f"{j.name}/coverage.json" for j in jobs)
-    cli = [PY, "-m", "ci_toolkit.cli", "coverage-soft-gate", "--dry-run", "--files", files_input]
+    cli = soft_gate(jobs)
     base_rev = diff_workspace(args.work, big)
     old_src = baseline_src(args.work, args.baseline)
     old_cli = ["env", f"PYTHONPATH={old_src}", *cli]
@@ -212,7 +286,8 @@ def main() -> None:
                 ("case", "median s", f"vs {args.baseline}", "peak RSS MiB")))
     scale_rows = []
     for n in (int(x) for x in args.scale.split(",") if x):
-        src = big if n == 20000 and args.big else generate(args.work / f"big-{n}", n)
+        src = big if n == 20000 and args.big else generate(args.work / f"big-{n}", n,
+                                                           args.generator)
         folders = two_jobs(src, args.work)
         res = bench_cli({"r": [PY, "-c", READ_JOBS, *map(str, folders)]}, args.runs)["r"]
         scale_rows.append(

@@ -6,6 +6,7 @@ hand computation over the real jinja2 matrix."""
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from array import array
@@ -14,8 +15,16 @@ from pathlib import Path
 import pytest
 from coverage.results import Numbers
 
-from ci_toolkit.coverage import FileCoverage, JobReport, Totals, read_job, read_report, summarize
-from ci_toolkit.coverage.model import ARC
+from ci_toolkit.coverage import (
+    FileCoverage,
+    JobReport,
+    Totals,
+    analysis,
+    read_job,
+    read_report,
+    summarize,
+)
+from ci_toolkit.coverage.model import ARC, arc_key, arc_line
 from conftest import SAMPLE_JOBS, Sample, SampleRun
 
 
@@ -264,6 +273,98 @@ def _empty_report(real: Path) -> bytes:
     data["totals"] = {k: 0 if isinstance(v, int) else v for k, v in data["totals"].items()}
     data["totals"]["percent_covered"] = 100.0
     return json.dumps(data).encode()
+
+
+LEGACY = """
+
+def legacy(n):
+    total = 0
+    for i in range(n):
+        if i % 2:
+            total += i
+    return total
+"""
+
+
+@pytest.fixture(scope="module")
+def skewed_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, float | int]]:
+    """Two jobs whose reports list different statements and arcs for every file (job a's
+    configuration excludes `legacy`, which only job b runs), and what `coverage combine`
+    says of their union under job b's configuration, which excludes nothing."""
+    root = tmp_path_factory.mktemp("skewed")
+    write_package(root, MODULE + LEGACY)
+    (root / "pkg" / "__init__.py").write_text("from pkg.mod import *  # noqa\n" + LEGACY)
+    (root / "skew_a.ini").write_text("[report]\nexclude_also =\n    def legacy\n")
+    (root / "run_a.py").write_text("from pkg.mod import sign, evens\nsign(1)\nevens(False)\n")
+    (root / "run_b.py").write_text("import pkg\nfrom pkg.mod import sign, evens, legacy\n"
+                                   "sign(-1)\nevens(True)\nlegacy(3)\npkg.legacy(3)\n")
+    for job, config in (("a", ["--rcfile=skew_a.ini"]), ("b", [])):
+        data = f"--data-file=.coverage.{job}"
+        run_coverage(root, "run", "--branch", "--source=pkg", data, f"run_{job}.py")
+        run_coverage(root, "json", *config, data, "-o", f"{job}/coverage.json")
+    run_coverage(root, "combine", "--keep", ".coverage.a", ".coverage.b")
+    run_coverage(root, "json", "-o", "combined.json")
+    return root, json.loads((root / "combined.json").read_text())["totals"]
+
+
+def test_jobs_that_list_different_statements_unite_as_coverage_combine(
+    skewed_runs: tuple[Path, dict[str, float | int]],
+) -> None:
+    root, totals = skewed_runs
+    jobs = _jobs(root, ("a", "coverage.json"), ("b", "coverage.json"))
+    a, b = ({path: (len(fc.missing_branches or ()) + len(fc.taken_branches or ()),
+                    fc.totals.statements) for path, fc in job.files.items()} for job in jobs)
+    assert a.keys() == b.keys() and all(a[path] != b[path] for path in a)  # skewed everywhere
+    summary = summarize(jobs, hotspots=5)
+    assert summary.combined_totals == _combine_totals(totals)
+    assert summary.combined > max(j.totals.percent for j in jobs)
+
+
+def _skewed(fc: FileCoverage, rng: random.Random) -> FileCoverage:
+    """A real file's arcs as another job could name them: some moved to another target or
+    line, some taken or missed the other way, some left out, now and then one named twice
+    (or both taken and missed)."""
+    keys = {key: True for key in fc.taken_branches or ()}
+    keys.update((key, False) for key in fc.missing_branches or ())
+    named: dict[int, bool] = {}
+    for key, took in keys.items():
+        line, target = arc_line(key), key & 0xFFFFFFFF
+        if rng.random() < 0.2:
+            continue
+        if rng.random() < 0.3:
+            target = rng.choice([-1, target + 1, line + 2])
+        if rng.random() < 0.1:
+            line += rng.choice([-1, 1])
+        named[arc_key(line, target if target != 0xFFFFFFFF else -1)] = \
+            took if rng.random() < 0.7 else not took
+    taken = array("q", sorted(k for k, took in named.items() if took))
+    if taken and rng.random() < 0.1:
+        taken.append(taken[0])
+    missed = array("q", sorted(k for k, took in named.items() if not took))
+    if taken and rng.random() < 0.05:
+        missed.append(taken[-1])
+    return FileCoverage(fc.path, Totals(fc.totals.statements, fc.totals.executed, len(named),
+                                        len(taken)), fc.missing_lines, missed, taken, None, ARC)
+
+
+def test_the_one_pass_union_of_named_branches_counts_as_the_line_by_line_path(
+    two_runs: tuple[Path, dict[str, float | int]],
+) -> None:
+    """Where jobs name their arcs differently (another coverage.py version, other code), the
+    union counted in one pass over the keys is what the line-by-line rules count."""
+    root, _ = two_runs
+    files = [fc for job in "abc" for fc in read_report(root / job / "coverage.json").files.values()
+             if fc.totals.branches]
+    rng = random.Random(22)
+    excess = 0
+    for case in range(400):
+        jobs = [_skewed(rng.choice(files), rng) for _ in range(rng.randint(2, 4))]
+        by_line = analysis._union_by_line(jobs)
+        twice = any(len(set(keys)) < len(keys) for f in jobs
+                    for keys in ([*(f.taken_branches or ()), *(f.missing_branches or ())],))
+        assert analysis._named_union(jobs) == (None if twice else by_line), case
+        excess += by_line < len(set().union(*(f.taken_branches or () for f in jobs)))
+    assert excess > 20  # lines whose united taken arcs outnumber their branches were met
 
 
 def _file(

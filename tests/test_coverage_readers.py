@@ -21,7 +21,6 @@ from ci_toolkit.coverage import (
     TestCounts,
     Totals,
     cobertura,
-    coveragepy,
     detect_format,
     read_job,
     read_report,
@@ -128,18 +127,6 @@ def test_branch_identities(sample: Sample, mode: str, name: str, kind: str | Non
     assert read_report(getattr(sample, mode).job("a") / name).branch_kind == kind
 
 
-def test_streaming_is_exact_at_every_chunk_boundary(
-    sample: Sample, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Tiny chunks make values, numbers, keys and escapes straddle buffer refills."""
-    for path in (sample.branch.job("a") / "coverage.json",
-                 sample.statements.job("b") / "coverage.json"):
-        whole = read_report(path)
-        for chunk in (1, 2, 7, 64):
-            monkeypatch.setattr(coveragepy, "_CHUNK", chunk)
-            assert read_report(path) == whole
-
-
 # what the figures are read from; every other member of a file's entry is stepped over unbuilt
 NEEDED = ("executed_lines", "summary", "missing_lines", "executed_branches", "missing_branches")
 TRICKY = ["{", "}", "[", "]", '"', "\\", '\\"}', '{"a": [', "]]}", "\u00e9\u20ac\U0001f600", "\n",
@@ -168,10 +155,10 @@ def noisy(entry: dict[str, Any], rng: random.Random) -> dict[str, Any]:
 
 
 def test_members_the_figures_do_not_use_are_skipped_exactly(
-    sample: Sample, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample: Sample, tmp_path: Path
 ) -> None:
     """Whatever the skipped members hold (brackets and quotes inside strings, escapes, deep
-    nesting, any layout), the report reads exactly as it does without them, at every chunk size."""
+    nesting, any layout), the report reads exactly as it does without them."""
     data = json.loads((sample.branch.job("a") / "coverage.json").read_text())
     for entry in data["files"].values():
         for key in set(entry) - set(NEEDED):
@@ -190,7 +177,6 @@ def test_members_the_figures_do_not_use_are_skipped_exactly(
         path.parent.mkdir()
         path.write_text(json.dumps(hostile, indent=rng.choice([None, 1, "\t"]),
                                    ensure_ascii=rng.random() < 0.5), encoding="utf-8")
-        monkeypatch.setattr(coveragepy, "_CHUNK", rng.choice([1, 3, 64, 1 << 20]))
         got = read_report(path, keep=keep_all)
         assert (got.files, got.totals, got.branch_kind) == \
             (want.files, want.totals, want.branch_kind), case
@@ -271,6 +257,23 @@ def test_junit_gz_counts_as_the_plain_file(sample: Sample, tmp_path: Path) -> No
     assert read_report(path).tests == TestCounts(**sample.branch.outcomes("b"))
 
 
+def test_a_byte_order_mark_and_any_layout_read_as_the_report_coverage_py_wrote(
+    sample: Sample, tmp_path: Path
+) -> None:
+    original = sample.branch.job("a") / "coverage.json"
+    want = read_report(original, keep=lambda _: True)
+    data = json.loads(original.read_text())
+    for name, text in (("bom", "\ufeff" + original.read_text()),
+                       ("pretty", json.dumps(data, indent="\t") + "\n\n"),
+                       ("escaped", json.dumps(data, ensure_ascii=True, indent=1))):
+        path = tmp_path / name / "coverage.json"
+        path.parent.mkdir()
+        path.write_text(text, encoding="utf-8")
+        got = read_report(path, keep=lambda _: True)
+        assert (got.files, got.totals, got.branch_kind) == \
+            (want.files, want.totals, want.branch_kind), name
+
+
 def test_windows_backslash_keys_and_gzip(tmp_path: Path) -> None:
     data = {
         "meta": {"version": "7.17.4", "branch_coverage": False},
@@ -332,6 +335,9 @@ EXTERNAL = """<?xml version="1.0"?>
         ("coverage.json", b'{"a": 1}', "not a coverage.py JSON report"),
         ("coverage.json", b"[1, 2]", "not a coverage.py JSON report"),
         ("coverage.json", b'{"meta": {}, "files": {"a.py": {"summary": 3}}}', "not a coverage.py"),
+        ("coverage.json", b'{"meta": {}, "files": {"b.py": {"summary": {"num_statements": 1, '
+         b'"covered_lines": 1}, "missing_lines": [[2]]}}}', "file 'b.py'"),
+        ("coverage.json", b'{"meta": {}, "files": {"c.py": {"summary": 3}}}', "file 'c.py'"),
         ("coverage.json", b'{"meta": {}, "files": 5}', "not a coverage.py JSON report"),
         ("coverage.json", b'{"meta": {}, "files": {"\xff": 1}}', "not UTF-8"),
         ("coverage.xml", b'<?xml version="1.0"?><coverage><packages><package>', "not valid XML"),

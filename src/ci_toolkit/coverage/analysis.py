@@ -19,9 +19,10 @@ and, per branch line, its branch count, the branches taken and their names. Rule
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .model import (
     ARC_KINDS,
@@ -193,29 +194,65 @@ def _union_branches(files: Sequence[FileCoverage]) -> tuple[int, int]:
              or (f.taken_branches is not None and f.missing_branches is not None)]
     if len(lined) < 2:
         return branches, best
-    same = _same_branches(lined)
-    if same is not None:
-        return branches, min(max(best, same), branches)
-    grouped: dict[int, list[_Line]] = defaultdict(list)
-    for fc in lined:
-        for line, entry in _lines(fc).items():
-            grouped[line].append(entry)
-    taken = sum(_taken_on(entries) for entries in grouped.values())
+    named = _named_union(lined)
+    taken = _union_by_line(lined) if named is None else named
     return branches, min(max(best, taken), branches)
 
 
-def _same_branches(files: Sequence[FileCoverage]) -> int | None:
-    """The fast, usual case: every job names the same branches of the file the same way
-    (one coverage.py version): the taken ones are the union of what each took."""
+def _union_by_line(files: Sequence[FileCoverage]) -> int:
+    """Branches taken in some job, line by line (any mix of formats): see `_taken_on`."""
+    grouped: dict[int, list[_Line]] = defaultdict(list)
+    for fc in files:
+        for line, entry in _lines(fc).items():
+            grouped[line].append(entry)
+    return sum(_taken_on(entries) for entries in grouped.values())
+
+
+def _named_union(files: Sequence[FileCoverage]) -> int | None:
+    """`_union_by_line`'s answer without building a line: every job names each of its
+    branches once, taken or missed, with keys of one kind (coverage.py JSON of any version,
+    or LCOV). None otherwise (mixed kinds, a key named twice): the line-by-line path.
+
+    Per line, `_taken_on` counts the taken keys of every job united (U_L) but never more than
+    the line's most branches in one job (T_L): summed, |U| less each line's excess U_L - T_L
+    where it is positive. U_L less job j's branches of the line is the count of U_L's keys
+    that job does not name less that of its missed keys no job took, so the excess follows
+    from the keys the jobs disagree on alone, and only on lines where U holds keys outside
+    every job's (where jobs agree, nothing but set operations runs).
+    """
     kind = files[0].branch_kind
-    if kind is None or any(f.branch_kind != kind or f.taken_branches is None
-                           or f.missing_branches is None for f in files):
-        return None
-    possible = [set(f.taken_branches or ()) | set(f.missing_branches or ()) for f in files]
-    if any(p != possible[0] or len(p) != f.totals.branches for p, f in zip(possible, files,
-                                                                          strict=True)):
-        return None
-    return len(set().union(*(f.taken_branches or () for f in files)))
+    named: list[tuple[set[int | str], set[int | str]]] = []
+    for f in files:
+        if kind is None or f.branch_kind != kind or f.taken_branches is None \
+                or f.missing_branches is None:
+            return None
+        took: set[int | str] = set(f.taken_branches)
+        missed: set[int | str] = set(f.missing_branches)
+        if len(took) + len(missed) != len(f.taken_branches) + len(f.missing_branches) \
+                or not took.isdisjoint(missed):
+            return None  # the line-by-line path says what a key named twice counts
+        named.append((took, missed))
+    union: set[int | str] = set().union(*(took for took, _ in named))
+    line_of: Callable[[Any], int] = _arc_line if kind in ARC_KINDS else _key_line
+    outside: list[Counter[int]] = []
+    odd: set[int] = set()
+    for took, missed in named:
+        outside.append(Counter(map(line_of, union.difference(took, missed))))
+        odd = set(outside[-1]) if len(outside) == 1 else odd.intersection(outside[-1])
+        if not odd:
+            return len(union)
+    spare = [Counter(map(line_of, missed.difference(union))) for _, missed in named]
+    excess = (min(out[line] - free[line] for out, free in zip(outside, spare, strict=True))
+              for line in odd)
+    return len(union) - sum(n for n in excess if n > 0)
+
+
+_arc_line = (32).__rrshift__  # arc_line as a C call: `key >> 32` over millions of keys
+
+
+def _key_line(key: str) -> int:
+    head = key.split(",", 1)[0]
+    return int(head) if head.isdigit() else 0
 
 
 def branch_counts(fc: FileCoverage) -> array[int]:
@@ -230,11 +267,6 @@ def branch_counts(fc: FileCoverage) -> array[int]:
             count[1] += hit
     return array("q", [branch_line(line, total, done)
                        for line, (total, done) in sorted(counts.items())])
-
-
-def _key_line(key: str) -> int:
-    head = key.split(",", 1)[0]
-    return int(head) if head.isdigit() else 0
 
 
 def _lines(fc: FileCoverage) -> dict[int, _Line]:
