@@ -56,19 +56,19 @@ def run(rt: Runtime) -> int:
     from ci_toolkit.draft_toggle import remote as side  # PyGithub only when there is work
 
     outcome = Outcome(draft=options.draft.value)
+    remote = side.Remote.connect(rt.token(), rt.context.api_url, rt.context.repository,
+                                 rt.log.warning, graphql_url=rt.context.graphql_url,
+                                 default_branch=rt.context.default_branch)
     try:
         if isinstance(choice, Kickoff):
             outcome.branch = f"{options.prefix}{choice.issue}"
-            side.Kickoff(rt, options, choice.issue, outcome).run()
+            remote.kickoff(options, choice.issue, outcome)
         elif isinstance(choice, Toggle):
-            side.toggle(rt, choice.number, options.draft.value, outcome)
+            remote.toggle(choice.number, options.draft.value, outcome)
     except side.Skipped as why_not:
         return skipped(rt, outcome, str(why_not), warn=True)
-    except Exception as exc:
-        from ci_toolkit.github.client import explain
-
-        message = str(exc) if isinstance(exc, side.Failed) else explain(exc, outcome.doing,
-                                                                        outcome.permission)
+    except side.Failed as exc:
+        message = str(exc)
         outcome.operation = ""  # the step failed: `operation` says so by being empty
         finish(rt, outcome, failed=message)  # first say what was done, then why it stopped
         rt.log.error(message)

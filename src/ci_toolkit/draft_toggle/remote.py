@@ -2,15 +2,21 @@
 reviewers, command comment, each found before it is made) and the draft state of an agent's
 pull request (GraphQL: REST cannot change it).
 
-The decisions are `ci_toolkit.draft_toggle.decision`; this module only reads and writes.
+The decisions are `ci_toolkit.draft_toggle.decision`; this module only reads and writes. It is
+built from the client, the repository's name and a warn callback (with the GraphQL URL and the
+default branch as plain values), and raises only `Skipped` and `Failed`: every error of GitHub's
+is turned into `Failed`, explained with the step under way and the permission it needs.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from github import GithubException
+import requests
+from github import Github, GithubException
 from github.GitRef import GitRef
 from github.PullRequest import PullRequest
 from github.Repository import Repository
@@ -23,14 +29,23 @@ from ci_toolkit.draft_toggle.decision import (
     missing,
     toggle_operation,
 )
-from ci_toolkit.github.client import connect_repository, create_once, explain, graphql
+from ci_toolkit.github.client import (
+    GraphQLError,
+    WaitBudgetExceeded,
+    connect,
+    create_once,
+    explain,
+    graphql,
+    repository,
+)
 from ci_toolkit.github.permissions import DRAFT_STATE, Permission
 from ci_toolkit.markdown import ISSUE_BODY_LIMIT, code, escape, marker, truncate
-from ci_toolkit.runtime import Runtime
+from ci_toolkit.runtime import Warn
 
 SETTING = ('Settings → Actions → General → Workflow permissions → "Allow GitHub Actions to '
            'create and approve pull requests"')
 MUTATIONS = {True: "convertPullRequestToDraft", False: "markPullRequestReadyForReview"}
+GITHUB_ERRORS = (GithubException, GraphQLError, requests.RequestException, WaitBudgetExceeded)
 
 
 class Skipped(Exception):
@@ -41,44 +56,75 @@ class Failed(Exception):
     """The operation could not be completed; the message says why and what to change."""
 
 
-# --- agents' own pull requests
+class Remote:
+    """One repository, reached with the step's token."""
+
+    def __init__(self, gh: Github, full_name: str, warn: Warn, *, graphql_url: str = "",
+                 default_branch: str = "") -> None:
+        self.gh, self.full_name, self.warn = gh, full_name, warn
+        self.graphql_url, self.default_branch = graphql_url, default_branch
+        self.repo = repository(gh, full_name)
+
+    @classmethod
+    def connect(cls, token: str, api_url: str, full_name: str, warn: Warn, *,
+                graphql_url: str = "", default_branch: str = "") -> Remote:
+        return cls(connect(token, api_url), full_name, warn, graphql_url=graphql_url,
+                   default_branch=default_branch)
+
+    def kickoff(self, options: Options, issue: int, outcome: Outcome) -> None:
+        """The branch and pull request for `issue`, with its labels, reviewers and command."""
+        with explained(outcome):
+            Kickoff(self, options, issue, outcome).run()
+
+    def toggle(self, number: int, draft: bool, outcome: Outcome) -> None:
+        """Set pull request `number`'s draft state to `draft`: one GET, and a mutation if
+        needed."""
+        with explained(outcome):
+            self._toggle(number, draft, outcome)
+
+    # --- agents' own pull requests
+
+    def _toggle(self, number: int, draft: bool, outcome: Outcome) -> None:
+        outcome.step(f"read pull request #{number}", Permission.PULL_REQUESTS_READ)
+        pull = self.repo.get_pull(number)  # now, not the payload: it may be stale
+        found(outcome, pull)
+        outcome.branch = pull.head.ref
+        if pull.state != "open":
+            raise Skipped(f"pull request #{number} is {pull.state}; its draft state was left")
+        operation = toggle_operation(bool(pull.draft), draft)
+        outcome.operation = operation
+        if operation is Operation.UNCHANGED:
+            outcome.done.append(f"pull request #{number} is already "
+                                f"{'a draft' if draft else 'ready for review'}")
+            return
+        doing = "turn pull request #{n} into a draft" if draft else \
+            "mark pull request #{n} ready for review"
+        outcome.step(doing.format(n=number), DRAFT_STATE)
+        outcome.draft = self.set_draft(pull, MUTATIONS[draft])
+        outcome.done.append(f"{'turned' if draft else 'marked'} pull request #{number} "
+                            f"{'into a draft' if draft else 'ready for review'}")
+
+    def set_draft(self, pull: PullRequest, mutation: str) -> bool:
+        """Run `mutation` on the pull request; the draft state GitHub answers with."""
+        query = (f"mutation($input: {mutation[0].upper()}{mutation[1:]}Input!) "
+                 f"{{ {mutation}(input: $input) {{ pullRequest {{ number isDraft }} }} }}")
+        data = graphql(pull.requester, mutation, query,
+                       {"input": {"pullRequestId": pull.node_id}}, url=self.graphql_url)
+        answer = (data.get(mutation) or {}).get("pullRequest") or {}
+        return bool(answer.get("isDraft"))
 
 
-def toggle(rt: Runtime, number: int, draft: bool, outcome: Outcome) -> None:
-    """Set pull request `number`'s draft state to `draft`: one GET, and a mutation if needed."""
-    outcome.step(f"read pull request #{number}", Permission.PULL_REQUESTS_READ)
-    pull = connect_repository(rt).get_pull(number)  # now, not the payload: it may be stale
-    found(outcome, pull)
-    outcome.branch = pull.head.ref
-    if pull.state != "open":
-        raise Skipped(f"pull request #{number} is {pull.state}; its draft state was left")
-    operation = toggle_operation(bool(pull.draft), draft)
-    outcome.operation = operation
-    if operation is Operation.UNCHANGED:
-        outcome.done.append(f"pull request #{number} is already "
-                            f"{'a draft' if draft else 'ready for review'}")
-        return
-    name = MUTATIONS[draft]
-    doing = "turn pull request #{n} into a draft" if draft else \
-        "mark pull request #{n} ready for review"
-    outcome.step(doing.format(n=number), DRAFT_STATE)
-    outcome.draft = set_draft(rt, pull, name)
-    outcome.done.append(f"{'turned' if draft else 'marked'} pull request #{number} "
-                        f"{'into a draft' if draft else 'ready for review'}")
+@contextmanager
+def explained(outcome: Outcome) -> Iterator[None]:
+    """GitHub's errors as `Failed`, naming the step under way and the permission it needs."""
+    try:
+        yield
+    except GITHUB_ERRORS as exc:
+        raise Failed(explain(exc, outcome.doing, outcome.permission)) from exc
 
 
 def found(outcome: Outcome, pull: PullRequest) -> None:
     outcome.pr_number, outcome.pr_url, outcome.draft = pull.number, pull.html_url, bool(pull.draft)
-
-
-def set_draft(rt: Runtime, pull: PullRequest, mutation: str) -> bool:
-    """Run `mutation` on the pull request; the draft state GitHub answers with."""
-    query = (f"mutation($input: {mutation[0].upper()}{mutation[1:]}Input!) "
-             f"{{ {mutation}(input: $input) {{ pullRequest {{ number isDraft }} }} }}")
-    data = graphql(pull.requester, mutation, query,
-                   {"input": {"pullRequestId": pull.node_id}}, url=rt.context.graphql_url)
-    answer = (data.get(mutation) or {}).get("pullRequest") or {}
-    return bool(answer.get("isDraft"))
 
 
 # --- the kick-off
@@ -87,21 +133,20 @@ def set_draft(rt: Runtime, pull: PullRequest, mutation: str) -> bool:
 class Kickoff:
     """Branch, bootstrap commit, pull request, labels, reviewers and command comment."""
 
-    def __init__(self, rt: Runtime, options: Options, issue: int, outcome: Outcome) -> None:
-        self.rt, self.want, self.issue, self.out = rt, options, issue, outcome
-        self.repo: Repository
+    def __init__(self, remote: Remote, options: Options, issue: int, outcome: Outcome) -> None:
+        self.remote, self.want, self.issue, self.out = remote, options, issue, outcome
+        self.repo: Repository = remote.repo
         self.title = ""
         self.base = ""
 
     def run(self) -> None:
         number = self.issue
         self.out.step(f"read issue #{number}", Permission.ISSUES_READ)
-        self.repo = connect_repository(self.rt)
         issue = self.repo.get_issue(number)
         if issue.state != "open":
             raise Skipped(f"issue #{number} is {issue.state}; nothing was opened for it")
         self.title = issue.title
-        self.base = self.rt.context.default_branch or self.repo.default_branch
+        self.base = self.remote.default_branch or self.repo.default_branch
         self.out.step("look for an open pull request", Permission.PULL_REQUESTS_READ)
         pull = self.find_pull()
         if pull is not None:
@@ -175,7 +220,7 @@ class Kickoff:
     # pull request
 
     def find_pull(self) -> PullRequest | None:
-        owner = self.rt.context.repository.split("/")[0]
+        owner = self.remote.full_name.split("/")[0]
         pulls = self.repo.get_pulls(state="open", head=f"{owner}:{self.out.branch}")
         return next(iter(pulls), None)
 
@@ -185,14 +230,14 @@ class Kickoff:
         except GithubException as exc:
             if _says(exc, "not permitted to create or approve pull requests"):
                 raise Failed(f"GitHub Actions may not create pull requests in "
-                             f"{self.rt.context.repository}: allow it under {SETTING} (or use "
+                             f"{self.remote.full_name}: allow it under {SETTING} (or use "
                              f"a GitHub App token).") from exc
             if exc.status == 422 and _says(exc, "no commits between"):
                 return self.after_bootstrap()
             unsupported = exc.status == 422 and _says(exc, "draft pull requests")
             if not (self.want.draft.value and unsupported):
                 raise
-        self.rt.log.warning("Draft pull requests are not supported in this repository; "
+        self.remote.warn("Draft pull requests are not supported in this repository; "
                             "opening a ready pull request instead.")
         return self.create_pull(False)
 
