@@ -1752,6 +1752,11 @@ class FakeGitHub:
                 name,
                 "NOT_FOUND",
             )
+        if name == "convertPullRequestToDraft" and not self.drafts_supported:
+            # GitHub's words in a repository without draft pull requests (cli/cli#5995)
+            return _graphql_error(
+                f"github-actions[bot] does not have permission to convert the pull request "
+                f"{node_id} to draft.", name)
         pr, issue = self.pulls[number], self.issues[number]
         pr["draft"] = issue["draft"] = name == "convertPullRequestToDraft"
         issue["updated_at"] = now()

@@ -452,6 +452,20 @@ def test_with_the_toggle_on_an_agents_ready_pr_becomes_a_draft(tmp_path: Path,
     assert "convertPullRequestToDraft" in graphql_calls(gh)[0]["query"]
 
 
+def test_a_pr_that_cannot_be_a_draft_here_is_a_warning_not_a_failure(tmp_path: Path,
+                                                                     gh: FakeGitHub) -> None:
+    gh.drafts_supported = False  # a private repository on GitHub Free: no draft pull requests
+    pull = agent_pull(gh, "devin-ai-integration[bot]", draft=False)
+    result = toggle_agent(tmp_path, gh, agent_event(pull), env={"CODEX_PR_DRAFT": "true"})
+    assert result.rc == 0, result.stdout + result.stderr
+    assert result.outputs["operation"] == "unchanged" and result.outputs["draft"] == "false"
+    [warning] = result.warnings
+    assert f"#{pull['number']} cannot be made a draft" in warning
+    assert "does not have permission to convert" in warning  # GitHub's own words, kept
+    assert result.errors == [] and gh.pulls[pull["number"]]["draft"] is False
+    assert "stays ready for review" in warning and "ready for review" in result.summary
+
+
 def test_a_pr_already_matching_the_toggle_is_unchanged_without_a_write(
         tmp_path: Path, gh: FakeGitHub) -> None:
     pull = agent_pull(gh, draft=False)

@@ -179,15 +179,16 @@ def _apply(rt: Runtime, remote: Remote, options: Options) -> list[Outcome]:
     from ci_toolkit.bulk_issues.remote import Stop
 
     plan = options.plan
-    created = remote.ensure_labels(unique_labels(n for item in plan for n in item.labels),
+    # Every check of the whole spec, reads only, before the first write (labels included).
+    labels = remote.missing_labels(unique_labels(n for item in plan for n in item.labels),
                                    options.create_labels)
-    if created:
-        rt.log.info(f"Created labels: {', '.join(created)}")
     found = remote.find([item.spec for item in plan])
     if missing := problems([item.spec for item in plan], found):
         raise Stop("The spec names what this repository does not have: "
                    + "; ".join(missing) + ". Nothing was created.")
     issues = remote.open_issues()
+    if created := remote.create_labels(labels):
+        rt.log.info(f"Created labels: {', '.join(created)}")
     known = {issue.number for issue in issues}
     outcomes: list[Outcome] = []
     stop = ""

@@ -26,7 +26,7 @@ from ci_toolkit.github.client import (
     repository,
     retry_rate_limited,
 )
-from ci_toolkit.github.issues import MissingLabels, ensure_labels, open_issues
+from ci_toolkit.github.issues import create_labels, missing_labels, open_issues
 from ci_toolkit.github.permissions import Permission
 from ci_toolkit.markdown import marker
 from ci_toolkit.runtime import Warn
@@ -111,13 +111,20 @@ class Remote:
 
     # --- writes
 
-    def ensure_labels(self, names: Iterable[str], create: bool) -> list[str]:
-        """Every label exists (the ones created are returned), or Stop."""
+    def missing_labels(self, names: Iterable[str], create: bool) -> list[str]:
+        """The labels to create (a read only); Stop when some are missing and may not be."""
         try:
-            return ensure_labels(self.repo, names, create=create)
-        except MissingLabels as exc:
-            raise Stop(f"These labels do not exist: {', '.join(exc.names)}. Create them, or set "
-                       "`create-labels: true`. Nothing was created.") from None
+            missing = missing_labels(self.repo, names)
+        except GITHUB_ERRORS as exc:
+            raise Stop(explain(exc, "list the labels", READ) + " Nothing was created.") from None
+        if missing and not create:
+            raise Stop(f"These labels do not exist: {', '.join(missing)}. Create them, or set "
+                       "`create-labels: true`. Nothing was created.")
+        return missing
+
+    def create_labels(self, names: Sequence[str]) -> list[str]:
+        try:
+            return create_labels(self.repo, names)
         except GITHUB_ERRORS as exc:
             raise Stop(explain(exc, "create the missing labels", PERMISSION)
                        + " Nothing was created.") from None

@@ -100,7 +100,18 @@ class Remote:
         doing = "turn pull request #{n} into a draft" if draft else \
             "mark pull request #{n} ready for review"
         outcome.step(doing.format(n=number), DRAFT_STATE)
-        outcome.draft = self.set_draft(pull, MUTATIONS[draft])
+        try:
+            outcome.draft = self.set_draft(pull, MUTATIONS[draft])
+        except GraphQLError as exc:
+            if not (draft and _no_drafts(exc)):
+                raise
+            self.warn(f"Pull request #{number} cannot be made a draft in {self.full_name}: "
+                      "draft pull requests need a public repository, or GitHub Team or "
+                      f"Enterprise for a private one ({exc}). It stays ready for review.")
+            outcome.operation = Operation.UNCHANGED
+            outcome.done.append(f"left pull request #{number} ready for review: drafts are "
+                                "not available here")
+            return
         outcome.done.append(f"{'turned' if draft else 'marked'} pull request #{number} "
                             f"{'into a draft' if draft else 'ready for review'}")
 
@@ -309,6 +320,14 @@ class Kickoff:
                         "The command was cut to GitHub's comment size limit.") + "\n\n" + mark
         create_once(lambda: pull.create_issue_comment(body), find)
         self.out.done.append(f"posted the command on #{pull.number}")
+
+
+def _no_drafts(exc: GraphQLError) -> bool:
+    """GitHub's answer to convertPullRequestToDraft where drafts are not available: "<login>
+    does not have permission to convert the pull request <id> to draft." (cli/cli#5995), or
+    "Draft pull requests are not supported in this repository." Not a FORBIDDEN token."""
+    text = str(exc).lower()
+    return not exc.forbidden and ("to draft" in text or "draft pull requests" in text)
 
 
 def _says(exc: GithubException, text: str) -> bool:
