@@ -36,9 +36,12 @@ class Existing:
 
 @dataclass
 class Found:
-    """What the spec's `Assignees:`, `Milestone:` and `Parent: #n` lines name, as GitHub has
-    it, read before anything is written."""
+    """What the spec's `Assignees:`, `Milestone:`, `Type:` and `Parent: #n` lines name, as
+    GitHub has it, read before anything is written."""
 
+    owner: str = ""  # the repository's owner, and whether it is an organization
+    organization: bool = True
+    types: tuple[str, ...] = ()  # the organization's enabled issue types (read for `Type:`)
     milestones: dict[str, int] = field(default_factory=dict)  # title -> number
     assignable: dict[str, bool] = field(default_factory=dict)  # login -> may be assigned
     parents: dict[int, Existing] = field(default_factory=dict)  # `Parent: #n` -> issue n
@@ -88,7 +91,8 @@ def decide(found: Existing | None, item: Planned, on_existing: OnExisting) -> De
     if on_existing == "skip":
         return "skip"
     same_labels = len(merged_labels(found, item)) == len(found.labels)
-    return "unchanged" if found.body == item.body and same_labels else "update"
+    same_type = not item.spec.type or item.spec.type == found.type
+    return "unchanged" if found.body == item.body and same_labels and same_type else "update"
 
 
 def problems(specs: Sequence[PlannedIssue], found: Found) -> list[str]:
@@ -102,4 +106,22 @@ def problems(specs: Sequence[PlannedIssue], found: Found) -> list[str]:
                  for login in spec.assignees if not found.assignable[login]]
         if isinstance(spec.parent, int) and spec.parent not in found.parents:
             said.append(f"line {spec.lines['parent']}: there is no issue #{spec.parent}")
+        if spec.type and (wrong := type_problem(spec.type, found)):
+            said.append(f"line {spec.lines['type']}: {wrong}")
     return said
+
+
+def type_problem(name: str, found: Found) -> str:
+    """Why `Type: name` cannot be set here; empty when it can. Names are compared exactly: a
+    type spelled in another case is named, so the spec says what GitHub shows (and a second
+    run with `on-existing: update` finds nothing to change)."""
+    if not found.organization:
+        return (f"issue types belong to organizations, and {found.owner} is a personal account; "
+                "drop the `Type:` line")
+    if name in found.types:
+        return ""
+    spelled = next((known for known in found.types if known.casefold() == name.casefold()), "")
+    if spelled:
+        return f"the issue type is spelled {spelled!r} in {found.owner}, not {name!r}"
+    return (f"{found.owner} has no issue type {name!r} (it has: "
+            f"{', '.join(found.types) or 'none'})")

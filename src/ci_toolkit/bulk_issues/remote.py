@@ -34,6 +34,9 @@ from ci_toolkit.runtime import Warn
 PERMISSION = Permission.ISSUES_WRITE
 READ = Permission.ISSUES_READ
 RATE_LIMIT_TRIES = 5
+TYPES_NEED = ("`Type:` lines need a token that may read the organization's issue types: the "
+              "organization permission \"Issue Types\" (read) of a fine-grained token or a "
+              "GitHub App, or the `read:org` scope of a classic token.")
 GITHUB_ERRORS = (GithubException, requests.RequestException, WaitBudgetExceeded)
 
 
@@ -96,7 +99,25 @@ class Remote:
         except GITHUB_ERRORS as exc:
             raise Stop(explain(exc, "read the milestones, assignees and parent issues the spec "
                                     "names", READ) + " Nothing was created.") from None
+        if any(spec.type for spec in specs):
+            self._types(found)
         return found
+
+    def _types(self, found: Found) -> None:
+        """The owner's kind and, for an organization, its enabled issue types."""
+        found.owner = self.full_name.split("/")[0]
+        try:
+            found.organization = self.repo.owner.type == "Organization"  # one GET of the repo
+            if not found.organization:
+                return
+            # GET /orgs/{org}/issue-types (docs.github.com/rest/orgs/issue-types)
+            _, listed = self.gh.requester.requestJsonAndCheck(
+                "GET", f"/orgs/{found.owner}/issue-types")
+        except GITHUB_ERRORS as exc:
+            raise Stop(explain(exc, f"list the issue types of {found.owner}") + " " + TYPES_NEED
+                       + " Nothing was created.") from None
+        found.types = tuple(str(t["name"]) for t in listed or []
+                            if isinstance(t, dict) and t.get("is_enabled", True) is not False)
 
     def _issue_or_none(self, number: int) -> Existing | None:
         """Issue `number` (read now), or None when there is none (or it is a pull request)."""
@@ -138,6 +159,8 @@ class Remote:
             payload["assignees"] = list(spec.assignees)
         if spec.milestone:
             payload["milestone"] = found.milestones[spec.milestone]
+        if spec.type:
+            payload["type"] = spec.type  # POST .../issues takes the type's name
         try:
             return create_once(
                 lambda: retry_rate_limited(lambda: self._send("POST", "/issues", payload),
@@ -148,6 +171,8 @@ class Remote:
 
     def update(self, issue: Existing, item: Planned, labels: list[str]) -> Existing:
         payload: dict[str, Any] = {"body": item.body, "labels": labels}
+        if item.spec.type:
+            payload["type"] = item.spec.type
         try:
             return retry_rate_limited(
                 lambda: self._send("PATCH", f"/issues/{issue.number}", payload),
@@ -182,7 +207,8 @@ def _plain(issue: Issue) -> Existing:
     """A listed issue as plain data, from what the listing gave (no further request)."""
     return Existing(number=issue.number, title=issue.title or "", body=issue.body or "",
                     labels=tuple(label.name for label in issue.labels), url=issue.html_url,
-                    id=issue.id, parent_url=issue.parent_issue_url or "")
+                    id=issue.id, parent_url=issue.parent_issue_url or "",
+                    type=issue.type.name if issue.type else "")
 
 
 def _from_json(data: dict[str, Any]) -> Existing:
@@ -191,7 +217,8 @@ def _from_json(data: dict[str, Any]) -> Existing:
                     body=str(data.get("body") or ""),
                     labels=tuple(str(label["name"]) for label in data.get("labels") or []),
                     url=str(data.get("html_url") or ""), id=int(data.get("id") or 0),
-                    parent_url=str(data.get("parent_issue_url") or ""))
+                    parent_url=str(data.get("parent_issue_url") or ""),
+                    type=str((data.get("type") or {}).get("name") or ""))
 
 
 def _linked(parent: Issue, child: Existing) -> object | None:

@@ -35,9 +35,10 @@ _PARENT_NUMBER = re.compile(r"#(?P<number>[1-9][0-9]*)")
 
 FORMAT = (
     "each issue starts with a line `## Title`; the lines right under it may say `Labels: a, b`, "
-    "`Assignees: @a, b`, `Milestone: <title>` and `Parent: #12` or `Parent: <another title>`, "
-    "in any order; the rest, up to the next `## ` line, is its body (`##` inside ``` or ~~~ "
-    "fences, HTML comments and HTML blocks stays body text)"
+    "`Assignees: @a, b`, `Milestone: <title>`, `Type: Bug` (an organization's issue type) and "
+    "`Parent: #12` or `Parent: <another title>`, in any order; the rest, up to the next `## ` "
+    "line, is its body (`##` inside ``` or ~~~ fences, HTML comments and HTML blocks stays body "
+    "text)"
 )
 
 _LINE_END = re.compile(r"\r\n|\r|\n")  # CommonMark's line endings, and only these
@@ -63,6 +64,7 @@ class PlannedIssue:
     assignees: tuple[str, ...] = ()
     milestone: str = ""  # a milestone's title
     parent: int | str | None = None  # `Parent: #12` (a number) or another section's title
+    type: str = ""  # `Type: Bug`: an issue type of the organization, by name
     lines: dict[str, int] = field(default_factory=dict, compare=False)  # key -> its line
 
 
@@ -164,7 +166,7 @@ def _split(lines: list[str]) -> list[tuple[int, str, list[str]]]:
 
 # --- fields: the lines right under a title ---------------------------------------------------
 
-FIELDS = ("labels", "assignees", "milestone", "parent")  # keys of the lines under a title
+FIELDS = ("labels", "assignees", "milestone", "parent", "type")  # keys of the lines under a title
 
 
 def _fields(lines: list[str], first: int) -> tuple[dict[str, Field], list[str]]:
@@ -203,8 +205,11 @@ def _issue(line: int, title: str, lines: list[str]) -> PlannedIssue:
                 raise SpecError(fields["labels"].line, str(exc)) from None
     return PlannedIssue(title=title, labels=labels, body=_trim(body), line=line,
                         assignees=_assignees(fields.get("assignees")),
-                        milestone=_milestone(fields.get("milestone")),
+                        milestone=_named(fields.get("milestone"),
+                                         "`Milestone:` names no milestone (`Milestone: <title>`)."),
                         parent=_parent(fields.get("parent")),
+                        type=_named(fields.get("type"),
+                                    "`Type:` names no issue type (`Type: Bug`)."),
                         lines={key: found.line for key, found in fields.items()})
 
 
@@ -224,9 +229,10 @@ def _assignees(found: Field | None) -> tuple[str, ...]:
     return logins
 
 
-def _milestone(found: Field | None) -> str:
+def _named(found: Field | None, empty: str) -> str:
+    """A `Milestone:` or `Type:` line's name; `empty` says what an empty one lacks."""
     if found is not None and not found.value:
-        raise SpecError(found.line, "`Milestone:` names no milestone (`Milestone: <title>`).")
+        raise SpecError(found.line, empty)
     return found.value if found else ""
 
 
