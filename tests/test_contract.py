@@ -28,7 +28,7 @@ def declared_defaults(meta: dict[str, Any]) -> dict[str, str]:
 
 
 def code_defaults(command: str) -> dict[str, str]:
-    return {spec.name: TOKEN_DEFAULT if spec.secret else spec.default
+    return {spec.name: TOKEN_DEFAULT if spec.name == "github-token" else spec.default
             for spec in load(command).INPUTS}
 
 

@@ -15,13 +15,16 @@ from __future__ import annotations
 import re
 
 from ci_toolkit.draft_toggle.decision import (
+    AGENTS,
     DRAFT_ENV,
+    Agent,
     Kickoff,
     Operation,
     Options,
     Outcome,
     Skip,
     Toggle,
+    installation_token,
     lane,
     resolve_draft,
 )
@@ -37,13 +40,18 @@ INPUTS = (
     Input("agent-authors", ""),
     Input("labels", ""),
     Input("reviewers", ""),
+    Input("agent", "command"),
+    Input("agent-token", secret=True),
 )
 SOFT = False
 _BAD_REF = re.compile(r"[\s~^:?*\[\\\x00-\x1f\x7f]|\.\.|@\{|//|^[/.-]|/\.|\.lock(/|$)")
 # A GitHub login (managed users carry `_shortcode`), an App's with `[bot]`.
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})(?:\[bot\])?")
 LABEL_LIMIT = 50  # characters GitHub accepts in a label name
-
+USER_TOKEN = ("GitHub assigns Copilot only with a person's token: a fine-grained personal access "
+              "token with read and write access to actions, contents, issues and pull requests, a "
+              "classic one with the `repo` scope, or a GitHub App user-to-server token (`ghu_`), "
+              "of a user with Copilot; pass it from a secret, e.g. `${{ secrets.COPILOT_TOKEN }}`")
 
 
 def run(rt: Runtime) -> int:
@@ -58,9 +66,12 @@ def run(rt: Runtime) -> int:
     outcome = Outcome(draft=options.draft.value)
     remote = side.Remote.connect(rt.token(), rt.context.api_url, rt.context.repository,
                                  rt.log.warning, graphql_url=rt.context.graphql_url,
-                                 default_branch=rt.context.default_branch)
+                                 default_branch=rt.context.default_branch,
+                                 agent_token=options.agent_token)
     try:
-        if isinstance(choice, Kickoff):
+        if isinstance(choice, Kickoff) and options.agent is Agent.COPILOT:
+            remote.assign_copilot(choice.issue, options.command, outcome)
+        elif isinstance(choice, Kickoff):
             outcome.branch = f"{options.prefix}{choice.issue}"
             remote.kickoff(options, choice.issue, outcome)
         elif isinstance(choice, Toggle):
@@ -95,8 +106,22 @@ def read_options(rt: Runtime) -> Options:
         if len(name) > LABEL_LIMIT:
             raise InputError("labels", f"{name[:60]!r} is longer than the {LABEL_LIMIT} "
                                        "characters GitHub allows in a label name")
+    agent = Agent(rt.inputs.choice("agent", AGENTS))
     return Options(label, draft, prefix, rt.inputs.raw("command").strip(),
-                   _logins(rt, "agent-authors"), labels, _logins(rt, "reviewers"))
+                   _logins(rt, "agent-authors"), labels, _logins(rt, "reviewers"), agent,
+                   _agent_token(rt) if agent is Agent.COPILOT else "")
+
+
+def _agent_token(rt: Runtime) -> str:
+    """A person's token for `agent: copilot`; the workflow's own token is refused before any
+    request."""
+    token = rt.inputs.raw("agent-token").strip()
+    if not token:
+        raise InputError("agent-token", f"is empty, and `agent: copilot` needs it. {USER_TOKEN}.")
+    if installation_token(token, rt.context.env.get("GITHUB_TOKEN", "")):
+        raise InputError("agent-token", f"is the workflow's GITHUB_TOKEN or another GitHub App "
+                                        f"installation token (`ghs_…`). {USER_TOKEN}.")
+    return token
 
 
 def _logins(rt: Runtime, name: str) -> tuple[str, ...]:

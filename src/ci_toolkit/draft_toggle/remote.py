@@ -22,10 +22,13 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from ci_toolkit.draft_toggle.decision import (
+    COPILOT_ASSIGNEE,
+    COPILOT_LOGINS,
     Operation,
     Options,
     Outcome,
     command_text,
+    is_listed,
     missing,
     toggle_operation,
 )
@@ -44,6 +47,10 @@ from ci_toolkit.runtime import Warn
 
 SETTING = ('Settings → Actions → General → Workflow permissions → "Allow GitHub Actions to '
            'create and approve pull requests"')
+COPILOT_SETTING = ("the Copilot coding agent is not enabled for this repository, or the token's "
+                   "user cannot use it: enable it under the repository's Settings → Copilot → "
+                   "Coding agent (and the organization's Copilot policies), for a user whose "
+                   "Copilot plan includes it.")
 MUTATIONS = {True: "convertPullRequestToDraft", False: "markPullRequestReadyForReview"}
 GITHUB_ERRORS = (GithubException, GraphQLError, requests.RequestException, WaitBudgetExceeded)
 
@@ -60,16 +67,25 @@ class Remote:
     """One repository, reached with the step's token."""
 
     def __init__(self, gh: Github, full_name: str, warn: Warn, *, graphql_url: str = "",
-                 default_branch: str = "") -> None:
+                 default_branch: str = "", agent: Github | None = None) -> None:
         self.gh, self.full_name, self.warn = gh, full_name, warn
         self.graphql_url, self.default_branch = graphql_url, default_branch
+        self.agent = agent  # a client with a person's token: assigns Copilot
         self.repo = repository(gh, full_name)
 
     @classmethod
     def connect(cls, token: str, api_url: str, full_name: str, warn: Warn, *,
-                graphql_url: str = "", default_branch: str = "") -> Remote:
+                graphql_url: str = "", default_branch: str = "",
+                agent_token: str = "") -> Remote:
+        agent = connect(agent_token, api_url) if agent_token else None
         return cls(connect(token, api_url), full_name, warn, graphql_url=graphql_url,
-                   default_branch=default_branch)
+                   default_branch=default_branch, agent=agent)
+
+    def assign_copilot(self, number: int, instructions: str, outcome: Outcome) -> None:
+        """Assign issue `number` to the Copilot coding agent, once, with the default branch as
+        its base and `instructions` (`{issue}` replaced) as its custom instructions."""
+        with explained(outcome):
+            self._assign_copilot(number, instructions, outcome)
 
     def kickoff(self, options: Options, issue: int, outcome: Outcome) -> None:
         """The branch and pull request for `issue`, with its labels, reviewers and command."""
@@ -123,6 +139,56 @@ class Remote:
                        {"input": {"pullRequestId": pull.node_id}}, url=self.graphql_url)
         answer = (data.get(mutation) or {}).get("pullRequest") or {}
         return bool(answer.get("isDraft"))
+
+
+    # --- the Copilot coding agent
+
+    def _assign_copilot(self, number: int, instructions: str, outcome: Outcome) -> None:
+        outcome.step(f"read issue #{number}", Permission.ISSUES_READ)
+        issue = self.repo.get_issue(number)
+        if issue.state != "open":
+            raise Skipped(f"issue #{number} is {issue.state}; Copilot was not assigned")
+        if any(is_listed(user.login, COPILOT_LOGINS) for user in issue.assignees):
+            outcome.operation = Operation.UNCHANGED
+            outcome.done.append(f"issue #{number} is already assigned to Copilot")
+            return
+        assert self.agent is not None  # read_options asked for a person's token
+        base = self.default_branch or self.repo.default_branch
+        assignment = {"target_repo": self.full_name, "base_branch": base}
+        if instructions:
+            assignment["custom_instructions"] = command_text(instructions, number)
+        outcome.step(f"assign issue #{number} to Copilot", Permission.ISSUES_WRITE)
+        # POST /repos/{owner}/{repo}/issues/{issue_number}/assignees with `agent_assignment`
+        # (GitHub's changelog of 2025-12-03, "Assign issues to Copilot using the API")
+        try:
+            _, answer = self.agent.requester.requestJsonAndCheck(
+                "POST", f"{self.repo.url}/issues/{number}/assignees",
+                input={"assignees": [COPILOT_ASSIGNEE], "agent_assignment": assignment})
+        except GithubException as exc:
+            raise Failed(self._refused(exc, number, base)) from exc
+        logins = [str(user.get("login")) for user in answer.get("assignees") or []]
+        if not any(is_listed(login, COPILOT_LOGINS) for login in logins):
+            raise Failed(f"GitHub answered, but Copilot is not among the assignees of #{number} "
+                         f"({', '.join(logins) or 'none'}): {COPILOT_SETTING}")
+        outcome.operation = Operation.ASSIGNED
+        outcome.done.append(f"assigned issue #{number} to Copilot (base branch `{base}`"
+                            f"{', with the instructions' if instructions else ''})")
+
+    def _refused(self, exc: GithubException, number: int, base: str) -> str:
+        """Why GitHub refused the assignment, and what to change."""
+        said = f"GitHub refused to assign issue #{number} to Copilot ({exc.status}: " \
+               f"{_said(exc)})"
+        if exc.status in (401, 403):
+            return (f"{said}. `agent-token` must be a person's token with read and write access "
+                    "to actions, contents, issues and pull requests (fine-grained), or the "
+                    "`repo` scope (classic), of a user with Copilot; an installation token "
+                    "(GITHUB_TOKEN, a GitHub App's) cannot assign Copilot.")
+        if exc.status == 404:
+            return f"{said}. {COPILOT_SETTING}"
+        if exc.status == 422:
+            return (f"{said}. GitHub refused the assignment's values: the base branch {base!r} "
+                    f"must exist in {self.full_name}.")
+        return str(explain(exc, f"assign issue #{number} to Copilot", Permission.ISSUES_WRITE))
 
 
 @contextmanager
@@ -320,6 +386,12 @@ class Kickoff:
                         "The command was cut to GitHub's comment size limit.") + "\n\n" + mark
         create_once(lambda: pull.create_issue_comment(body), find)
         self.out.done.append(f"posted the command on #{pull.number}")
+
+
+def _said(exc: GithubException) -> str:
+    """GitHub's own words in an error answer."""
+    data = exc.data
+    return str((data.get("message") if isinstance(data, dict) else data) or exc.status)
 
 
 def _no_drafts(exc: GraphQLError) -> bool:
