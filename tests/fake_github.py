@@ -1250,7 +1250,7 @@ class FakeGitHub:
             )
         self._check_body(data.get("body"), "Issue")
         logins = [str(x) for x in data.get("assignees") or []]
-        known = {c.lower() for c in self.collaborators}
+        known = {c.lower() for c in self.collaborators} | self._copilot_assignable(rec)
         for login in logins:
             if login.lower() not in known:
                 raise validation_failed(
@@ -1264,7 +1264,7 @@ class FakeGitHub:
         issue = self.add_issue(
             str(data["title"]), data.get("body") or None, self._label_names(data.get("labels"))
         )  # type: ignore[arg-type]
-        issue["assignees"] = [self._user(login) for login in logins]
+        issue["assignees"] = [self._assignee(login) for login in logins]
         issue["assignee"] = issue["assignees"][0] if logins else None
         issue["milestone"] = self.milestones[milestone] if milestone is not None else None
         issue["type"] = self._issue_type(data.get("type"))
@@ -1738,6 +1738,8 @@ class FakeGitHub:
         query, variables = data.get("query"), data.get("variables") or {}
         if not isinstance(query, str) or not query.strip():
             return _graphql_error("A query attribute must be specified and must be a string.")
+        if "suggestedActors" in query:
+            return self._suggested_actors(rec)
         m = re.search(r"\b(\w+)\s*\(\s*input\s*:\s*\$input\s*\)", query)
         if not query.lstrip().startswith("mutation") or m is None:
             return _graphql_error("this fake answers only markPullRequestReadyForReview and "
@@ -1906,6 +1908,21 @@ class FakeGitHub:
         return {k: found[k] for k in ("id", "node_id", "name", "description", "color",
                                       "created_at", "updated_at", "is_enabled")}
 
+    def _copilot_assignable(self, rec: Recorded) -> set[str]:
+        """Copilot may be assigned where it is enabled, with a person's token."""
+        person = rec.headers.get("Authorization", "").endswith(self.user_token)
+        return {self.COPILOT} if self.copilot_enabled and person else set()
+
+    def _assignee(self, login: str) -> dict:
+        return self._user("Copilot", "Bot") if login == self.COPILOT else self._user(login)
+
+    def _suggested_actors(self, rec: Recorded) -> Response:
+        """`repository.suggestedActors(capabilities: [CAN_BE_ASSIGNED])`: Copilot first where
+        it is enabled for the token's user (GitHub's documented check), then collaborators."""
+        logins = ["copilot-swe-agent"] if self._copilot_assignable(rec) else []
+        nodes = [{"login": login} for login in [*logins, *sorted(self.collaborators)]]
+        return Response(200, {"data": {"repository": {"suggestedActors": {"nodes": nodes}}}})
+
     def list_issue_types(self, rec: Recorded, org: str) -> Response:
         if org.lower() != self.owner.lower() or self.owner_type != "Organization":
             raise not_found()
@@ -1926,7 +1943,7 @@ class FakeGitHub:
                                          "code": "invalid", "value": base})
             self.agent_assignments[issue["number"]] = assignment  # what the agent was given
         known = {c.lower() for c in self.collaborators}
-        users = [self._user("Copilot", "Bot") if login == self.COPILOT else self._user(login)
+        users = [self._assignee(login)
                  for login in logins if login == self.COPILOT or login.lower() in known]
         present = {u["login"] for u in issue["assignees"]}
         issue["assignees"] += [u for u in users if u["login"] not in present][:10]

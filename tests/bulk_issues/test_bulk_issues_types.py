@@ -1,5 +1,6 @@
-"""bulk-issues `Type:` lines: an organization's issue types, checked before anything is written,
-set on create and on `on-existing: update`; through the real entry point against the fake."""
+"""bulk-issues `Type:` lines (an organization's issue types, checked before anything is written,
+set on create and on `on-existing: update`) and the Copilot coding agent in `Assignees:`;
+through the real entry point against the fake."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ def bulk(tmp_path: Path, fake: Any, spec: str, **inputs: str) -> Any:
 
 
 def writes(fake: Any) -> list[str]:
-    return [f"{r.method} {r.path}" for r in fake.requests if r.method != "GET"]
+    """Every write request (a GraphQL query is a POST that reads)."""
+    return [f"{r.method} {r.path}" for r in fake.requests if r.method != "GET"
+            and not (r.path == "/graphql" and r.body["query"].startswith("query"))]
 
 
 @pytest.fixture
@@ -88,3 +91,26 @@ def test_an_empty_type_line_names_its_line() -> None:
     with pytest.raises(SpecError, match=r"^line 2: `Type:` names no issue type"):
         parse("## A\nType:\n")
     assert parse("## A\nLabels: x\nType: Bug\nbody\n")[0].type == "Bug"
+
+
+# --- the Copilot coding agent as an assignee
+
+
+def test_copilot_is_assigned_where_github_suggests_it(tmp_path: Path, fake: Any) -> None:
+    spec = "## A\nAssignees: @Copilot, mona\nx\n"
+    result = bulk(tmp_path, fake, spec, **{"github-token": fake.user_token})
+    assert result.rc == 0, result.stdout + result.stderr
+    assert [u["login"] for u in fake.issues[1]["assignees"]] == ["Copilot", "mona"]
+    [post] = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/issues")]
+    assert post.body["assignees"] == ["copilot-swe-agent[bot]", "mona"]
+    [query] = [r.body["query"] for r in fake.requests if r.path == "/graphql"]
+    assert "suggestedActors(capabilities: [CAN_BE_ASSIGNED]" in query
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_copilot_github_does_not_suggest_is_named_before_any_write(
+        tmp_path: Path, fake: Any, enabled: bool) -> None:
+    fake.copilot_enabled = enabled  # enabled, but the workflow's token cannot assign it
+    result = bulk(tmp_path, fake, "## A\nLabels: new\nAssignees: copilot\nx\n")
+    assert result.rc == 1 and writes(fake) == []
+    assert "line 3: the Copilot coding agent cannot be assigned here" in result.errors[0]

@@ -10,13 +10,16 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ci_toolkit import markdown
-from ci_toolkit.bulk_issues.spec import PlannedIssue, unique_labels
+from ci_toolkit.bulk_issues.spec import COPILOT, PlannedIssue, unique_labels
 from ci_toolkit.markdown import marker
 
 KIND = "bulk-issues"
 OnExisting = Literal["skip", "update", "create"]
 ON_EXISTING: tuple[OnExisting, ...] = ("skip", "update", "create")
 Decision = Literal["create", "skip", "update", "unchanged"]
+COPILOT_MISSING = ("the Copilot coding agent cannot be assigned here (GitHub does not suggest it: "
+                   "it is not enabled for this repository, or the token's user has no Copilot "
+                   "plan with it; GitHub assigns Copilot only with a person's token)")
 CUT_NOTE = "This body was longer than the 65,536 characters GitHub accepts; the rest was cut."
 
 
@@ -102,7 +105,8 @@ def problems(specs: Sequence[PlannedIssue], found: Found) -> list[str]:
         if spec.milestone and spec.milestone not in found.milestones:
             said.append(f"line {spec.lines['milestone']}: there is no milestone "
                         f"{spec.milestone!r}")
-        said += [f"line {spec.lines['assignees']}: {login} cannot be assigned issues here"
+        said += [f"line {spec.lines['assignees']}: " + (COPILOT_MISSING if login == COPILOT else
+                                                        f"{login} cannot be assigned issues here")
                  for login in spec.assignees if not found.assignable[login]]
         if isinstance(spec.parent, int) and spec.parent not in found.parents:
             said.append(f"line {spec.lines['parent']}: there is no issue #{spec.parent}")

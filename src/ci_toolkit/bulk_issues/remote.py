@@ -17,12 +17,14 @@ from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.Issue import Issue
 
 from ci_toolkit.bulk_issues.plan import KIND, Existing, Found, Planned
-from ci_toolkit.bulk_issues.spec import PlannedIssue
+from ci_toolkit.bulk_issues.spec import COPILOT, PlannedIssue
 from ci_toolkit.github.client import (
+    GraphQLError,
     WaitBudgetExceeded,
     connect,
     create_once,
     explain,
+    graphql,
     repository,
     retry_rate_limited,
 )
@@ -37,7 +39,10 @@ RATE_LIMIT_TRIES = 5
 TYPES_NEED = ("`Type:` lines need a token that may read the organization's issue types: the "
               "organization permission \"Issue Types\" (read) of a fine-grained token or a "
               "GitHub App, or the `read:org` scope of a classic token.")
-GITHUB_ERRORS = (GithubException, requests.RequestException, WaitBudgetExceeded)
+GITHUB_ERRORS = (GithubException, GraphQLError, requests.RequestException, WaitBudgetExceeded)
+SUGGESTED = ("query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) "
+             "{ suggestedActors(capabilities: [CAN_BE_ASSIGNED], first: 100) "
+             "{ nodes { login } } } }")
 
 
 class Stop(Exception):
@@ -92,7 +97,8 @@ class Remote:
                     found.milestones.setdefault(milestone.title, milestone.number)
             logins = dict.fromkeys(login for spec in specs for login in spec.assignees)
             # GET /repos/{o}/{r}/assignees/{login}: 204 when they can be assigned, else 404
-            found.assignable = {login: self.repo.has_in_assignees(login) for login in logins}
+            found.assignable = {login: self._copilot() if login == COPILOT
+                                else self.repo.has_in_assignees(login) for login in logins}
             for number in dict.fromkeys(s.parent for s in specs if isinstance(s.parent, int)):
                 if (issue := self._issue_or_none(number)) is not None:
                     found.parents[number] = issue
@@ -118,6 +124,15 @@ class Remote:
                        + " Nothing was created.") from None
         found.types = tuple(str(t["name"]) for t in listed or []
                             if isinstance(t, dict) and t.get("is_enabled", True) is not False)
+
+    def _copilot(self) -> bool:
+        """Whether the Copilot coding agent can be assigned here: GitHub's documented check is
+        the repository's `suggestedActors` (GraphQL) holding `copilot-swe-agent`."""
+        owner, name = self.full_name.split("/", 1)
+        data = graphql(self.gh.requester, "suggestedActors", SUGGESTED,
+                       {"owner": owner, "name": name})
+        nodes = ((data.get("repository") or {}).get("suggestedActors") or {}).get("nodes") or []
+        return any(str(node.get("login")) == "copilot-swe-agent" for node in nodes)
 
     def _issue_or_none(self, number: int) -> Existing | None:
         """Issue `number` (read now), or None when there is none (or it is a pull request)."""

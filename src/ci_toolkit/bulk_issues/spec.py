@@ -31,14 +31,18 @@ TITLE_LIMIT = 256  # GitHub answers 422 for a longer issue title
 LABEL_LIMIT = 50  # GitHub answers 422 for a longer label name
 ASSIGNEE_LIMIT = 10  # GitHub assigns at most 10 people to an issue
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})")
+# The Copilot coding agent, as an assignee: the login GitHub's assignment takes, and the names
+# a plan may give it.
+COPILOT = "copilot-swe-agent[bot]"
+_COPILOT_NAMES = frozenset({"copilot", "copilot-swe-agent", COPILOT})
 _PARENT_NUMBER = re.compile(r"#(?P<number>[1-9][0-9]*)")
 
 FORMAT = (
     "each issue starts with a line `## Title`; the lines right under it may say `Labels: a, b`, "
-    "`Assignees: @a, b`, `Milestone: <title>`, `Type: Bug` (an organization's issue type) and "
-    "`Parent: #12` or `Parent: <another title>`, in any order; the rest, up to the next `## ` "
-    "line, is its body (`##` inside ``` or ~~~ fences, HTML comments and HTML blocks stays body "
-    "text)"
+    "`Assignees: @a, b` (`copilot`: the Copilot coding agent), `Milestone: <title>`, `Type: Bug` "
+    "(an organization's issue type) and `Parent: #12` or `Parent: <another title>`, in any "
+    "order; the rest, up to the next `## ` line, is its body (`##` inside ``` or ~~~ fences, "
+    "HTML comments and HTML blocks stays body text)"
 )
 
 _LINE_END = re.compile(r"\r\n|\r|\n")  # CommonMark's line endings, and only these
@@ -217,9 +221,10 @@ def _assignees(found: Field | None) -> tuple[str, ...]:
     if found is None:
         return ()
     logins = tuple(dict.fromkeys(
-        name.strip().lstrip("@") for name in found.value.split(",") if name.strip()))
+        COPILOT if name.lower() in _COPILOT_NAMES else name
+        for name in (item.strip().lstrip("@") for item in found.value.split(",")) if name))
     for login in logins:
-        if not _LOGIN.fullmatch(login):
+        if login != COPILOT and not _LOGIN.fullmatch(login):
             raise SpecError(found.line, f"{login!r} is not a GitHub login (`Assignees: @a, b`).")
     if not logins:
         raise SpecError(found.line, "`Assignees:` names no one (`Assignees: @a, b`).")
