@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import requests
 from github import Github, GithubException
 from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.Issue import Issue
@@ -19,7 +18,7 @@ from github.Issue import Issue
 from ci_toolkit.bulk_issues.plan import KIND, Existing, Found, Planned
 from ci_toolkit.bulk_issues.spec import COPILOT, PlannedIssue
 from ci_toolkit.github.client import (
-    GraphQLError,
+    ERRORS,
     WaitBudgetExceeded,
     connect,
     create_once,
@@ -39,7 +38,6 @@ RATE_LIMIT_TRIES = 5
 TYPES_NEED = ("`Type:` lines need a token that may read the organization's issue types: the "
               "organization permission \"Issue Types\" (read) of a fine-grained token or a "
               "GitHub App, or the `read:org` scope of a classic token.")
-GITHUB_ERRORS = (GithubException, GraphQLError, requests.RequestException, WaitBudgetExceeded)
 SUGGESTED = ("query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) "
              "{ suggestedActors(capabilities: [CAN_BE_ASSIGNED], first: 100) "
              "{ nodes { login } } } }")
@@ -74,7 +72,7 @@ class Remote:
     def open_issues(self) -> list[Existing]:
         try:
             return [_plain(issue) for issue in open_issues(self.repo)]
-        except GITHUB_ERRORS as exc:
+        except ERRORS as exc:
             raise Stop(explain(exc, "list the open issues", READ) + " Nothing was created: "
                        "without that list a create could duplicate an issue.") from None
 
@@ -83,7 +81,7 @@ class Remote:
         try:
             issues = [_plain(issue) for issue in open_issues(self.repo)]
             return issues, {label.name.lower() for label in self.repo.get_labels()}
-        except GITHUB_ERRORS as exc:
+        except ERRORS as exc:
             raise Stop(explain(exc, "read the open issues and labels", READ)) from None
 
     def find(self, specs: Sequence[PlannedIssue]) -> Found:
@@ -102,7 +100,7 @@ class Remote:
             for number in dict.fromkeys(s.parent for s in specs if isinstance(s.parent, int)):
                 if (issue := self._issue_or_none(number)) is not None:
                     found.parents[number] = issue
-        except GITHUB_ERRORS as exc:
+        except ERRORS as exc:
             raise Stop(explain(exc, "read the milestones, assignees and parent issues the spec "
                                     "names", READ) + " Nothing was created.") from None
         if any(spec.type for spec in specs):
@@ -119,7 +117,7 @@ class Remote:
             # GET /orgs/{org}/issue-types (docs.github.com/rest/orgs/issue-types)
             _, listed = self.gh.requester.requestJsonAndCheck(
                 "GET", f"/orgs/{found.owner}/issue-types")
-        except GITHUB_ERRORS as exc:
+        except ERRORS as exc:
             raise Stop(explain(exc, f"list the issue types of {found.owner}") + " " + TYPES_NEED
                        + " Nothing was created.") from None
         found.types = tuple(str(t["name"]) for t in listed or []
@@ -151,7 +149,7 @@ class Remote:
         """The labels to create (a read only); Stop when some are missing and may not be."""
         try:
             missing = missing_labels(self.repo, names)
-        except GITHUB_ERRORS as exc:
+        except ERRORS as exc:
             raise Stop(explain(exc, "list the labels", READ) + " Nothing was created.") from None
         if missing and not create:
             raise Stop(f"These labels do not exist: {', '.join(missing)}. Create them, or set "
@@ -161,7 +159,7 @@ class Remote:
     def create_labels(self, names: Sequence[str]) -> list[str]:
         try:
             return create_labels(self.repo, names)
-        except GITHUB_ERRORS as exc:
+        except ERRORS as exc:
             raise Stop(explain(exc, "create the missing labels", PERMISSION)
                        + " Nothing was created.") from None
 
@@ -181,7 +179,7 @@ class Remote:
                 lambda: retry_rate_limited(lambda: self._send("POST", "/issues", payload),
                                            RATE_LIMIT_TRIES),
                 lambda: self._find_created(item.title, known))
-        except GITHUB_ERRORS as exc:
+        except ERRORS as exc:
             raise _failed(exc, f"create issue {item.title!r}") from None
 
     def update(self, issue: Existing, item: Planned, labels: list[str]) -> Existing:
@@ -192,7 +190,7 @@ class Remote:
             return retry_rate_limited(
                 lambda: self._send("PATCH", f"/issues/{issue.number}", payload),
                 RATE_LIMIT_TRIES)
-        except GITHUB_ERRORS as exc:
+        except ERRORS as exc:
             raise _failed(exc, f"update issue {item.title!r}") from None
 
     def link(self, parent: int, child: Existing) -> None:
@@ -202,7 +200,7 @@ class Remote:
             create_once(lambda: retry_rate_limited(lambda: issue.add_sub_issue(child.id),
                                                    RATE_LIMIT_TRIES),
                         lambda: _linked(issue, child))
-        except GITHUB_ERRORS as exc:
+        except ERRORS as exc:
             raise _failed(exc, f"make #{child.number} a sub-issue of #{parent}") from None
 
     def _send(self, verb: str, path: str, payload: dict[str, Any]) -> Existing:

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import requests
 from github import Github, GithubException
 from github.GitRef import GitRef
 from github.PullRequest import PullRequest
@@ -33,8 +32,8 @@ from ci_toolkit.draft_toggle.decision import (
     toggle_operation,
 )
 from ci_toolkit.github.client import (
+    ERRORS,
     GraphQLError,
-    WaitBudgetExceeded,
     connect,
     create_once,
     explain,
@@ -52,7 +51,6 @@ COPILOT_SETTING = ("the Copilot coding agent is not enabled for this repository,
                    "Coding agent (and the organization's Copilot policies), for a user whose "
                    "Copilot plan includes it.")
 MUTATIONS = {True: "convertPullRequestToDraft", False: "markPullRequestReadyForReview"}
-GITHUB_ERRORS = (GithubException, GraphQLError, requests.RequestException, WaitBudgetExceeded)
 
 
 class Skipped(Exception):
@@ -196,7 +194,7 @@ def explained(outcome: Outcome) -> Iterator[None]:
     """GitHub's errors as `Failed`, naming the step under way and the permission it needs."""
     try:
         yield
-    except GITHUB_ERRORS as exc:
+    except ERRORS as exc:
         raise Failed(explain(exc, outcome.doing, outcome.permission)) from exc
 
 
