@@ -187,6 +187,12 @@ class FakeGitHub:
         self.check_runs: list[dict] = []
         self.pull_files: dict[int, list[dict]] = {}  # PR number -> its DiffEntry list
         self.commit_files: dict[str, list[dict]] = {}  # sha -> DiffEntry list (first parent)
+        # --- issue types and the Copilot coding agent (issue #26)
+        self.owner_type = "Organization"  # "User": a personal account (no issue types)
+        self.issue_types: list[dict] = []  # the organization's, as GET /orgs/{org}/issue-types
+        self.user_token = "github_pat_fakeuser456"  # a person's token (assigns Copilot)
+        self.copilot_enabled = True  # the Copilot coding agent may be assigned here
+        self.agent_assignments: dict[int, dict] = {}  # issue number -> `agent_assignment` sent
         self._ids = itertools.count(1001)
         self._lock = threading.RLock()
         self._servers: list[ThreadingHTTPServer] = []
@@ -345,6 +351,7 @@ class FakeGitHub:
             "assignees": [],
             "milestone": None,
             "parent_issue_url": None,
+            "type": None,
             "sub_issues_summary": {"total": 0, "completed": 0, "percent_completed": 0},
             "locked": False,
             "active_lock_reason": None,
@@ -820,7 +827,7 @@ class FakeGitHub:
             "node_id": f"R_{self.repo_id}",
             "name": self.repo,
             "full_name": self.repo_full_name,
-            "owner": self._user(self.owner, "Organization"),
+            "owner": self._user(self.owner, self.owner_type),
             "private": False,
             "visibility": "public",
             "description": "A fake repository",
@@ -1030,7 +1037,7 @@ class FakeGitHub:
         auth = rec.headers.get("Authorization", "")
         if not auth:  # GitHub's answer to a request that needs a token and sent none
             return Response(401, error_body(401, "Requires authentication"))
-        if auth not in (f"token {self.token}", f"Bearer {self.token}"):
+        if auth.split(" ")[-1] not in (self.token, self.user_token) or " " not in auth:
             return Response(401, error_body(401, "Bad credentials"))
         if rec.path != "/rate_limit":
             if self.rate_limit_remaining <= 0:
@@ -1138,6 +1145,7 @@ class FakeGitHub:
             ("POST", "/graphql", self.graphql),
             ("POST", r + "/statuses/(?P<sha>[^/]+)", self.create_status),
             ("POST", r + "/check-runs", self.create_check_run),
+            *self._agent_routes(r),
         ]
         return [(verb, re.compile(pattern), handler) for verb, pattern, handler in table]
 
@@ -1244,7 +1252,7 @@ class FakeGitHub:
             )
         self._check_body(data.get("body"), "Issue")
         logins = [str(x) for x in data.get("assignees") or []]
-        known = {c.lower() for c in self.collaborators}
+        known = {c.lower() for c in self.collaborators} | self._copilot_assignable(rec)
         for login in logins:
             if login.lower() not in known:
                 raise validation_failed(
@@ -1258,9 +1266,10 @@ class FakeGitHub:
         issue = self.add_issue(
             str(data["title"]), data.get("body") or None, self._label_names(data.get("labels"))
         )  # type: ignore[arg-type]
-        issue["assignees"] = [self._user(login) for login in logins]
+        issue["assignees"] = [self._assignee(login) for login in logins]
         issue["assignee"] = issue["assignees"][0] if logins else None
         issue["milestone"] = self.milestones[milestone] if milestone is not None else None
+        issue["type"] = self._issue_type(data.get("type"))
         return Response(201, self._issue_json(issue["number"]), {"Location": issue["url"]})
 
     def get_issue(self, rec: Recorded, number: str) -> Response:
@@ -1278,6 +1287,8 @@ class FakeGitHub:
         for key in ("title", "body"):
             if key in data:
                 issue[key] = data[key]
+        if "type" in data:
+            issue["type"] = self._issue_type(data["type"])
         if "labels" in data:
             issue["labels"] = [
                 self._label(n, create=True) for n in self._label_names(data["labels"])
@@ -1723,12 +1734,15 @@ class FakeGitHub:
     # --- GraphQL: exactly the draft-state mutations, with GitHub's answer shapes
 
     GRAPHQL_MUTATIONS = ("markPullRequestReadyForReview", "convertPullRequestToDraft")
+    GRAPHQL_QUERIES = ("suggestedActors",)
 
     def graphql(self, rec: Recorded) -> Response:
         data = rec.body if isinstance(rec.body, dict) else {}
         query, variables = data.get("query"), data.get("variables") or {}
         if not isinstance(query, str) or not query.strip():
             return _graphql_error("A query attribute must be specified and must be a string.")
+        if self.GRAPHQL_QUERIES[0] in query:
+            return self._suggested_actors(rec)
         m = re.search(r"\b(\w+)\s*\(\s*input\s*:\s*\$input\s*\)", query)
         if not query.lstrip().startswith("mutation") or m is None:
             return _graphql_error("this fake answers only markPullRequestReadyForReview and "
@@ -1754,6 +1768,11 @@ class FakeGitHub:
                 name,
                 "NOT_FOUND",
             )
+        if name == "convertPullRequestToDraft" and not self.drafts_supported:
+            # GitHub's words in a repository without draft pull requests (cli/cli#5995)
+            return _graphql_error(
+                f"github-actions[bot] does not have permission to convert the pull request "
+                f"{node_id} to draft.", name)
         pr, issue = self.pulls[number], self.issues[number]
         pr["draft"] = issue["draft"] = name == "convertPullRequestToDraft"
         issue["updated_at"] = now()
@@ -1857,6 +1876,83 @@ class FakeGitHub:
         }
         self.check_runs.append(run)
         return Response(201, run)
+
+
+    # ------------------------------------------------ issue types, Copilot (issue #26)
+    #
+    # GET /orgs/{org}/issue-types answers the organization's types (404 for a personal account);
+    # POST/PATCH .../issues take `type` by name (GitHub matches it without case: its changelog
+    # of 2025-03-18 updates with "bug"); POST .../issues/{n}/assignees assigns Copilot with
+    # `agent_assignment`, with a person's token only.
+
+    COPILOT = "copilot-swe-agent[bot]"  # the login the assignment takes; issues show "Copilot"
+
+    def _agent_routes(self, r: str) -> list[tuple[str, str, Handler]]:
+        return [
+            ("GET", "/orgs/(?P<org>[^/]+)/issue-types", self.list_issue_types),
+            ("POST", r + r"/issues/(?P<number>\d+)/assignees", self.add_assignees),
+        ]
+
+    def add_issue_type(self, name: str, description: str = "", enabled: bool = True) -> dict:
+        tid = next(self._ids)
+        kind = {"id": tid, "node_id": f"IT_{tid}", "name": name, "description": description,
+                "color": "gray", "created_at": now(), "updated_at": now(), "is_enabled": enabled}
+        self.issue_types.append(kind)
+        return kind
+
+    def _issue_type(self, name: Any) -> dict | None:
+        if name is None:
+            return None
+        found = next((t for t in self.issue_types if self.owner_type == "Organization"
+                      and str(name).lower() == t["name"].lower() and t["is_enabled"]), None)
+        if found is None:
+            raise validation_failed(
+                {"value": name, "resource": "Issue", "field": "type", "code": "invalid"})
+        return {k: found[k] for k in ("id", "node_id", "name", "description", "color",
+                                      "created_at", "updated_at", "is_enabled")}
+
+    def _copilot_assignable(self, rec: Recorded) -> set[str]:
+        """Copilot may be assigned where it is enabled, with a person's token."""
+        person = rec.headers.get("Authorization", "").endswith(self.user_token)
+        return {self.COPILOT} if self.copilot_enabled and person else set()
+
+    def _assignee(self, login: str) -> dict:
+        return self._user("Copilot", "Bot") if login == self.COPILOT else self._user(login)
+
+    def _suggested_actors(self, rec: Recorded) -> Response:
+        """`repository.suggestedActors(capabilities: [CAN_BE_ASSIGNED])`: Copilot first where
+        it is enabled for the token's user (GitHub's documented check), then collaborators."""
+        logins = ["copilot-swe-agent"] if self._copilot_assignable(rec) else []
+        nodes = [{"login": login} for login in [*logins, *sorted(self.collaborators)]]
+        return Response(200, {"data": {"repository": {"suggestedActors": {"nodes": nodes}}}})
+
+    def list_issue_types(self, rec: Recorded, org: str) -> Response:
+        if org.lower() != self.owner.lower() or self.owner_type != "Organization":
+            raise not_found()
+        return Response(200, self.issue_types)
+
+    def add_assignees(self, rec: Recorded, number: str) -> Response:
+        issue, data = self._get_issue(number), rec.body if isinstance(rec.body, dict) else {}
+        logins = [str(x) for x in data.get("assignees") or []]
+        if self.COPILOT in logins:
+            if not rec.headers.get("Authorization", "").endswith(self.user_token):
+                raise ApiError(403, "Resource not accessible by integration")
+            if not self.copilot_enabled:
+                raise not_found()
+            assignment = data.get("agent_assignment") or {}
+            base = assignment.get("base_branch")
+            if base is not None and f"refs/heads/{base}" not in self.refs:
+                raise validation_failed({"resource": "Issue", "field": "agent_assignment",
+                                         "code": "invalid", "value": base})
+            self.agent_assignments[issue["number"]] = assignment  # what the agent was given
+        known = {c.lower() for c in self.collaborators}
+        users = [self._assignee(login)
+                 for login in logins if login == self.COPILOT or login.lower() in known]
+        present = {u["login"] for u in issue["assignees"]}
+        issue["assignees"] += [u for u in users if u["login"] not in present][:10]
+        issue["assignee"] = issue["assignees"][0] if issue["assignees"] else None
+        issue["updated_at"] = now()
+        return Response(201, self._issue_json(issue["number"]))
 
 
 # ---------------------------------------------------------------------- HTTP helpers

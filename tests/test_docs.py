@@ -68,7 +68,8 @@ def test_the_index_names_operations_the_fake_serves_and_githubkit_knows() -> Non
     from fake_github import FakeGitHub
     from test_fake_github import OPERATIONS
 
-    known = {*OPERATIONS, *(f"graphql {name}" for name in FakeGitHub.GRAPHQL_MUTATIONS)}
+    known = {*OPERATIONS, *(f"graphql {name}" for name in (*FakeGitHub.GRAPHQL_MUTATIONS,
+                                                           *FakeGitHub.GRAPHQL_QUERIES))}
     for action, (_, operations, _) in index_rows().items():
         assert operations.startswith("none") or spans(operations), action
         unknown = set(spans(operations)) - known

@@ -140,6 +140,7 @@ def seed(fake: FakeGitHub) -> dict[str, Any]:
                                        fake.diff_entry("logo.png", None, "added"),
                                        fake.diff_entry("b.py", None, "renamed", "old/b.py")])
     fake.commit_files[head] = [fake.diff_entry("src/a.py", "@@ -1 +1 @@\n-x\n+y")]
+    fake.add_issue_type("Bug", "An unexpected problem or behavior")  # docs.github.com's example
     return {
         "issue": issue["number"],
         "comment": comment["id"],
@@ -219,6 +220,13 @@ CASES: list[tuple[str, str, Any, int]] = [
      {"state": "success", "context": "ci"}, 201),
     ("checks/create", R_ + "/check-runs",
      {"name": "ci", "head_sha": "{sha}", "status": "completed", "conclusion": "success"}, 201),
+    # --- issue types and Copilot (issue #26)
+    ("orgs/list-issue-types", "/orgs/octo-org/issue-types", None, 200),
+    ("orgs/list-issue-types", "/orgs/someone-else/issue-types", None, 404),
+    ("issues/create", R_ + "/issues", {"title": "t", "type": "Bug"}, 201),
+    ("issues/create", R_ + "/issues", {"title": "t", "type": "Epic"}, 422),
+    ("issues/update", R_ + "/issues/{issue}", {"type": "bug"}, 200),
+    ("issues/add-assignees", R_ + "/issues/{issue}/assignees", {"assignees": ["mona"]}, 201),
 ]  # fmt: skip
 CASE_IDS = [f"{op} {path} {status}" for op, path, _, status in CASES]
 OPERATIONS = sorted({op for op, *_ in CASES})
@@ -894,3 +902,38 @@ def test_pygithubs_graphql_helpers_read_the_answers(fake: FakeGitHub, g: github.
     assert data == {"pullRequest": {"isDraft": False}}
     with pytest.raises(github.UnknownObjectException):  # a lone NOT_FOUND error: PyGithub's 404
         g.requester.graphql_named_mutation(DRAFT, {"pullRequestId": "PR_0"}, "clientMutationId")
+
+
+# ------------------------------------------------ issue types and Copilot (issue #26)
+
+
+def test_copilot_is_assigned_with_a_persons_token_only(fake: FakeGitHub) -> None:
+    """GitHub's REST description documents no refusal of issues/add-assignees: the 403 (an
+    installation token) and 404 (Copilot not enabled) are the fake's, as the issue names them;
+    the success is checked against githubkit's model of the answer."""
+    issue = fake.add_issue("Work for Copilot")
+    path = f"{R_}/issues/{issue['number']}/assignees"
+    body = {"assignees": ["copilot-swe-agent[bot]"],
+            "agent_assignment": {"target_repo": "octo-org/octo-repo", "base_branch": "main",
+                                 "custom_instructions": "Fix #1"}}
+    assert api(fake, "POST", path, body).status_code == 403  # the workflow's token
+    person = {"Authorization": f"Bearer {fake.user_token}"}
+    fake.copilot_enabled = False
+    assert requests.post(fake.url + path, json=body, headers=person, timeout=10).status_code == 404
+    fake.copilot_enabled = True
+    wrong = {**body, "agent_assignment": {"base_branch": "nope"}}
+    assert requests.post(fake.url + path, json=wrong, headers=person, timeout=10).status_code == 422
+    done = requests.post(fake.url + path, json=body, headers=person, timeout=10)
+    assert done.status_code == 201
+    TypeAdapter(operation("issues/add-assignees").answers["2xx"]).validate_json(
+        done.content, strict=True)
+    assert [u["login"] for u in done.json()["assignees"]] == ["Copilot"]
+    assert fake.agent_assignments[issue["number"]]["custom_instructions"] == "Fix #1"
+
+
+def test_a_personal_account_has_no_issue_types(fake: FakeGitHub) -> None:
+    fake.add_issue_type("Bug")
+    assert [t["name"] for t in api(fake, "GET", "/orgs/octo-org/issue-types").json()] == ["Bug"]
+    fake.owner_type = "User"
+    assert api(fake, "GET", "/orgs/octo-org/issue-types").status_code == 404
+    assert api(fake, "POST", R_ + "/issues", {"title": "t", "type": "Bug"}).status_code == 422

@@ -116,6 +116,19 @@ def test_what_github_lacks_is_named_with_its_line_before_anything_is_created(
     assert planned.count("POST") == 0
 
 
+@pytest.mark.parametrize("spec", [
+    "## A\nLabels: brand-new\nMilestone: v9\nx\n",
+    "## A\nLabels: brand-new\nAssignees: stranger\nx\n",
+    "## A\nLabels: brand-new\nx\n\n## B\nParent: #77\ny\n",
+])
+def test_a_failed_check_writes_nothing_not_even_a_label(tmp_path: Path, planned: Any,
+                                                        spec: str) -> None:
+    result = bulk(tmp_path, planned, spec, **{"default-labels": "planned"})
+    assert result.rc == 1 and "Nothing was created" in result.errors[0]
+    assert [r for r in planned.requests if r.method != "GET"] == []
+    assert "brand-new" not in planned.labels and "planned" not in planned.labels
+
+
 def test_a_pull_request_is_no_parent(tmp_path: Path, planned: Any) -> None:
     pr = planned.add_pull("A pull request", head="feature")
     result = bulk(tmp_path, planned, f"## A\nParent: #{pr['number']}\nx\n")

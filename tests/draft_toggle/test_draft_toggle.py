@@ -452,6 +452,20 @@ def test_with_the_toggle_on_an_agents_ready_pr_becomes_a_draft(tmp_path: Path,
     assert "convertPullRequestToDraft" in graphql_calls(gh)[0]["query"]
 
 
+def test_a_pr_that_cannot_be_a_draft_here_is_a_warning_not_a_failure(tmp_path: Path,
+                                                                     gh: FakeGitHub) -> None:
+    gh.drafts_supported = False  # a private repository on GitHub Free: no draft pull requests
+    pull = agent_pull(gh, "devin-ai-integration[bot]", draft=False)
+    result = toggle_agent(tmp_path, gh, agent_event(pull), env={"CODEX_PR_DRAFT": "true"})
+    assert result.rc == 0, result.stdout + result.stderr
+    assert result.outputs["operation"] == "unchanged" and result.outputs["draft"] == "false"
+    [warning] = result.warnings
+    assert f"#{pull['number']} cannot be made a draft" in warning
+    assert "does not have permission to convert" in warning  # GitHub's own words, kept
+    assert result.errors == [] and gh.pulls[pull["number"]]["draft"] is False
+    assert "stays ready for review" in warning and "ready for review" in result.summary
+
+
 def test_a_pr_already_matching_the_toggle_is_unchanged_without_a_write(
         tmp_path: Path, gh: FakeGitHub) -> None:
     pull = agent_pull(gh, draft=False)
@@ -603,3 +617,100 @@ def test_a_skipped_event_loads_no_pygithub(tmp_path: Path) -> None:
                if line.startswith("import time:")}
     assert "ci_toolkit.draft_toggle.decision" in modules
     assert not {m for m in modules if m == "github" or m.startswith(("github.", "requests"))}
+
+
+# --- `agent: copilot`: the labelled issue assigned to the Copilot coding agent through the REST
+# API (POST .../issues/{n}/assignees with `agent_assignment`), with a person's token, once
+
+ASSIGNEES = "/repos/Codertocat/Hello-World/issues/1/assignees"
+
+
+def copilot(tmp_path: Path, gh: FakeGitHub, inputs: dict[str, str] | None = None,
+            env: dict[str, str] | None = None) -> Result:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    event = webhook("issues.labeled")
+    event["label"]["name"] = "agent:copilot"
+    given = {"trigger-label": "agent:copilot", "agent": "copilot",
+             "agent-token": gh.user_token, "command": "Fix #{issue}; keep the tests green.",
+             **(inputs or {})}
+    return run_action("draft-toggle", given, tmp_path=tmp_path, fake=gh, event=event,
+                      event_name="issues", env=env)
+
+
+def posts(gh: FakeGitHub) -> list[Any]:
+    return [r for r in gh.requests if r.method == "POST"]
+
+
+def test_the_issue_is_assigned_to_copilot_with_base_and_instructions(tmp_path: Path,
+                                                                      gh: FakeGitHub) -> None:
+    result = copilot(tmp_path, gh)
+    assert result.rc == 0, result.stdout + result.stderr
+    assert result.outputs["operation"] == "assigned" and result.outputs["pr-number"] == ""
+    [post] = posts(gh)  # no branch, no pull request, no comment: Copilot opens its own
+    assert post.path == ASSIGNEES
+    assert post.body == {"assignees": ["copilot-swe-agent[bot]"], "agent_assignment": {
+        "target_repo": "Codertocat/Hello-World", "base_branch": "master",
+        "custom_instructions": "Fix #1; keep the tests green."}}
+    assert post.headers["Authorization"].endswith(gh.user_token)  # the person's token
+    assert [u["login"] for u in gh.issues[1]["assignees"]] == ["Copilot"]
+    assert "assigned issue #1 to Copilot (base branch `master`" in result.summary
+
+
+def test_a_second_label_event_assigns_nothing_twice(tmp_path: Path, gh: FakeGitHub) -> None:
+    assert copilot(tmp_path / "1", gh).rc == 0
+    again = copilot(tmp_path / "2", gh)
+    assert again.rc == 0 and again.outputs["operation"] == "unchanged"
+    assert len(posts(gh)) == 1
+    assert "already assigned to Copilot" in again.stdout
+
+
+@pytest.mark.parametrize("token, env, says", [
+    ("", {}, "is empty, and `agent: copilot` needs it"),
+    ("ghs_anInstallationToken", {}, "installation token (`ghs_…`)"),
+    ("v1.0123456789abcdef", {"GITHUB_TOKEN": "v1.0123456789abcdef"}, "workflow's GITHUB_TOKEN"),
+])
+def test_the_workflows_token_is_refused_before_any_request(
+        tmp_path: Path, gh: FakeGitHub, token: str, env: dict[str, str], says: str) -> None:
+    result = copilot(tmp_path, gh, {"agent-token": token}, env=env)
+    assert result.rc == 2 and gh.requests == []
+    [error] = result.errors
+    assert "input 'agent-token'" in error and says in error and "a person's token" in error
+
+
+def test_an_unknown_agent_is_an_input_error(tmp_path: Path, gh: FakeGitHub) -> None:
+    result = copilot(tmp_path, gh, {"agent": "devin"})
+    assert result.rc == 2 and "command, copilot" in result.errors[0] and gh.requests == []
+
+
+@pytest.mark.parametrize("fault, status, says", [
+    ("token", 403, "an installation token (GITHUB_TOKEN, a GitHub App's) cannot assign"),
+    ("disabled", 404, "Settings → Copilot → Coding agent"),
+    ("branch", 422, "the base branch 'master' must exist"),
+])
+def test_a_refused_assignment_names_what_to_change(tmp_path: Path, gh: FakeGitHub, fault: str,
+                                                   status: int, says: str) -> None:
+    if fault == "token":  # a token GitHub does not take for Copilot, not caught by its form
+        gh.fail("POST", ASSIGNEES, 403, body={"message": "Resource not accessible by integration"})
+    if fault == "disabled":
+        gh.copilot_enabled = False
+    if fault == "branch":  # the payload's default branch is gone from the repository
+        del gh.refs["refs/heads/master"]
+    result = copilot(tmp_path, gh)
+    assert result.rc == 1, result.stdout + result.stderr
+    [error] = result.errors
+    assert f"GitHub refused to assign issue #1 to Copilot ({status}" in error and says in error
+    assert result.outputs["operation"] == "" and gh.issues[1]["assignees"] == []
+
+
+def test_an_answer_without_copilot_among_the_assignees_fails(tmp_path: Path,
+                                                             gh: FakeGitHub) -> None:
+    issue = gh._issue_json(1)
+    gh.fail("POST", ASSIGNEES, 201, body=issue)  # GitHub drops an assignee it cannot take
+    result = copilot(tmp_path, gh)
+    assert result.rc == 1 and "Copilot is not among the assignees of #1" in result.errors[0]
+
+
+def test_a_closed_issue_is_not_assigned_to_copilot(tmp_path: Path, gh: FakeGitHub) -> None:
+    gh.issues[1]["state"] = "closed"
+    result = copilot(tmp_path, gh)
+    assert result.rc == 0 and result.outputs["operation"] == "skipped" and posts(gh) == []

@@ -3,24 +3,32 @@
 Each issue carries a hidden marker keyed on its title, and open issues are read through the
 list API before anything is written, so pressing the button twice creates nothing new. Writes are
 paced by the client factory; a rate-limit answer is waited out (it says nothing was done), and a
-create without an answer is looked for before it is retried (`create_once`).
+create without an answer is looked for before it is retried.
+
+The spec is `spec` (pure), the decisions `plan` (pure, over plain data), every request `remote`
+(imported only once the inputs are good).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-
-import requests
-from github import GithubException
-from github.GithubException import RateLimitExceededExceedsMaxWait
-from github.Issue import Issue
-from github.Milestone import Milestone
-from github.Repository import Repository
+from typing import TYPE_CHECKING
 
 from ci_toolkit import markdown
+from ci_toolkit.bulk_issues.plan import (
+    ON_EXISTING,
+    Existing,
+    Found,
+    OnExisting,
+    Planned,
+    decide,
+    existing_for,
+    merged_labels,
+    planned,
+    problems,
+)
 from ci_toolkit.bulk_issues.spec import (
     FORMAT,
     PlannedIssue,
@@ -30,21 +38,13 @@ from ci_toolkit.bulk_issues.spec import (
     parse,
     unique_labels,
 )
-from ci_toolkit.github.client import (
-    WAITS,
-    WaitBudgetExceeded,
-    connect_repository,
-    create_once,
-    explain,
-    retry_rate_limited,
-)
-from ci_toolkit.github.issues import MissingLabels, ensure_labels, open_issues, with_marker
 from ci_toolkit.github.permissions import Permission, spelled
-from ci_toolkit.markdown import Message, MessageError, Text, marker
+from ci_toolkit.markdown import Message, Text
 from ci_toolkit.runtime import Input, InputError, Runtime
 
-OnExisting = Literal["skip", "update", "create"]
-ON_EXISTING: tuple[OnExisting, ...] = ("skip", "update", "create")
+if TYPE_CHECKING:
+    from ci_toolkit.bulk_issues.remote import Remote
+
 INPUTS = (
     Input("github-token", secret=True,
           description="Token that lists, creates and edits issues and labels (needs `issues: "
@@ -71,27 +71,20 @@ INPUTS = (
 )
 SOFT = False
 
-KIND = "bulk-issues"
 PERMISSION = Permission.ISSUES_WRITE
-READ = Permission.ISSUES_READ
-Decision = Literal["create", "skip", "update", "unchanged"]
 # An explicit operation may wait out a secondary rate limit (GitHub asks for a minute or more)
 # more than once; soft actions keep the core's one-minute budget.
 OPERATION_WAIT = 600.0
-RATE_LIMIT_TRIES = 5
-CUT_NOTE = "This body was longer than the 65,536 characters GitHub accepts; the rest was cut."
-GITHUB_ERRORS = (GithubException, requests.RequestException, WaitBudgetExceeded)
 
 
 @dataclass(frozen=True)
-class Planned:
-    """An issue as it will be sent: labels merged, body cut to size and marked."""
+class Options:
+    """Every input of bulk-issues, checked before any request."""
 
-    title: str
-    labels: tuple[str, ...]
-    body: str
-    cut: bool
-    spec: PlannedIssue  # assignees, milestone, parent and their lines
+    plan: tuple[Planned, ...]
+    on_existing: OnExisting
+    create_labels: bool
+    dry_run: bool
 
 
 @dataclass
@@ -102,7 +95,7 @@ class Outcome:
     url: str | None = None
     note: Text = ""
     fatal: bool = False  # the cause will fail every following write too
-    issue: Issue | None = field(default=None, repr=False)  # created or found, for linking
+    issue: Existing | None = None  # created or found, for linking
     link_failed: bool = False  # the issue is there, its link to its parent is not
 
     def as_output(self) -> dict[str, object]:
@@ -110,16 +103,13 @@ class Outcome:
                 "action": self.action}
 
 
-class Stop(MessageError):
-    """Nothing (more) can be done: the message says why."""
-
-
 def run(rt: Runtime) -> int:
-    plan = [planned(issue, _default_labels(rt)) for issue in _read_spec(rt)]
-    on_existing = rt.inputs.choice("on-existing", ON_EXISTING)
-    create_labels = rt.inputs.flag("create-labels")
-    if rt.inputs.flag("dry-run"):
-        return _dry_run(rt, plan, on_existing, create_labels)
+    options = read_options(rt)
+    if options.dry_run:
+        return _dry_run(rt, options)
+    from ci_toolkit.bulk_issues.remote import Stop
+    from ci_toolkit.github.client import WAITS
+
     WAITS.allow_operation_wait(OPERATION_WAIT)
     if not rt.token():
         raise InputError("github-token", f"is empty; this action needs a token with "
@@ -127,15 +117,22 @@ def run(rt: Runtime) -> int:
                                          "`${{ github.token }}` has it when the job grants it "
                                          "under `permissions:`).")
     try:
-        outcomes = _apply(rt, _repository(rt), plan, on_existing, create_labels)
+        outcomes = _apply(rt, _remote(rt), options)
     except Stop as exc:
         rt.log.error(exc.message)
-        outcomes = [Outcome(p.title, "failed", note=exc.message) for p in plan]
+        outcomes = [Outcome(p.title, "failed", note=exc.message) for p in options.plan]
     _report(rt, outcomes)
     return 1 if any(o.action == "failed" or o.link_failed for o in outcomes) else 0
 
 
-# --- the spec ---------------------------------------------------------------------------------
+# --- inputs
+
+def read_options(rt: Runtime) -> Options:
+    default_labels = _default_labels(rt)
+    plan = tuple(planned(issue, default_labels) for issue in _read_spec(rt))
+    return Options(plan, rt.inputs.choice("on-existing", ON_EXISTING),
+                   rt.inputs.flag("create-labels"), rt.inputs.flag("dry-run"))
+
 
 def _default_labels(rt: Runtime) -> list[str]:
     """`default-labels`, each within GitHub's limit (checked before anything is written)."""
@@ -184,63 +181,30 @@ def read_workspace_file(workspace: Path, path: str) -> str:
         raise InputError("spec-file", f"cannot read {path!r}: {exc}") from None
 
 
-def planned(issue: PlannedIssue, default_labels: Sequence[str]) -> Planned:
-    """Labels merged with the defaults; the body cut to GitHub's limit with the marker kept."""
-    mark = marker(KIND, issue.title)
-    body = markdown.truncate(issue.body, markdown.ISSUE_BODY_LIMIT - len(mark) - 2, CUT_NOTE)
-    return Planned(
-        title=issue.title,
-        labels=unique_labels([*issue.labels, *default_labels]),
-        body=f"{mark}\n\n{body}" if body else mark,  # first: an open fence cannot swallow it
-        cut=body != issue.body,
-        spec=issue,
-    )
+# --- doing
 
+def _remote(rt: Runtime) -> Remote:
+    from ci_toolkit.bulk_issues.remote import Remote, Stop
 
-# --- deciding -------------------------------------------------------------------------------
-
-def existing_for(issues: Sequence[Issue], title: str) -> Issue | None:
-    """The open issue this title already has: ours by marker first, else one made by hand."""
-    ours = with_marker(issues, marker(KIND, title))
-    if ours:
-        return ours[0]
-    same = [issue for issue in issues if (issue.title or "").strip() == title]
-    return min(same, key=lambda issue: issue.number) if same else None
-
-
-def merged_labels(issue: Issue, item: Planned) -> list[str]:
-    """An update adds the spec's labels and removes none (people triage with labels too)."""
-    return list(unique_labels([*(label.name for label in issue.labels), *item.labels]))
-
-
-def decide(found: Issue | None, item: Planned, on_existing: OnExisting) -> Decision:
-    """`create`, `skip`, `update`, or `unchanged` (an update that would change nothing)."""
-    if found is None or on_existing == "create":
-        return "create"
-    if on_existing == "skip":
-        return "skip"
-    same_labels = len(merged_labels(found, item)) == len(found.labels)
-    return "unchanged" if found.body == item.body and same_labels else "update"
-
-
-# --- doing ----------------------------------------------------------------------------------
-
-def _repository(rt: Runtime) -> Repository:
     if not rt.context.repository:
         raise Stop("GITHUB_REPOSITORY is not set; when running by hand, set it to owner/name.")
-    return connect_repository(rt)
+    return Remote.connect(rt.token(), rt.context.api_url, rt.context.repository, rt.log.warning)
 
 
-def _apply(rt: Runtime, repo: Repository, plan: list[Planned], on_existing: OnExisting,
-           create_labels: bool) -> list[Outcome]:
-    _labels(rt, repo, plan, create_labels)
-    tree = _tree(repo, plan)
-    try:
-        issues = open_issues(repo)
-    except GITHUB_ERRORS as exc:
-        raise Stop(explain(exc, "list the open issues", READ).then(
-            " Nothing was created: without that list a create could duplicate an issue.")
-        ) from None
+def _apply(rt: Runtime, remote: Remote, options: Options) -> list[Outcome]:
+    from ci_toolkit.bulk_issues.remote import Stop
+
+    plan = options.plan
+    # Every check of the whole spec, reads only, before the first write (labels included).
+    labels = remote.missing_labels(unique_labels(n for item in plan for n in item.labels),
+                                   options.create_labels)
+    found = remote.find([item.spec for item in plan])
+    if missing := problems([item.spec for item in plan], found):
+        raise Stop(Message("The spec names what this repository does not have: {}. Nothing "
+                           "was created.", "; ".join(missing)))
+    issues = remote.open_issues()
+    if created := remote.create_labels(labels):
+        rt.log.info(f"Created labels: {', '.join(created)}")
     known = {issue.number for issue in issues}
     outcomes: list[Outcome] = []
     stop: Text = ""
@@ -249,186 +213,73 @@ def _apply(rt: Runtime, repo: Repository, plan: list[Planned], on_existing: OnEx
             outcome = Outcome(item.title, "failed", note=Message("not tried: {}", stop))
             _progress(rt, index, len(plan), outcome)  # one error annotation for the cause is enough
         else:
-            outcome = _one(repo, item, existing_for(issues, item.title), on_existing, known,
-                           tree)
+            outcome = _one(remote, item, existing_for(issues, item.title), options.on_existing,
+                           known, found)
             stop = outcome.note if outcome.fatal else ""
             _progress(rt, index, len(plan), outcome, annotate=True)
         outcomes.append(outcome)
-    _link_all(repo, plan, outcomes, tree)
+    _link_all(remote, plan, outcomes, found)
     return outcomes
 
 
-def _labels(rt: Runtime, repo: Repository, plan: list[Planned], create: bool) -> None:
-    wanted = unique_labels(name for item in plan for name in item.labels)
-    try:
-        created = ensure_labels(repo, wanted, create=create)
-    except MissingLabels as exc:
-        raise Stop(Message("These labels do not exist: {}. Create them, or set "
-                           "`create-labels: true`. Nothing was created.", ", ".join(exc.names))
-                   ) from None
-    except GITHUB_ERRORS as exc:
-        raise Stop(explain(exc, "create the missing labels", PERMISSION).then(
-            " Nothing was created.")) from None
-    if created:
-        rt.log.info(f"Created labels: {', '.join(created)}")
-
-
-def _one(repo: Repository, item: Planned, found: Issue | None, on_existing: OnExisting,
-         known: set[int], tree: Tree) -> Outcome:
+def _one(remote: Remote, item: Planned, found: Existing | None, on_existing: OnExisting,
+         known: set[int], named: Found) -> Outcome:
     """Carry out one planned issue; a failure is an outcome, not an exception."""
+    from ci_toolkit.bulk_issues.remote import WriteFailed
+
     action = decide(found, item, on_existing)
     try:
         if action == "create":
-            issue = create_once(
-                lambda: retry_rate_limited(lambda: _create(repo, item, tree), RATE_LIMIT_TRIES),
-                lambda: _find_created(repo, item.title, known))
-            return Outcome(item.title, "created", issue.number, issue.html_url, issue=issue)
+            issue = remote.create(item, named, known)
+            return Outcome(item.title, "created", issue.number, issue.url, issue=issue)
         assert found is not None
         if action == "update":
-            labels = merged_labels(found, item)
-            retry_rate_limited(lambda: found.edit(body=item.body, labels=labels), RATE_LIMIT_TRIES)
-            return Outcome(item.title, "updated", found.number, found.html_url, issue=found)
-    except GITHUB_ERRORS as exc:
-        doing = f"{'create' if action == 'create' else 'update'} issue {item.title!r}"
-        return Outcome(item.title, "failed", note=explain(exc, doing, PERMISSION),
-                       fatal=_fatal(exc))
+            issue = remote.update(found, item, merged_labels(found, item))
+            return Outcome(item.title, "updated", found.number, found.url, issue=issue)
+    except WriteFailed as exc:
+        return Outcome(item.title, "failed", note=exc.message, fatal=exc.fatal)
     note = "already up to date" if action == "unchanged" else "an open issue has this title"
-    return Outcome(item.title, "skipped", found.number, found.html_url, note, issue=found)
+    return Outcome(item.title, "skipped", found.number, found.url, note, issue=found)
 
 
-def _create(repo: Repository, item: Planned, tree: Tree) -> Issue:
-    spec = item.spec
-    extra: dict[str, object] = {}
-    if spec.assignees:
-        extra["assignees"] = list(spec.assignees)
-    if spec.milestone:
-        extra["milestone"] = tree.milestones[spec.milestone]
-    return repo.create_issue(title=item.title, body=item.body, labels=list(item.labels),
-                             **extra)  # type: ignore[arg-type]
-
-
-# --- the tree: assignees, milestones, parents ----------------------------------------------
-
-@dataclass
-class Tree:
-    """What the spec's `Assignees:`, `Milestone:` and `Parent: #n` lines name, found on GitHub
-    before anything is written."""
-
-    milestones: dict[str, Milestone] = field(default_factory=dict)  # by title
-    parents: dict[int, Issue] = field(default_factory=dict)  # `Parent: #n` -> issue n
-
-
-def _tree(repo: Repository, plan: list[Planned]) -> Tree:
-    """Every milestone, assignee and numbered parent the spec names, or Stop naming each line
-    that names one GitHub does not have. Nothing has been created yet."""
-    specs = [item.spec for item in plan]
-    tree, problems = Tree(), []
-    try:
-        if any(spec.milestone for spec in specs):
-            listed = sorted(repo.get_milestones(state="all"), key=lambda m: m.state != "open")
-            for milestone in listed:  # an open one first where titles repeat
-                tree.milestones.setdefault(milestone.title, milestone)
-        logins = dict.fromkeys(login for spec in specs for login in spec.assignees)
-        # GET /repos/{o}/{r}/assignees/{login}: 204 when they can be assigned, else 404
-        assignable = {login: repo.has_in_assignees(login) for login in logins}
-        for number in dict.fromkeys(s.parent for s in specs if isinstance(s.parent, int)):
-            if (issue := _issue_or_none(repo, number)) is not None:
-                tree.parents[number] = issue
-    except GITHUB_ERRORS as exc:
-        raise Stop(explain(exc, "read the milestones, assignees and parent issues the spec "
-                                "names", READ).then(" Nothing was created.")) from None
-    for spec in specs:
-        if spec.milestone and spec.milestone not in tree.milestones:
-            problems.append(f"line {spec.lines['milestone']}: there is no milestone "
-                            f"{spec.milestone!r}")
-        problems += [f"line {spec.lines['assignees']}: {login} cannot be assigned issues here"
-                     for login in spec.assignees if not assignable[login]]
-        if isinstance(spec.parent, int) and spec.parent not in tree.parents:
-            problems.append(f"line {spec.lines['parent']}: there is no issue #{spec.parent}")
-    if problems:
-        raise Stop(Message("The spec names what this repository does not have: {}. Nothing "
-                           "was created.", "; ".join(problems)))
-    return tree
-
-
-def _issue_or_none(repo: Repository, number: int) -> Issue | None:
-    """Issue `number` (read now), or None when there is none (or it is a pull request)."""
-    try:
-        issue = repo.get_issue(number)
-        data = issue.raw_data  # completes the lazy object: one GET
-    except GithubException as exc:
-        if exc.status in (404, 410):
-            return None
-        raise
-    return None if "pull_request" in data else issue
-
-
-def _link_all(repo: Repository, plan: list[Planned], outcomes: list[Outcome],
-              tree: Tree) -> None:
+def _link_all(remote: Remote, plan: Sequence[Planned], outcomes: list[Outcome],
+              found: Found) -> None:
     """Make each issue with a `Parent:` line its parent's sub-issue, once."""
     by_title = {o.title: o for o in outcomes}
     for item, outcome in zip(plan, outcomes, strict=True):
         wanted = item.spec.parent
         if wanted is None or outcome.issue is None:
             continue
-        parent = tree.parents[wanted] if isinstance(wanted, int) else by_title[wanted].issue
+        parent = found.parents[wanted] if isinstance(wanted, int) else by_title[wanted].issue
         if parent is None:
             outcome.note = _joined(outcome.note, f"not linked: its parent {wanted!r} failed")
             outcome.link_failed = True
             continue
-        _link(parent, outcome)
+        _link(remote, parent.number, outcome, outcome.issue)
 
 
-def _link(parent: Issue, outcome: Outcome) -> None:
-    child = outcome.issue
-    assert child is not None
-    current = _parent_url(child)
-    if current.endswith(f"/issues/{parent.number}"):
-        outcome.note = _joined(outcome.note, f"a sub-issue of #{parent.number}")
+def _link(remote: Remote, parent: int, outcome: Outcome, child: Existing) -> None:
+    from ci_toolkit.bulk_issues.remote import WriteFailed
+
+    current = child.parent_url
+    if current.endswith(f"/issues/{parent}"):
+        outcome.note = _joined(outcome.note, f"a sub-issue of #{parent}")
         return
     if current:  # GitHub allows one parent; moving an issue is a person's choice
         outcome.note = _joined(outcome.note, f"already a sub-issue of #{current.rsplit('/', 1)[-1]}"
-                                             f"; not moved to #{parent.number}")
+                                             f"; not moved to #{parent}")
         return
     try:
-        # POST .../issues/{parent}/sub_issues takes the sub-issue's id, not its number.
-        create_once(lambda: retry_rate_limited(lambda: parent.add_sub_issue(child.id),
-                                               RATE_LIMIT_TRIES),
-                    lambda: _linked(parent, child))
-    except GITHUB_ERRORS as exc:
-        outcome.note = _joined(outcome.note, explain(
-            exc, f"make #{child.number} a sub-issue of #{parent.number}", PERMISSION))
+        remote.link(parent, child)
+    except WriteFailed as exc:
+        outcome.note = _joined(outcome.note, exc.message)
         outcome.link_failed = True
         return
-    outcome.note = _joined(outcome.note, f"made a sub-issue of #{parent.number}")
-
-
-def _parent_url(issue: Issue) -> str:
-    """The issue's `parent_issue_url` as GitHub gave it (no request; empty when none)."""
-    return str(issue.raw_data.get("parent_issue_url") or "") if issue.raw_data else ""
-
-
-def _linked(parent: Issue, child: Issue) -> object | None:
-    """After a link request without an answer: whether the child is now among the parent's."""
-    return next((s for s in parent.get_sub_issues() if s.id == child.id), None)
+    outcome.note = _joined(outcome.note, f"made a sub-issue of #{parent}")
 
 
 def _joined(note: Text, more: Text) -> Text:
     return Message("{}; {}", note, more) if note else more
-
-
-def _find_created(repo: Repository, title: str, known: set[int]) -> Issue | None:
-    """After a create without an answer: the marked issue that was not there before, if any."""
-    marked = with_marker(open_issues(repo), marker(KIND, title))
-    fresh = [issue for issue in marked if issue.number not in known]
-    return fresh[0] if fresh else None
-
-
-def _fatal(exc: BaseException) -> bool:
-    """Failures that every following write would meet as well."""
-    if isinstance(exc, (WaitBudgetExceeded, RateLimitExceededExceedsMaxWait)):
-        return True
-    return isinstance(exc, GithubException) and exc.status in (401, 403, 404, 410)
 
 
 # --- reporting ------------------------------------------------------------------------------
@@ -459,17 +310,17 @@ def _report(rt: Runtime, outcomes: list[Outcome]) -> None:
                      + markdown.table(("Issue", "Title", "Action", "Note"), rows))
 
 
-def _dry_run(rt: Runtime, plan: list[Planned], on_existing: OnExisting,
-             create_labels: bool) -> int:
+def _dry_run(rt: Runtime, options: Options) -> int:
     """The plan, from reads only: what a real run would do to each issue."""
-    issues = _read_existing(rt, plan, create_labels)
+    plan = options.plan
+    issues = _read_existing(rt, plan, options.create_labels)
     outcomes = []
     for item in plan:
         found = existing_for(issues, item.title) if issues is not None else None
-        decided = decide(found, item, on_existing)
+        decided = decide(found, item, options.on_existing)
         action = "would " + ("skip" if decided == "unchanged" else decided)
         outcomes.append(Outcome(item.title, action, found.number if found else None,
-                                found.html_url if found else None))
+                                found.url if found else None))
     rt.outputs.set("issues", [o.as_output() for o in outcomes])
     for action in ("created", "updated", "skipped", "failed"):
         rt.outputs.set(action, 0)
@@ -491,7 +342,7 @@ def _size(item: Planned) -> str:
     return f"{len(item.body):,}{' (cut)' if item.cut else ''}"
 
 
-def _plain_table(plan: list[Planned], outcomes: list[Outcome]) -> list[str]:
+def _plain_table(plan: Sequence[Planned], outcomes: list[Outcome]) -> list[str]:
     """The plan as aligned columns for the log (Markdown would show its escapes there)."""
     rows = [("What would happen", "Body size", "Labels", "Title")] + [
         (o.action + (f" #{o.number}" if o.number else ""), _size(item),
@@ -501,18 +352,18 @@ def _plain_table(plan: list[Planned], outcomes: list[Outcome]) -> list[str]:
     return [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:<{widths[2]}}  {d}" for a, b, c, d in rows]
 
 
-def _read_existing(rt: Runtime, plan: list[Planned], create_labels: bool) -> list[Issue] | None:
+def _read_existing(rt: Runtime, plan: Sequence[Planned],
+                   create_labels: bool) -> list[Existing] | None:
     """Open issues (and a label check) when a token allows reading; None when nothing is known."""
     if not (rt.token() and rt.context.repository):
         rt.log.info("No token or repository: every issue is shown as `would create`.")
         return None
-    repo = connect_repository(rt)
+    from ci_toolkit.bulk_issues.remote import Stop
+
     try:
-        issues = open_issues(repo)
-        existing = {label.name.lower() for label in repo.get_labels()}
-    except GITHUB_ERRORS as exc:
-        rt.log.warning(explain(exc, "read the open issues and labels", READ).then(
-            " Every issue is shown as `would create`."))
+        issues, existing = _remote(rt).for_plan()
+    except Stop as exc:
+        rt.log.warning(f"{exc} Every issue is shown as `would create`.")
         return None
     missing = [n for n in unique_labels(n for p in plan for n in p.labels)
                if n.lower() not in existing]

@@ -7,11 +7,12 @@
     ## Title of the second issue
     ...
 
-The spec is read as CommonMark (and so GitHub) reads it: an issue starts at each level-2 ATX
-heading (`## Title`, after at most three spaces; an optional closing run of `#` dropped) of the
-top level. A `##` line inside fenced or indented code, an HTML block (`<details>` up to its blank
-line, `<pre>` up to `</pre>`), an HTML comment (a commented-out plan), a block quote or a list
-item is body text. A byte-order mark is ignored; lines end at `\\n`, `\\r\\n` or `\\r` only.
+The spec is read as CommonMark (and so GitHub) reads it, by markdown-it-py: an issue starts at
+each level-2 ATX heading (`## Title`, after at most three spaces; an optional closing run of `#`
+dropped) of the top level. A `##` line inside fenced or indented code, an HTML block
+(`<details>` up to its blank line, `<pre>` up to `</pre>`), an HTML comment (a commented-out
+plan), a block quote or a list item is body text. A byte-order mark is ignored; lines end at
+`\\n`, `\\r\\n` or `\\r` only.
 `###` and deeper headings, and setext underlines, are body text.
 
 The lines right under a title (`FIELDS`, in any order) say more about the issue; the rest, up
@@ -24,22 +25,29 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from markdown_it import MarkdownIt
+
 TITLE_LIMIT = 256  # GitHub answers 422 for a longer issue title
 LABEL_LIMIT = 50  # GitHub answers 422 for a longer label name
 ASSIGNEE_LIMIT = 10  # GitHub assigns at most 10 people to an issue
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})")
+# The Copilot coding agent, as an assignee: the login GitHub's assignment takes, and the names
+# a plan may give it.
+COPILOT = "copilot-swe-agent[bot]"
+_COPILOT_NAMES = frozenset({"copilot", "copilot-swe-agent", COPILOT})
 _PARENT_NUMBER = re.compile(r"#(?P<number>[1-9][0-9]*)")
 
 FORMAT = (
     "each issue starts with a line `## Title`; the lines right under it may say `Labels: a, b`, "
-    "`Assignees: @a, b`, `Milestone: <title>` and `Parent: #12` or `Parent: <another title>`, "
-    "in any order; the rest, up to the next `## ` line, is its body (`##` inside ``` or ~~~ "
-    "fences, HTML comments and HTML blocks stays body text)"
+    "`Assignees: @a, b` (`copilot`: the Copilot coding agent), `Milestone: <title>`, `Type: Bug` "
+    "(an organization's issue type) and `Parent: #12` or `Parent: <another title>`, in any "
+    "order; the rest, up to the next `## ` line, is its body (`##` inside ``` or ~~~ fences, "
+    "HTML comments and HTML blocks stays body text)"
 )
 
 _LINE_END = re.compile(r"\r\n|\r|\n")  # CommonMark's line endings, and only these
-_HEADING = re.compile(r" {0,3}##(?=[ \t]|$)(?P<text>.*)")
-_CLOSING = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+_HEADING = re.compile(r" {0,3}##(?=[ \t]|$)")  # a `##` line, for the unclosed-fence check
+_PARSER = MarkdownIt("commonmark")
 _FIELD = re.compile(r"(?P<key>[A-Za-z][A-Za-z ]*?)[ \t]*:(?P<value>.*)")
 
 
@@ -60,6 +68,7 @@ class PlannedIssue:
     assignees: tuple[str, ...] = ()
     milestone: str = ""  # a milestone's title
     parent: int | str | None = None  # `Parent: #12` (a number) or another section's title
+    type: str = ""  # `Type: Bug`: an issue type of the organization, by name
     lines: dict[str, int] = field(default_factory=dict, compare=False)  # key -> its line
 
 
@@ -107,45 +116,61 @@ def parse(text: str) -> list[PlannedIssue]:
 
 
 def headings(lines: list[str]) -> list[int]:
-    """The 0-based indexes of the lines that are top-level `##` headings.
+    """The 0-based indexes of the lines that are top-level `##` headings."""
+    return [start for start, _ in _headings(lines)]
+
+
+def _headings(lines: list[str]) -> list[tuple[int, str]]:
+    """(0-based line, title) of each top-level ATX `##` heading, as markdown-it-py (CommonMark)
+    reads the lines; the title without its closing `#` run.
 
     A top-level fence that is never closed and hides a `##` line is an error: the user almost
     surely forgot to close it.
     """
-    blocks = Blocks()
-    found: list[int] = []
-    opened = hidden = None  # the open top-level fence's first line, a `##` line inside it
-    for number, line in enumerate(lines):
-        if blocks.feed(line.expandtabs(4)) and _HEADING.match(line):
-            found.append(number)
-        if not isinstance(fence := blocks.open_fence(), _Fence):
-            opened = hidden = None
-        elif opened is None:
-            opened = number
-        elif hidden is None and _HEADING.match(line):
-            hidden = number
-    if opened is not None and hidden is not None and isinstance(fence, _Fence):
-        raise SpecError(opened + 1, f"this code fence is never closed, so the `##` heading on "
-                                    f"line {hidden + 1} and all after it would be body text; "
-                                    f"close it with {fence.run}.")
+    tokens = _PARSER.parse("\n".join(lines))
+    found = []
+    for index, token in enumerate(tokens):
+        if token.level != 0 or token.map is None:
+            continue
+        if token.type == "heading_open" and token.tag == "h2" and token.markup == "##":
+            found.append((token.map[0], tokens[index + 1].content))
+        elif token.type == "fence":
+            _check_closed(lines, token.map[0], token.map[1], token.markup)
     return found
 
 
+def _check_closed(lines: list[str], start: int, end: int, run: str) -> None:
+    """A fence that runs to the end of the text without its closing line, over a `##` line."""
+    last = lines[end - 1] if end > start + 1 else ""
+    closed = _closes(run, last)
+    hidden = next((n for n in range(start + 1, end) if _HEADING.match(lines[n])), None)
+    if end == len(lines) and not closed and hidden is not None:
+        raise SpecError(start + 1, f"this code fence is never closed, so the `##` heading on "
+                                   f"line {hidden + 1} and all after it would be body text; "
+                                   f"close it with {run}.")
+
+
+def _closes(run: str, line: str) -> bool:
+    """The line closes a fence opened with `run` (CommonMark: the same character, at least as
+    many, at most three spaces in, nothing after)."""
+    stripped = line.strip()
+    indent = len(line) - len(line.lstrip(" "))
+    return (indent <= 3 and len(stripped) >= len(run)
+            and stripped == run[0] * len(stripped))
+
+
 def _split(lines: list[str]) -> list[tuple[int, str, list[str]]]:
-    """(heading line number, heading text, body lines) per section; text before the first
-    heading is dropped."""
-    starts = headings(lines)
-    sections = []
-    for start, end in zip(starts, [*starts[1:], len(lines)], strict=False):
-        match = _HEADING.match(lines[start])
-        assert match is not None
-        sections.append((start + 1, match["text"], lines[start + 1:end]))
-    return sections
+    """(heading line number, title, body lines) per section; text before the first heading is
+    dropped."""
+    found = _headings(lines)
+    starts = [start for start, _ in found]
+    return [(start + 1, title, lines[start + 1:end])
+            for (start, title), end in zip(found, [*starts[1:], len(lines)], strict=False)]
 
 
 # --- fields: the lines right under a title ---------------------------------------------------
 
-FIELDS = ("labels", "assignees", "milestone", "parent")  # keys of the lines under a title
+FIELDS = ("labels", "assignees", "milestone", "parent", "type")  # keys of the lines under a title
 
 
 def _fields(lines: list[str], first: int) -> tuple[dict[str, Field], list[str]]:
@@ -167,8 +192,7 @@ def _fields(lines: list[str], first: int) -> tuple[dict[str, Field], list[str]]:
     return found, lines[index:] if found else lines
 
 
-def _issue(line: int, heading: str, lines: list[str]) -> PlannedIssue:
-    title = _CLOSING.sub("", heading.strip()).strip()
+def _issue(line: int, title: str, lines: list[str]) -> PlannedIssue:
     if not title:
         raise SpecError(line, "the `##` heading has no title.")
     if len(title) > TITLE_LIMIT:
@@ -185,8 +209,11 @@ def _issue(line: int, heading: str, lines: list[str]) -> PlannedIssue:
                 raise SpecError(fields["labels"].line, str(exc)) from None
     return PlannedIssue(title=title, labels=labels, body=_trim(body), line=line,
                         assignees=_assignees(fields.get("assignees")),
-                        milestone=_milestone(fields.get("milestone")),
+                        milestone=_named(fields.get("milestone"),
+                                         "`Milestone:` names no milestone (`Milestone: <title>`)."),
                         parent=_parent(fields.get("parent")),
+                        type=_named(fields.get("type"),
+                                    "`Type:` names no issue type (`Type: Bug`)."),
                         lines={key: found.line for key, found in fields.items()})
 
 
@@ -194,9 +221,10 @@ def _assignees(found: Field | None) -> tuple[str, ...]:
     if found is None:
         return ()
     logins = tuple(dict.fromkeys(
-        name.strip().lstrip("@") for name in found.value.split(",") if name.strip()))
+        COPILOT if name.lower() in _COPILOT_NAMES else name
+        for name in (item.strip().lstrip("@") for item in found.value.split(",")) if name))
     for login in logins:
-        if not _LOGIN.fullmatch(login):
+        if login != COPILOT and not _LOGIN.fullmatch(login):
             raise SpecError(found.line, f"{login!r} is not a GitHub login (`Assignees: @a, b`).")
     if not logins:
         raise SpecError(found.line, "`Assignees:` names no one (`Assignees: @a, b`).")
@@ -206,9 +234,10 @@ def _assignees(found: Field | None) -> tuple[str, ...]:
     return logins
 
 
-def _milestone(found: Field | None) -> str:
+def _named(found: Field | None, empty: str) -> str:
+    """A `Milestone:` or `Type:` line's name; `empty` says what an empty one lacks."""
     if found is not None and not found.value:
-        raise SpecError(found.line, "`Milestone:` names no milestone (`Milestone: <title>`).")
+        raise SpecError(found.line, empty)
     return found.value if found else ""
 
 
@@ -258,210 +287,3 @@ def _check_unique(issues: list[PlannedIssue]) -> None:
                                         f"{first[issue.title]}; each issue is found again by "
                                         "its title, so titles must be unique.")
         first[issue.title] = issue.line
-
-
-# --- CommonMark's block structure, as far as a top-level heading needs it ----------------------
-
-_INDENT = re.compile(r" *")
-_ATX = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
-_FENCE = re.compile(r" {0,3}(?P<run>`{3,}|~{3,})(?P<info>.*)")
-_BREAK = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
-_SETEXT = re.compile(r" {0,3}(?:=+|-+)[ \t]*$")
-_QUOTE = re.compile(r" {0,3}> ?")
-_ITEM = re.compile(r"(?P<indent> {0,3})(?P<marker>[-+*]|(?P<number>\d{1,9})[.)])(?=[ \t]|$)")
-_BLOCK_TAGS = (
-    "address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|"
-    "details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|"
-    "h1|h2|h3|h4|h5|h6|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|"
-    "noframes|ol|optgroup|option|p|param|search|section|summary|table|tbody|td|tfoot|th|"
-    "thead|title|tr|track|ul")
-_ATTRIBUTE = r"""(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)"""
-# CommonMark's seven kinds of HTML block: how one starts, and the text that ends it (None: a
-# blank line ends it). The seventh (any other complete tag alone on its line) cannot
-# interrupt a paragraph.
-_HTML_BLOCKS: tuple[tuple[re.Pattern[str], re.Pattern[str] | None], ...] = (
-    (re.compile(r" {0,3}<(?:script|pre|style|textarea)(?:\s|>|$)", re.I),
-     re.compile(r"</(?:script|pre|style|textarea)>", re.I)),
-    (re.compile(r" {0,3}<!--"), re.compile(r"-->")),
-    (re.compile(r" {0,3}<\?"), re.compile(r"\?>")),
-    (re.compile(r" {0,3}<![A-Za-z]"), re.compile(r">")),
-    (re.compile(r" {0,3}<!\[CDATA\["), re.compile(r"\]\]>")),
-    (re.compile(rf" {{0,3}}</?(?:{_BLOCK_TAGS})(?:\s|/?>|$)", re.I), None),
-    (re.compile(rf" {{0,3}}(?:<[A-Za-z][A-Za-z0-9-]*{_ATTRIBUTE}*\s*/?>|</[A-Za-z][A-Za-z0-9-]*"
-                rf"\s*>)\s*$"), None),
-)
-_PARAGRAPH, _CODE = "paragraph", "indented code"
-
-
-@dataclass
-class _Fence:
-    run: str
-
-
-@dataclass
-class _Html:
-    end: re.Pattern[str] | None
-
-
-@dataclass
-class Blocks:
-    """The open blocks of one container (the document, a block quote, a list item).
-
-    `feed` takes the container's lines one at a time (tabs expanded) and says whether the line
-    is an ATX heading of this container itself. Only what decides that is modelled: the leaf
-    block that is open (a paragraph, which lazy lines continue; a fence; an HTML block;
-    indented code) and the one open child container, whose own lines never reach this level.
-    """
-
-    leaf: str | _Fence | _Html | None = None
-    quote: Blocks | None = None
-    item: tuple[int, Blocks] | None = None  # (content column, its blocks)
-    item_blank: bool = False  # the open item has had no content yet
-
-    def lazy(self) -> bool:
-        """The innermost open block is a paragraph, which a lazy line may continue."""
-        if self.quote is not None:
-            return self.quote.lazy()
-        if self.item is not None:
-            return self.item[1].lazy()
-        return self.leaf == _PARAGRAPH
-
-    def open_fence(self) -> _Fence | None:
-        """The fence open at this very level, if any."""
-        return self.leaf if isinstance(self.leaf, _Fence) else None
-
-    def feed(self, line: str) -> bool:
-        if self._in_child(line) or self._in_leaf(line):
-            return False
-        return self._start(line)
-
-    def _in_child(self, line: str) -> bool:
-        """The line belongs to the open block quote or list item (and goes there)."""
-        blank = not line.strip()
-        if self.quote is not None:
-            if quoted := _QUOTE.match(line):
-                self.quote.feed(line[quoted.end():])
-                return True
-            if not blank and self.quote.lazy() and not _interrupts(line):
-                self.quote.feed(line)
-                return True
-            self.quote = None
-        if self.item is not None:
-            column, inner = self.item
-            if blank and self.item_blank:
-                self.item = None  # an item may start with at most one blank line
-                return True
-            if blank or _indent(line) >= column:
-                self.item_blank = self.item_blank and blank
-                inner.feed(line[column:] if not blank else "")
-                return True
-            if inner.lazy() and not _interrupts(line):
-                inner.feed(line)
-                return True
-            self.item = None
-        return False
-
-    def _in_leaf(self, line: str) -> bool:
-        """The line continues the open leaf block (or ends it and is consumed)."""
-        leaf, blank = self.leaf, not line.strip()
-        if isinstance(leaf, _Fence):
-            if _closes(leaf.run, line):
-                self.leaf = None
-            return True
-        if isinstance(leaf, _Html):
-            if (blank if leaf.end is None else leaf.end.search(line)):
-                self.leaf = None
-            return True
-        if leaf == _CODE and (blank or _indent(line) >= 4):
-            return True
-        if leaf == _PARAGRAPH:
-            if blank or _SETEXT.match(line):
-                self.leaf = None
-                return True
-            if not _interrupts(line):
-                return True
-        self.leaf = None
-        return False
-
-    def _start(self, line: str) -> bool:
-        """A line that starts a block of this container; True for an ATX heading."""
-        if not line.strip():
-            return False
-        if _indent(line) >= 4:
-            self.leaf = _CODE
-        elif _ATX.match(line):
-            return True
-        elif opened := _opens(line):
-            self.leaf = _Fence(opened)
-        elif html := _html_start(line, after_paragraph=False):
-            start, end = html
-            done = end is not None and end.search(line, start)
-            self.leaf = None if done else _Html(end)
-        elif _BREAK.match(line):
-            pass
-        elif quoted := _QUOTE.match(line):
-            self.quote = Blocks()
-            self.quote.feed(line[quoted.end():])
-        elif item := _item(line):
-            column, content = item
-            self.item, self.item_blank = (column, Blocks()), not content.strip()
-            self.item[1].feed(content)
-        else:
-            self.leaf = _PARAGRAPH
-        return False
-
-
-def _indent(line: str) -> int:
-    match = _INDENT.match(line)
-    return match.end() if match else 0
-
-
-def _opens(line: str) -> str | None:
-    match = _FENCE.match(line)
-    if match is None or (match["run"][0] == "`" and "`" in match["info"]):
-        return None  # a backtick fence's info string may not hold a backtick (CommonMark)
-    return match["run"]
-
-
-def _closes(run: str, line: str) -> bool:
-    stripped = line.strip()
-    return (_indent(line) <= 3 and len(stripped) >= len(run)
-            and stripped == run[0] * len(stripped))
-
-
-def _html_start(line: str, *, after_paragraph: bool) -> tuple[int, re.Pattern[str] | None] | None:
-    """(where the start ends, the end condition) when the line starts an HTML block."""
-    kinds = _HTML_BLOCKS[:-1] if after_paragraph else _HTML_BLOCKS
-    for start, end in kinds:
-        if match := start.match(line):
-            return match.end(), end
-    return None
-
-
-def _item(line: str) -> tuple[int, str] | None:
-    """(content column, first line's content) when the line starts a list item."""
-    match = _ITEM.match(line)
-    if match is None:
-        return None
-    after = match.end()
-    rest = line[after:]
-    spaces = _indent(rest)
-    if not rest.strip():
-        return after + 1, ""
-    if spaces > 4:  # the content is indented code: the item's column is one space in
-        return after + 1, rest[1:]
-    return after + spaces, rest[spaces:]
-
-
-def _interrupts(line: str) -> bool:
-    """The line starts a block even right after a paragraph (else it continues it)."""
-    if not line.strip() or _indent(line) >= 4:
-        return False
-    if _ATX.match(line) or _opens(line) or _BREAK.match(line) or _QUOTE.match(line):
-        return True
-    if _html_start(line, after_paragraph=True):
-        return True
-    item = _ITEM.match(line)
-    if item is None or not line[item.end():].strip():
-        return False  # an empty list item cannot interrupt a paragraph
-    return item["number"] is None or int(item["number"]) == 1

@@ -15,13 +15,16 @@ from __future__ import annotations
 import re
 
 from ci_toolkit.draft_toggle.decision import (
+    AGENTS,
     DRAFT_ENV,
+    Agent,
     Kickoff,
     Operation,
     Options,
     Outcome,
     Skip,
     Toggle,
+    installation_token,
     lane,
     resolve_draft,
 )
@@ -30,33 +33,43 @@ from ci_toolkit.runtime import Input, InputError, Runtime, parse_bool
 
 INPUTS = (
     Input("github-token", secret=True,
-          description="Needs `contents: write`, `pull-requests: write`, `issues: write`. A PR "
-                      "opened with GITHUB_TOKEN starts no workflow runs."),
+          description="Needs `contents: write`, `pull-requests: write`, `issues: write`. "
+                      "A PR opened with GITHUB_TOKEN starts no workflow runs."),
     Input("trigger-label", "agent:codex",
           description="Act only when this label was added to an issue."),
-    Input("draft", "",
-          description="`true`/`false`. Empty: the `CODEX_PR_DRAFT` environment variable (a value "
-                      "that is not a boolean there is a warning and `false`); unset: `false`."),
+    Input("draft",
+          description="`true`/`false`. Empty: the `CODEX_PR_DRAFT` environment variable "
+                      "(a value that is not a boolean there is a warning and `false`); "
+                      "unset: `false`."),
     Input("branch-prefix", "codex/issue-",
           description="The branch is `<branch-prefix><issue number>`."),
-    Input("command", "",
-          description="A comment to post once on the pull request (e.g. an agent command); "
-                      "`{issue}` and `{pr}` are replaced by the numbers."),
-    Input("agent-authors", "",
-          description="Logins of agents that open their own pull requests (with or without "
-                      "`[bot]`); their PRs are set to the toggle."),
-    Input("labels", "",
+    Input("command",
+          description="Posted once on the PR (`{issue}`, `{pr}` replaced); with `agent: "
+                      "copilot`, Copilot's custom instructions."),
+    Input("agent-authors",
+          description="Logins of agents that open their own pull requests (with or "
+                      "without `[bot]`); their PRs are set to the toggle."),
+    Input("labels",
           description="Comma-separated labels for the pull requests it opens, added once."),
-    Input("reviewers", "",
-          description="Comma-separated users asked to review the pull requests it opens, asked "
-                      "once."),
+    Input("reviewers",
+          description="Comma-separated users asked to review the pull requests it opens, "
+                      "asked once."),
+    Input("agent", "command", choices=AGENTS,
+          description="`command`: open a branch and PR, post `command`. `copilot`: assign "
+                      "the issue to Copilot via the API, once."),
+    Input("agent-token", secret=True,
+          description="`agent: copilot` only: a person's token (PAT or GitHub App user "
+                      "token); GITHUB_TOKEN cannot assign Copilot."),
 )
 SOFT = False
 _BAD_REF = re.compile(r"[\s~^:?*\[\\\x00-\x1f\x7f]|\.\.|@\{|//|^[/.-]|/\.|\.lock(/|$)")
 # A GitHub login (managed users carry `_shortcode`), an App's with `[bot]`.
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})(?:\[bot\])?")
 LABEL_LIMIT = 50  # characters GitHub accepts in a label name
-
+USER_TOKEN = ("GitHub assigns Copilot only with a person's token: a fine-grained personal access "
+              "token with read and write access to actions, contents, issues and pull requests, a "
+              "classic one with the `repo` scope, or a GitHub App user-to-server token (`ghu_`), "
+              "of a user with Copilot; pass it from a secret, e.g. `${{ secrets.COPILOT_TOKEN }}`")
 
 
 def run(rt: Runtime) -> int:
@@ -69,19 +82,22 @@ def run(rt: Runtime) -> int:
     from ci_toolkit.draft_toggle import remote as side  # PyGithub only when there is work
 
     outcome = Outcome(draft=options.draft.value)
+    remote = side.Remote.connect(rt.token(), rt.context.api_url, rt.context.repository,
+                                 rt.log.warning, graphql_url=rt.context.graphql_url,
+                                 default_branch=rt.context.default_branch,
+                                 agent_token=options.agent_token)
     try:
-        if isinstance(choice, Kickoff):
+        if isinstance(choice, Kickoff) and options.agent is Agent.COPILOT:
+            remote.assign_copilot(choice.issue, options.command, outcome)
+        elif isinstance(choice, Kickoff):
             outcome.branch = f"{options.prefix}{choice.issue}"
-            side.Kickoff(rt, options, choice.issue, outcome).run()
+            remote.kickoff(options, choice.issue, outcome)
         elif isinstance(choice, Toggle):
-            side.toggle(rt, choice.number, options.draft.value, outcome)
+            remote.toggle(choice.number, options.draft.value, outcome)
     except side.Skipped as why_not:
         return skipped(rt, outcome, str(why_not), warn=True)
-    except Exception as exc:
-        from ci_toolkit.github.client import explain
-
-        message = exc.message if isinstance(exc, side.Failed) else explain(
-            exc, outcome.doing, outcome.permission)
+    except side.Failed as exc:
+        message = exc.message
         outcome.operation = ""  # the step failed: `operation` says so by being empty
         finish(rt, outcome, failed=message)  # first say what was done, then why it stopped
         rt.log.error(message)
@@ -108,8 +124,22 @@ def read_options(rt: Runtime) -> Options:
         if len(name) > LABEL_LIMIT:
             raise InputError("labels", f"{name[:60]!r} is longer than the {LABEL_LIMIT} "
                                        "characters GitHub allows in a label name")
+    agent = Agent(rt.inputs.choice("agent", AGENTS))
     return Options(label, draft, prefix, rt.inputs.raw("command").strip(),
-                   _logins(rt, "agent-authors"), labels, _logins(rt, "reviewers"))
+                   _logins(rt, "agent-authors"), labels, _logins(rt, "reviewers"), agent,
+                   _agent_token(rt) if agent is Agent.COPILOT else "")
+
+
+def _agent_token(rt: Runtime) -> str:
+    """A person's token for `agent: copilot`; the workflow's own token is refused before any
+    request."""
+    token = rt.inputs.raw("agent-token").strip()
+    if not token:
+        raise InputError("agent-token", f"is empty, and `agent: copilot` needs it. {USER_TOKEN}.")
+    if installation_token(token, rt.context.env.get("GITHUB_TOKEN", "")):
+        raise InputError("agent-token", f"is the workflow's GITHUB_TOKEN or another GitHub App "
+                                        f"installation token (`ghs_…`). {USER_TOKEN}.")
+    return token
 
 
 def _logins(rt: Runtime, name: str) -> tuple[str, ...]:

@@ -33,9 +33,23 @@ class Operation(StrEnum):
     CREATED = "created"
     REUSED = "reused"
     SKIPPED = "skipped"
+    ASSIGNED = "assigned"  # the issue was assigned to the Copilot coding agent
     MARKED_READY = "marked-ready"
     CONVERTED_TO_DRAFT = "converted-to-draft"
     UNCHANGED = "unchanged"
+
+
+class Agent(StrEnum):
+    """How the kick-off starts the agent (the `agent` input)."""
+
+    COMMAND = "command"  # a branch, a pull request and the `command` comment on it
+    COPILOT = "copilot"  # the issue assigned to the Copilot coding agent through the REST API
+
+
+AGENTS = tuple(Agent)
+# The logins Copilot shows as: the assignee `Copilot`, the login the assignment takes.
+COPILOT_LOGINS = ("Copilot", "copilot-swe-agent")
+COPILOT_ASSIGNEE = "copilot-swe-agent[bot]"
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,8 @@ class Options:
     agent_authors: tuple[str, ...]
     labels: tuple[str, ...]
     reviewers: tuple[str, ...]
+    agent: Agent = Agent.COMMAND
+    agent_token: str = field(default="", repr=False)  # a person's token, for `agent: copilot`
 
 
 @dataclass(frozen=True)
@@ -197,5 +213,13 @@ def missing(wanted: Iterable[str], present: Iterable[str]) -> list[str]:
     return [name for name in dict.fromkeys(wanted) if name.casefold() not in have]
 
 
-def command_text(template: str, issue: int, pull: int) -> str:
-    return template.replace("{issue}", str(issue)).replace("{pr}", str(pull))
+def command_text(template: str, issue: int, pull: int | None = None) -> str:
+    """The `command` with `{issue}` (and, where there is one, `{pr}`) replaced."""
+    text = template.replace("{issue}", str(issue))
+    return text if pull is None else text.replace("{pr}", str(pull))
+
+
+def installation_token(token: str, workflow_token: str) -> bool:
+    """Whether `token` is the workflow's GITHUB_TOKEN or another GitHub App installation token
+    (GitHub's documented prefix `ghs_`), which cannot assign Copilot."""
+    return token.startswith("ghs_") or (bool(workflow_token) and token == workflow_token)

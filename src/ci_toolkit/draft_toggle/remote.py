@@ -2,34 +2,54 @@
 reviewers, command comment, each found before it is made) and the draft state of an agent's
 pull request (GraphQL: REST cannot change it).
 
-The decisions are `ci_toolkit.draft_toggle.decision`; this module only reads and writes.
+The decisions are `ci_toolkit.draft_toggle.decision`; this module only reads and writes. It is
+built from the client, the repository's name and a warn callback (with the GraphQL URL and the
+default branch as plain values), and raises only `Skipped` and `Failed`: every error of GitHub's
+is turned into `Failed`, explained with the step under way and the permission it needs.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from github import GithubException
+from github import Github, GithubException
 from github.GitRef import GitRef
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from ci_toolkit.draft_toggle.decision import (
+    COPILOT_ASSIGNEE,
+    COPILOT_LOGINS,
     Operation,
     Options,
     Outcome,
     command_text,
+    is_listed,
     missing,
     toggle_operation,
 )
-from ci_toolkit.github.client import connect_repository, create_once, explain, graphql
+from ci_toolkit.github.client import (
+    ERRORS,
+    GraphQLError,
+    connect,
+    create_once,
+    explain,
+    graphql,
+    repository,
+)
 from ci_toolkit.github.permissions import DRAFT_STATE, Permission
 from ci_toolkit.markdown import ISSUE_BODY_LIMIT, MessageError, code, escape, marker, truncate
-from ci_toolkit.runtime import Runtime
+from ci_toolkit.runtime import Warn
 
 SETTING = ('Settings → Actions → General → Workflow permissions → "Allow GitHub Actions to '
            'create and approve pull requests"')
+COPILOT_SETTING = ("the Copilot coding agent is not enabled for this repository, or the token's "
+                   "user cannot use it: enable it under the repository's Settings → Copilot → "
+                   "Coding agent (and the organization's Copilot policies), for a user whose "
+                   "Copilot plan includes it.")
 MUTATIONS = {True: "convertPullRequestToDraft", False: "markPullRequestReadyForReview"}
 
 
@@ -41,44 +61,145 @@ class Failed(MessageError):
     """The operation could not be completed; the message says why and what to change."""
 
 
-# --- agents' own pull requests
+class Remote:
+    """One repository, reached with the step's token."""
+
+    def __init__(self, gh: Github, full_name: str, warn: Warn, *, graphql_url: str = "",
+                 default_branch: str = "", agent: Github | None = None) -> None:
+        self.gh, self.full_name, self.warn = gh, full_name, warn
+        self.graphql_url, self.default_branch = graphql_url, default_branch
+        self.agent = agent  # a client with a person's token: assigns Copilot
+        self.repo = repository(gh, full_name)
+
+    @classmethod
+    def connect(cls, token: str, api_url: str, full_name: str, warn: Warn, *,
+                graphql_url: str = "", default_branch: str = "",
+                agent_token: str = "") -> Remote:
+        agent = connect(agent_token, api_url) if agent_token else None
+        return cls(connect(token, api_url), full_name, warn, graphql_url=graphql_url,
+                   default_branch=default_branch, agent=agent)
+
+    def assign_copilot(self, number: int, instructions: str, outcome: Outcome) -> None:
+        """Assign issue `number` to the Copilot coding agent, once, with the default branch as
+        its base and `instructions` (`{issue}` replaced) as its custom instructions."""
+        with explained(outcome):
+            self._assign_copilot(number, instructions, outcome)
+
+    def kickoff(self, options: Options, issue: int, outcome: Outcome) -> None:
+        """The branch and pull request for `issue`, with its labels, reviewers and command."""
+        with explained(outcome):
+            Kickoff(self, options, issue, outcome).run()
+
+    def toggle(self, number: int, draft: bool, outcome: Outcome) -> None:
+        """Set pull request `number`'s draft state to `draft`: one GET, and a mutation if
+        needed."""
+        with explained(outcome):
+            self._toggle(number, draft, outcome)
+
+    # --- agents' own pull requests
+
+    def _toggle(self, number: int, draft: bool, outcome: Outcome) -> None:
+        outcome.step(f"read pull request #{number}", Permission.PULL_REQUESTS_READ)
+        pull = self.repo.get_pull(number)  # now, not the payload: it may be stale
+        found(outcome, pull)
+        outcome.branch = pull.head.ref
+        if pull.state != "open":
+            raise Skipped(f"pull request #{number} is {pull.state}; its draft state was left")
+        operation = toggle_operation(bool(pull.draft), draft)
+        outcome.operation = operation
+        if operation is Operation.UNCHANGED:
+            outcome.done.append(f"pull request #{number} is already "
+                                f"{'a draft' if draft else 'ready for review'}")
+            return
+        doing = "turn pull request #{n} into a draft" if draft else \
+            "mark pull request #{n} ready for review"
+        outcome.step(doing.format(n=number), DRAFT_STATE)
+        try:
+            outcome.draft = self.set_draft(pull, MUTATIONS[draft])
+        except GraphQLError as exc:
+            if not (draft and _no_drafts(exc)):
+                raise
+            self.warn(f"Pull request #{number} cannot be made a draft in {self.full_name}: "
+                      "draft pull requests need a public repository, or GitHub Team or "
+                      f"Enterprise for a private one ({exc}). It stays ready for review.")
+            outcome.operation = Operation.UNCHANGED
+            outcome.done.append(f"left pull request #{number} ready for review: drafts are "
+                                "not available here")
+            return
+        outcome.done.append(f"{'turned' if draft else 'marked'} pull request #{number} "
+                            f"{'into a draft' if draft else 'ready for review'}")
+
+    def set_draft(self, pull: PullRequest, mutation: str) -> bool:
+        """Run `mutation` on the pull request; the draft state GitHub answers with."""
+        query = (f"mutation($input: {mutation[0].upper()}{mutation[1:]}Input!) "
+                 f"{{ {mutation}(input: $input) {{ pullRequest {{ number isDraft }} }} }}")
+        data = graphql(pull.requester, mutation, query,
+                       {"input": {"pullRequestId": pull.node_id}}, url=self.graphql_url)
+        answer = (data.get(mutation) or {}).get("pullRequest") or {}
+        return bool(answer.get("isDraft"))
 
 
-def toggle(rt: Runtime, number: int, draft: bool, outcome: Outcome) -> None:
-    """Set pull request `number`'s draft state to `draft`: one GET, and a mutation if needed."""
-    outcome.step(f"read pull request #{number}", Permission.PULL_REQUESTS_READ)
-    pull = connect_repository(rt).get_pull(number)  # now, not the payload: it may be stale
-    found(outcome, pull)
-    outcome.branch = pull.head.ref
-    if pull.state != "open":
-        raise Skipped(f"pull request #{number} is {pull.state}; its draft state was left")
-    operation = toggle_operation(bool(pull.draft), draft)
-    outcome.operation = operation
-    if operation is Operation.UNCHANGED:
-        outcome.done.append(f"pull request #{number} is already "
-                            f"{'a draft' if draft else 'ready for review'}")
-        return
-    name = MUTATIONS[draft]
-    doing = "turn pull request #{n} into a draft" if draft else \
-        "mark pull request #{n} ready for review"
-    outcome.step(doing.format(n=number), DRAFT_STATE)
-    outcome.draft = set_draft(rt, pull, name)
-    outcome.done.append(f"{'turned' if draft else 'marked'} pull request #{number} "
-                        f"{'into a draft' if draft else 'ready for review'}")
+    # --- the Copilot coding agent
+
+    def _assign_copilot(self, number: int, instructions: str, outcome: Outcome) -> None:
+        outcome.step(f"read issue #{number}", Permission.ISSUES_READ)
+        issue = self.repo.get_issue(number)
+        if issue.state != "open":
+            raise Skipped(f"issue #{number} is {issue.state}; Copilot was not assigned")
+        if any(is_listed(user.login, COPILOT_LOGINS) for user in issue.assignees):
+            outcome.operation = Operation.UNCHANGED
+            outcome.done.append(f"issue #{number} is already assigned to Copilot")
+            return
+        assert self.agent is not None  # read_options asked for a person's token
+        base = self.default_branch or self.repo.default_branch
+        assignment = {"target_repo": self.full_name, "base_branch": base}
+        if instructions:
+            assignment["custom_instructions"] = command_text(instructions, number)
+        outcome.step(f"assign issue #{number} to Copilot", Permission.ISSUES_WRITE)
+        # POST /repos/{owner}/{repo}/issues/{issue_number}/assignees with `agent_assignment`
+        # (GitHub's changelog of 2025-12-03, "Assign issues to Copilot using the API")
+        try:
+            _, answer = self.agent.requester.requestJsonAndCheck(
+                "POST", f"{self.repo.url}/issues/{number}/assignees",
+                input={"assignees": [COPILOT_ASSIGNEE], "agent_assignment": assignment})
+        except GithubException as exc:
+            raise Failed(self._refused(exc, number, base)) from exc
+        logins = [str(user.get("login")) for user in answer.get("assignees") or []]
+        if not any(is_listed(login, COPILOT_LOGINS) for login in logins):
+            raise Failed(f"GitHub answered, but Copilot is not among the assignees of #{number} "
+                         f"({', '.join(logins) or 'none'}): {COPILOT_SETTING}")
+        outcome.operation = Operation.ASSIGNED
+        outcome.done.append(f"assigned issue #{number} to Copilot (base branch `{base}`"
+                            f"{', with the instructions' if instructions else ''})")
+
+    def _refused(self, exc: GithubException, number: int, base: str) -> str:
+        """Why GitHub refused the assignment, and what to change."""
+        said = f"GitHub refused to assign issue #{number} to Copilot ({exc.status}: " \
+               f"{_said(exc)})"
+        if exc.status in (401, 403):
+            return (f"{said}. `agent-token` must be a person's token with read and write access "
+                    "to actions, contents, issues and pull requests (fine-grained), or the "
+                    "`repo` scope (classic), of a user with Copilot; an installation token "
+                    "(GITHUB_TOKEN, a GitHub App's) cannot assign Copilot.")
+        if exc.status == 404:
+            return f"{said}. {COPILOT_SETTING}"
+        if exc.status == 422:
+            return (f"{said}. GitHub refused the assignment's values: the base branch {base!r} "
+                    f"must exist in {self.full_name}.")
+        return str(explain(exc, f"assign issue #{number} to Copilot", Permission.ISSUES_WRITE))
+
+
+@contextmanager
+def explained(outcome: Outcome) -> Iterator[None]:
+    """GitHub's errors as `Failed`, naming the step under way and the permission it needs."""
+    try:
+        yield
+    except ERRORS as exc:
+        raise Failed(explain(exc, outcome.doing, outcome.permission)) from exc
 
 
 def found(outcome: Outcome, pull: PullRequest) -> None:
     outcome.pr_number, outcome.pr_url, outcome.draft = pull.number, pull.html_url, bool(pull.draft)
-
-
-def set_draft(rt: Runtime, pull: PullRequest, mutation: str) -> bool:
-    """Run `mutation` on the pull request; the draft state GitHub answers with."""
-    query = (f"mutation($input: {mutation[0].upper()}{mutation[1:]}Input!) "
-             f"{{ {mutation}(input: $input) {{ pullRequest {{ number isDraft }} }} }}")
-    data = graphql(pull.requester, mutation, query,
-                   {"input": {"pullRequestId": pull.node_id}}, url=rt.context.graphql_url)
-    answer = (data.get(mutation) or {}).get("pullRequest") or {}
-    return bool(answer.get("isDraft"))
 
 
 # --- the kick-off
@@ -87,21 +208,20 @@ def set_draft(rt: Runtime, pull: PullRequest, mutation: str) -> bool:
 class Kickoff:
     """Branch, bootstrap commit, pull request, labels, reviewers and command comment."""
 
-    def __init__(self, rt: Runtime, options: Options, issue: int, outcome: Outcome) -> None:
-        self.rt, self.want, self.issue, self.out = rt, options, issue, outcome
-        self.repo: Repository
+    def __init__(self, remote: Remote, options: Options, issue: int, outcome: Outcome) -> None:
+        self.remote, self.want, self.issue, self.out = remote, options, issue, outcome
+        self.repo: Repository = remote.repo
         self.title = ""
         self.base = ""
 
     def run(self) -> None:
         number = self.issue
         self.out.step(f"read issue #{number}", Permission.ISSUES_READ)
-        self.repo = connect_repository(self.rt)
         issue = self.repo.get_issue(number)
         if issue.state != "open":
             raise Skipped(f"issue #{number} is {issue.state}; nothing was opened for it")
         self.title = issue.title
-        self.base = self.rt.context.default_branch or self.repo.default_branch
+        self.base = self.remote.default_branch or self.repo.default_branch
         self.out.step("look for an open pull request", Permission.PULL_REQUESTS_READ)
         pull = self.find_pull()
         if pull is not None:
@@ -175,7 +295,7 @@ class Kickoff:
     # pull request
 
     def find_pull(self) -> PullRequest | None:
-        owner = self.rt.context.repository.split("/")[0]
+        owner = self.remote.full_name.split("/")[0]
         pulls = self.repo.get_pulls(state="open", head=f"{owner}:{self.out.branch}")
         return next(iter(pulls), None)
 
@@ -185,14 +305,14 @@ class Kickoff:
         except GithubException as exc:
             if _says(exc, "not permitted to create or approve pull requests"):
                 raise Failed(f"GitHub Actions may not create pull requests in "
-                             f"{self.rt.context.repository}: allow it under {SETTING} (or use "
+                             f"{self.remote.full_name}: allow it under {SETTING} (or use "
                              f"a GitHub App token).") from exc
             if exc.status == 422 and _says(exc, "no commits between"):
                 return self.after_bootstrap()
             unsupported = exc.status == 422 and _says(exc, "draft pull requests")
             if not (self.want.draft.value and unsupported):
                 raise
-        self.rt.log.warning("Draft pull requests are not supported in this repository; "
+        self.remote.warn("Draft pull requests are not supported in this repository; "
                             "opening a ready pull request instead.")
         return self.create_pull(False)
 
@@ -264,6 +384,20 @@ class Kickoff:
                         "The command was cut to GitHub's comment size limit.") + "\n\n" + mark
         create_once(lambda: pull.create_issue_comment(body), find)
         self.out.done.append(f"posted the command on #{pull.number}")
+
+
+def _said(exc: GithubException) -> str:
+    """GitHub's own words in an error answer."""
+    data = exc.data
+    return str((data.get("message") if isinstance(data, dict) else data) or exc.status)
+
+
+def _no_drafts(exc: GraphQLError) -> bool:
+    """GitHub's answer to convertPullRequestToDraft where drafts are not available: "<login>
+    does not have permission to convert the pull request <id> to draft." (cli/cli#5995), or
+    "Draft pull requests are not supported in this repository." Not a FORBIDDEN token."""
+    text = str(exc).lower()
+    return not exc.forbidden and ("to draft" in text or "draft pull requests" in text)
 
 
 def _says(exc: GithubException, text: str) -> bool:

@@ -229,6 +229,11 @@ def graphql(requester: Requester, operation: str, query: str, variables: dict[st
     return data
 
 
+# What a request through this client may raise: GitHub's answers (REST and GraphQL), no answer,
+# and the wait budget used up. A remote turns these into its own typed errors.
+ERRORS = (GithubException, GraphQLError, requests.RequestException, WaitBudgetExceeded)
+
+
 def is_transient(exc: BaseException) -> bool:
     """No clear answer: the request may or may not have been carried out."""
     if isinstance(exc, (requests.ConnectionError, requests.Timeout)):

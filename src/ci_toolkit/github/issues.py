@@ -54,15 +54,26 @@ def ensure_labels(repo: Repository, names: Iterable[str], *, create: bool = True
     someone else (422 `already_exists`) is fine; a rate-limit answer is waited out and the
     create tried again.
     """
+    missing = missing_labels(repo, names)
+    if missing and not create:
+        raise MissingLabels(missing)
+    return create_labels(repo, missing)
+
+
+def missing_labels(repo: Repository, names: Iterable[str]) -> list[str]:
+    """The names no label has yet (GitHub compares them without case): one listing, no write."""
     wanted = list(dict.fromkeys(n for n in names if n))
     if not wanted:
         return []
     existing = {label.name.lower() for label in repo.get_labels()}
-    missing = [name for name in wanted if name.lower() not in existing]
-    if missing and not create:
-        raise MissingLabels(missing)
+    return [name for name in wanted if name.lower() not in existing]
+
+
+def create_labels(repo: Repository, names: Iterable[str]) -> list[str]:
+    """Create each label (in the default colour); the ones created. One made meanwhile by
+    someone else is fine."""
     created = []
-    for name in missing:
+    for name in names:
         try:
             retry_rate_limited(partial(repo.create_label, name=name, color=DEFAULT_LABEL_COLOR))
             created.append(name)
