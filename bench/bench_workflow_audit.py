@@ -1,6 +1,6 @@
 """Time to audit the 42-file workflow corpus: ci-toolkit beside `zizmor --offline`.
 
-    python bench/bench_workflow_audit.py [--runs 7]
+    python bench/bench_workflow_audit.py [--runs 7] [--corpus DIR]
 
 Three ways, alternated within each round so that machine noise hits all of them alike, and
 reported as medians: the audit in-process (`audit_files`, what the command spends after
@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ci_toolkit.workflow_audit.audit import audit_files, shell
+from ci_toolkit.workflow_audit import shell
+from ci_toolkit.workflow_audit.audit import audit_files
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "workflow-corpus" / "cases"
 
@@ -52,17 +53,20 @@ def run_quiet(argv: list[str]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--corpus", type=Path, default=CORPUS,
+                        help="the folder of workflow files (default: ../shared's corpus)")
     args = parser.parse_args()
-    files = sorted(CORPUS.glob("*.y*ml"))
+    corpus: Path = args.corpus
+    files = sorted(corpus.glob("*.y*ml"))
     if not files:
-        print(f"no corpus at {CORPUS}", file=sys.stderr)
+        print(f"no corpus at {corpus}", file=sys.stderr)
         return 2
     cli = tool("ci-toolkit") or "ci-toolkit"
     zizmor = tool("zizmor")
     ways: dict[str, Callable[[], object]] = {
         "ci-toolkit, in-process (audit_files)": lambda: fresh_audit(files),
         "ci-toolkit workflow-audit (process)": lambda: run_quiet(
-            [cli, "workflow-audit", "--path", str(CORPUS), "--fail-on", "never"]),
+            [cli, "workflow-audit", "--path", str(corpus), "--fail-on", "never"]),
     }
     if zizmor:
         ways["zizmor --offline (process)"] = lambda: run_quiet(
