@@ -36,7 +36,7 @@ from ci_toolkit.workflow_audit.model import (
     quoted_list,
 )
 from ci_toolkit.workflow_audit.trust import Trust
-from ci_toolkit.workflow_audit.workflow import PRIVILEGED, Job, Step, Workflow
+from ci_toolkit.workflow_audit.workflow import Job, Step, Workflow
 
 AI_AGENT = Rule(
     "ai-agent-untrusted-input", "error",
@@ -82,9 +82,6 @@ CLIS = {"claude": r"--dangerously-skip-permissions|bypassPermissions",
         "cursor-agent": r"--force|(?:^|\s)-f(?:\s|$)", "opencode": r".", "aider": r"--yes"}
 PACKAGES = {"@anthropic-ai/claude-code": "claude", "@openai/codex": "codex",
             "@google/gemini-cli": "gemini", "@github/copilot": "copilot"}
-# Events anyone can start that run with the base repository's token and secrets: for an
-# agent, an issue an outsider opens is as much a way in as a pull request.
-OUTSIDER_TRIGGERS = PRIVILEGED | {"issues", "discussion", "discussion_comment"}
 # pull_request_target events started by the pull request's author (not a maintainer's label).
 AUTHOR_TYPES = frozenset({"opened", "synchronize", "reopened", "edited"})
 _CLI_NAMES = re.compile("|".join([*CLIS, *PACKAGES]))
@@ -93,7 +90,7 @@ _WRITE = re.compile(r":\s*write\b|write-all")
 
 
 def _triggers(flow: Workflow) -> set[str]:
-    return set(flow.triggers) & OUTSIDER_TRIGGERS
+    return flow.outsider_triggers
 
 
 def audit_job(flow: Workflow, job: Job, trust: Trust, landings: list[Landing]) -> list[Finding]:

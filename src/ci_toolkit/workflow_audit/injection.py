@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from ci_toolkit.workflow_audit import carried, shell
 from ci_toolkit.workflow_audit.expressions import expressions, untrusted_fields
 from ci_toolkit.workflow_audit.model import (
     Finding,
@@ -10,9 +13,10 @@ from ci_toolkit.workflow_audit.model import (
     Related,
     Rule,
     Severity,
+    plain,
     quoted_list,
 )
-from ci_toolkit.workflow_audit.trust import Outsider, Trust
+from ci_toolkit.workflow_audit.trust import Outsider, Trust, names_file
 from ci_toolkit.workflow_audit.workflow import SCRIPT_ACTION, Job, Step, Workflow
 from ci_toolkit.workflow_audit.yamlnodes import Node
 
@@ -25,6 +29,7 @@ UNTRUSTED_INPUT_INJECTION = Rule(
     "Pass it through `env:` (e.g. `env: TITLE: ${{ ... }}`) and use \"$TITLE\" in the "
     "script (`process.env.TITLE` in github-script).")
 RULES = (UNTRUSTED_INPUT_INJECTION,)
+VARIABLE = re.compile(r"(?<!\\)\$\{?([A-Za-z_]\w*)")
 
 
 def audit_job(flow: Workflow, job: Job, trust: Trust) -> list[Finding]:
@@ -36,14 +41,62 @@ def audit_job(flow: Workflow, job: Job, trust: Trust) -> list[Finding]:
             node = with_.get("script") if with_ is not None else None
         if node is not None and node.kind == "scalar":
             findings.extend(_scan(flow, job, step, node, trust))
+        if step.run:
+            findings.extend(_heredocs(flow, job, step, trust))
     return findings
+
+
+def _heredocs(flow: Workflow, job: Job, step: Step, trust: Trust) -> list[Finding]:
+    """`bash <<EOF … $TITLE … EOF`: the shell puts the value into the code before it runs."""
+    found: list[Finding] = []
+    for command, body in shell.code_heredocs(step.run):
+        assigned = carried.assignments(step.run)
+        for name in dict.fromkeys(VARIABLE.findall("\n".join(body))):
+            what = _variable_outsider(name, assigned, job, step, trust)
+            if what:
+                found.append(UNTRUSTED_INPUT_INJECTION.finding(
+                    flow.file, _line_of(flow, step, command), step.label(), ": ",
+                    Quoted(command), " expands ", Quoted(f"${name}"), ", which holds ", what,
+                    ", into code before it runs (an unquoted heredoc): it can run commands.",
+                    severity="error" if flow.outsider_triggers else "warning",
+                    fix="Quote the heredoc's delimiter (`<<'EOF'`) so the shell leaves it "
+                        "alone, and read the value from the environment inside the code."))
+                break
+    return found
+
+
+def _line_of(flow: Workflow, step: Step, text: str) -> int:
+    """The line of `text` within the step's `run:` in the file (the step's line elsewhere)."""
+    node = step.node.get("run")
+    if step.file or node is None:
+        return step.line
+    found = flow.text.find(text, node.start, node.end)
+    return flow.text.count("\n", 0, found) + 1 if found >= 0 else step.line
+
+
+def _variable_outsider(name: str, assigned: dict[str, str], job: Job, step: Step,
+                       trust: Trust) -> str:
+    """What outsider text the shell variable `name` holds in `step`, described ("" = none)."""
+    value = carried.substituted(f"${{{name}}}", assigned, step.env())
+    if value == carried.VALIDATED:
+        return ""
+    if fields := untrusted_fields(value):
+        return plain(quoted_list(fields))
+    if fetched := carried.fetched(value):
+        return fetched
+    files = trust.outsider_files(job, step.index)
+    if read := next((what for path, what in files.items() if names_file(value, path)), ""):
+        return read
+    outsiders = trust.outsiders(value, job) or trust.outsiders(f"env.{name}", job)
+    return plain(outsiders[0].what) if outsiders else ""
 
 
 def _scan(flow: Workflow, job: Job, step: Step, node: Node, trust: Trust) -> list[Finding]:
     """Search the file text itself, so each finding has the line of its own expression."""
     found: list[Finding] = []
-    # In a privileged run the script holds the base repository's token and secrets.
-    severity: Severity = "error" if flow.privileged else "warning"
+    # A run an outsider starts (a pull request, a comment, an issue, a discussion) holds the
+    # base repository's token and secrets.
+    severity: Severity = "error" if flow.outsider_triggers else "warning"
     # A step of a local action or reusable workflow: its (substituted) value, at the call.
     text = node.value if step.file else flow.text[node.start:node.end]
     for match in expressions(text):

@@ -197,6 +197,45 @@ def _option(args: Words, flag: str) -> str | None:
     return None
 
 
+# `<<EOF` / `<<-EOF` whose delimiter is not quoted: the shell expands `$VAR` and `$(…)` in it.
+_HEREDOC = re.compile(r"(?<!<)<<-?\s*([A-Za-z_]\w*)\b")
+INTERPRETERS = frozenset({"bash", "sh", "zsh", "dash", "python", "python3", "node", "ruby",
+                          "perl", "pwsh", "php", "deno", "bun", "eval"})
+_CODE_FILE = re.compile(r">\s*[\"']?[\w./${}-]+\.(?:sh|bash|py|js|mjs|cjs|ts|rb|pl|ps1|php)\b")
+
+
+def code_heredocs(script: str) -> list[tuple[str, list[str]]]:
+    """Unquoted heredocs that become code: fed to an interpreter (`bash <<EOF`, `python3 -
+    <<EOF`) or written to a script file (`cat > run.sh <<EOF`). Each as (its command line,
+    its body lines)."""
+    found = []
+    lines = script.splitlines()
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        match = _HEREDOC.search(line)
+        index += 1
+        if match is None or line.lstrip().startswith("#"):
+            continue
+        delimiter = match.group(1)
+        body = _until(lines[index:], delimiter)
+        words = line[: match.start()].split()
+        head = words[0].rsplit("/", 1)[-1] if words else ""
+        if head in INTERPRETERS or (head in {"cat", "tee"} and _CODE_FILE.search(line)):
+            found.append((line.strip(), body))
+        index += len(body) + 1
+    return found
+
+
+def _until(lines: list[str], delimiter: str) -> list[str]:
+    body = []
+    for line in lines:
+        if line.strip() == delimiter:
+            break
+        body.append(line)
+    return body
+
+
 def outside_workspace(path: str) -> bool:
     return path.startswith(("/", "~", "$RUNNER_TEMP", "${RUNNER_TEMP}", "${{ runner.temp",
                             "${{runner.temp", "$HOME", "${HOME}"))

@@ -101,9 +101,20 @@ class Trust:
         what = value.outsider
         if not what and value.git_history and self._pr_refs_before(source.job, before):
             what = FILE_NAMES
+        if not what and value.reads_files:
+            what = next((text for name, text in self.outsider_files(source.job, before).items()
+                         if names_file(value.source, name)), "")
         if not what and value.reads_files and self._pr_files_before(source.job, before):
             what = "the content of files from the pull request or an artifact of its run"
         return [Outsider((what,), source.step)] if what else []
+
+    def outsider_files(self, job: Job, index: int) -> dict[str, str]:
+        """Files the job's steps up to `index` wrote outsider text into (`gh issue view … >
+        issue.md`, `echo "$BODY" > prompt.txt`), with what they hold."""
+        found: dict[str, str] = {}
+        for step in job.steps[: index + 1]:
+            found.update(self.writes(step).files)
+        return found
 
     def _pr_refs_before(self, job: Job, index: int) -> bool:
         """Does the job surely fetch or check out pull-request commits up to step `index`?"""
@@ -206,6 +217,12 @@ class Trust:
             if flow is not self.flow and name in {flow.name, stem}:
                 return flow
         return None
+
+
+def names_file(text: str, path: str) -> bool:
+    """Does `text` name the file `path` (or its base name, as a word)?"""
+    base = path.rsplit("/", 1)[-1]
+    return bool(base) and re.search(rf"(?<![\w.-]){re.escape(base)}(?![\w-])", text) is not None
 
 
 def _max(a: str, b: str) -> str:

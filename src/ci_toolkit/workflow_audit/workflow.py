@@ -14,6 +14,9 @@ from ci_toolkit.workflow_audit.yamlnodes import Node
 
 # Triggers whose runs hold the base repository's token and secrets while reacting to outsiders.
 PRIVILEGED = frozenset({"pull_request_target", "workflow_run", "issue_comment"})
+# Events anyone can start that run with the base repository's token and secrets: an issue or
+# a discussion an outsider opens is as much a way in as a pull request or a comment.
+OUTSIDER_TRIGGERS = PRIVILEGED | {"issues", "discussion", "discussion_comment"}
 SCRIPT_ACTION = "actions/github-script"
 
 STEP_KEYS = frozenset({"id", "if", "name", "uses", "run", "shell", "with", "env",
@@ -119,6 +122,11 @@ class Workflow:
     @property
     def privileged(self) -> set[str]:
         return set(self.triggers) & PRIVILEGED
+
+    @property
+    def outsider_triggers(self) -> set[str]:
+        """The privileged triggers and `issues`/`discussion*`: outsiders start these runs."""
+        return set(self.triggers) & OUTSIDER_TRIGGERS
 
     def env(self) -> dict[str, str]:
         return _env(self.root.get("env"))
