@@ -8,6 +8,7 @@ there is recorded against it. A landing that something runs is `pr-code-executio
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 
@@ -184,9 +185,33 @@ def _runs(step: Step, landing: Landing, trusted: list[str], job: Job) -> bool:
         values = step.node.get("with")
         text = values.flat() if values is not None else ""
         return _inside("", landing, trusted) or _named(text, landing)
-    if not step.run or not shell.executes(step.run, step.node.text("shell")):
-        return False
-    return _inside(workdir(step, job), landing, trusted) or _named(step.run, landing)
+    runs = shell.code_runs(step.run, step.node.text("shell")) if step.run else []
+    if any((where := _code_path(workdir(step, job), run)) is not None
+           and _inside(where, landing, trusted) for run in runs):
+        return True
+    # A tool handed the tree by path (`--src ../pr`, also through an array); `git` and `cd`
+    # lines only read it or move there.
+    return bool(runs) and _named("\n".join(
+        line for line in shell.logical_lines(step.run)
+        if not line.startswith(("git ", "cd ", "pushd "))), landing)
+
+
+def _code_path(folder: str, run: shell.CodeRun) -> str | None:
+    """Where the code a command runs is, relative to the workspace; None when it is outside
+    (`$RUNNER_TEMP`, `/usr/bin`) or above it."""
+    path = folder
+    for part in (run.cwd, run.file):
+        if not part:
+            continue
+        inside = norm(part)
+        if part.startswith(shell.WORKSPACE_PREFIXES) or part in {"$GITHUB_WORKSPACE",
+                                                                  "${GITHUB_WORKSPACE}"}:
+            path = "" if part.startswith("$GITHUB_WORKSPACE") and "/" not in part else inside
+        elif part.startswith(("/", "~", "$")):
+            return None if shell.outside_workspace(part) or part.startswith("/") else path
+        else:
+            path = posixpath.normpath(f"{path}/{inside}" if path else inside or ".")
+    return None if path.startswith("..") else norm(path)
 
 
 def _required(script: str) -> list[str]:
@@ -322,7 +347,7 @@ def workdir(step: Step, job: Job) -> str:
 
 def norm(path: str) -> str:
     path = path.strip().strip("'\"")
-    for prefix in ("${{ github.workspace }}/", "$GITHUB_WORKSPACE/", "${GITHUB_WORKSPACE}/"):
+    for prefix in shell.WORKSPACE_PREFIXES:
         path = path.removeprefix(prefix)
     parts = [p for p in path.split("/") if p and p != "."]
     return "/".join(parts)
