@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ci_toolkit.workflow_audit import shell
+from ci_toolkit.workflow_audit import approval, shell
 from ci_toolkit.workflow_audit.checkout import Landing, lowered, norm, workdir
 from ci_toolkit.workflow_audit.expressions import expressions, gates, untrusted_fields
 from ci_toolkit.workflow_audit.model import (
@@ -190,7 +190,8 @@ def _finding(flow: Workflow, job: Job, step: Step, agent: Agent | str, name: str
     if on_disk and all(landing.guarded for landing in on_disk):
         limits.append("actions/checkout refuses a fork's pull request here")
         severity = lowered(severity)
-    gate = ", ".join(gates(job.condition + "\n" + step.condition) +
+    gate = ", ".join([g.name for g in approval.gates_before(flow, job, step)] +
+                     gates(job.condition + "\n" + step.condition) +
                      (["environment"] if job.node.get("environment") else []))
     held: list[Piece] = [
         " It can run commands (", Quoted(commands), f"){' and' if writes else ','} "

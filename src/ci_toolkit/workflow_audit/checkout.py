@@ -12,7 +12,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from ci_toolkit.workflow_audit import guard, shell
+from ci_toolkit.workflow_audit import approval, guard, shell
 from ci_toolkit.workflow_audit.expressions import gates, requires_merged
 from ci_toolkit.workflow_audit.model import Finding, Piece, Quoted, Related, Rule, Severity
 from ci_toolkit.workflow_audit.trust import NO, YES, Trust
@@ -113,21 +113,29 @@ def audit_job(flow: Workflow, job: Job, trust: Trust) -> tuple[list[Finding], li
         if step.action == "actions/checkout":
             findings.extend(_credentials(flow, step))
             checkout = _checkout_landing(flow, step, job, trust)
-            if checkout is None or merged_only:
+            if checkout is None or merged_only or _same_repository(flow, job, step):
                 if path := norm(step.input("path")):
                     trusted.append(path)
             else:
                 landings.append(checkout)
                 findings.extend(_sparse_hint(flow, step))
         else:
-            new = _script_landings(step, job, trust, merged_only)
-            new += _artifact_landings(step, job, trust)
+            new = _script_landings(step, job, trust, merged_only) + \
+                _artifact_landings(step, job, trust)
+            if new and _same_repository(flow, job, step):
+                new = [landing for landing in new if landing.artifact]
             for landing in new:
                 if step.run and _runs(step, landing, trusted, job):
                     landing.runners.append(step)  # `gh pr checkout && make` in one step
             landings.extend(new)
     findings.extend(_report(flow, job, landing) for landing in landings)
     return findings, landings
+
+
+def _same_repository(flow: Workflow, job: Job, step: Step) -> bool:
+    """Only a branch of this repository gets here: someone who can push here wrote it."""
+    return any(gate.kind == "same-repository"
+               for gate in approval.gates_before(flow, job, step))
 
 
 def _checkout_landing(flow: Workflow, step: Step, job: Job, trust: Trust) -> Landing | None:
@@ -267,14 +275,29 @@ def _report(flow: Workflow, job: Job, landing: Landing) -> Finding:
     ran: list[Piece] = []
     for step in runners:
         ran += [*(["; "] if ran else []), *step.label()]
+    approvals = [g.name for g in approval.gates_before(flow, job, landing.step)
+                 if g.kind == "approval"]
+    gate = ", ".join([*approvals, *([gate] if gate else [])])
     gated = f" Gated by {gate}: that lowers the risk, it does not remove it." if gate else ""
     severity = "error" if landing.trust == YES else "warning"
+    if approvals and not landing.artifact:
+        exact = approval.exact_commit(_landed_ref(landing))
+        gated = (f" A deliberate run: it waits for a {approvals[0]}" + (
+            " and checks out an exact commit, so the approver vouches for the code that runs "
+            "(with the job's token and secrets): reported as a warning." if exact else
+            ", but checks out a branch, which its author can move after the approval."))
+        severity = "warning" if exact else severity
     return rule.finding(
         flow.file, landing.step.line, "Job ", Quoted(job.id), f" puts {what} in ", where, " (",
         landing.step.label(), ") and runs it at ", ran, f".{gated}{doubt}",
         severity=lowered(severity) if landing.guarded else severity,
         related=[Related(s.line, f"runs the code put on disk at line {landing.step.line}")
                  for s in runners], gate=gate)
+
+
+def _landed_ref(landing: Landing) -> str:
+    step = landing.step
+    return step.input("ref") if step.action == "actions/checkout" else step.run
 
 
 def _guard_note(landing: Landing) -> str:
