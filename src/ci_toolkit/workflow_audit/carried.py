@@ -114,7 +114,7 @@ def _shell_writes(script: str, env: dict[str, str]) -> Writes:
         if (match := _ASSIGN.match(line)) and not target:
             assigned[match.group(1)] = match.group(2)
         if not target and (written := _TO_FILE.search(line)):
-            what = _shell_value(line[: written.start()], assigned, env).outsider or (
+            what = _shell_value(line, assigned, env).outsider or (
                 "a title or body an outsider wrote" if untrusted_fields(
                     substituted(line, assigned, env)) else "")
             if what:
