@@ -82,6 +82,17 @@ def step_gate(step: Step) -> Gate | None:
     return None
 
 
+def approvals(flow: Workflow, job: Job, landing: Step, runners: list[Step]) -> list[str]:
+    """The approvals pull-request code waits for: those before the step that puts it on
+    disk, and those before every step that runs it (both must run for the code to)."""
+    def names(step: Step) -> set[str]:
+        return {g.name for g in gates_before(flow, job, step) if g.kind == "approval"}
+    found = names(landing)
+    if runners:
+        found |= set.intersection(*(names(step) for step in runners))
+    return sorted(found)
+
+
 def gates_before(flow: Workflow, job: Job, step: Step) -> list[Gate]:
     """Every gate `step` runs behind: its own and its job's `if:`, earlier gate steps of its
     job, and gate steps of the jobs it needs (followed through `needs:`)."""

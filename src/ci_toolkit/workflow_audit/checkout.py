@@ -128,7 +128,7 @@ def audit_job(flow: Workflow, job: Job, trust: Trust) -> tuple[list[Finding], li
                 if step.run and _runs(step, landing, trusted, job):
                     landing.runners.append(step)  # `gh pr checkout && make` in one step
             landings.extend(new)
-    findings.extend(_report(flow, job, landing) for landing in landings)
+    findings.extend(_report(flow, job, landing, trust) for landing in landings)
     return findings, landings
 
 
@@ -253,7 +253,7 @@ def _named(text: str, landing: Landing) -> bool:
     return landing.whole_tree and any(shell.mentions_path(text, p) for p in landing.paths if p)
 
 
-def _report(flow: Workflow, job: Job, landing: Landing) -> Finding:
+def _report(flow: Workflow, job: Job, landing: Landing, trust: Trust) -> Finding:
     gate = ", ".join(gates(job.condition + "\n" + landing.step.condition) +
                      (["environment"] if job.node.get("environment") else []))
     what = "an artifact of a pull-request run" if landing.artifact else "pull-request code"
@@ -275,13 +275,12 @@ def _report(flow: Workflow, job: Job, landing: Landing) -> Finding:
     ran: list[Piece] = []
     for step in runners:
         ran += [*(["; "] if ran else []), *step.label()]
-    approvals = [g.name for g in approval.gates_before(flow, job, landing.step)
-                 if g.kind == "approval"]
+    approvals = approval.approvals(flow, job, landing.step, landing.runners)
     gate = ", ".join([*approvals, *([gate] if gate else [])])
     gated = f" Gated by {gate}: that lowers the risk, it does not remove it." if gate else ""
     severity = "error" if landing.trust == YES else "warning"
     if approvals and not landing.artifact:
-        exact = approval.exact_commit(_landed_ref(landing))
+        exact = approval.exact_commit(trust.traced(_landed_ref(landing), job))
         gated = (f" A deliberate run: it waits for a {approvals[0]}" + (
             " and checks out an exact commit, so the approver vouches for the code that runs "
             "(with the job's token and secrets): reported as a warning." if exact else

@@ -70,6 +70,13 @@ class Trust:
             verdict = _max(verdict, self.value(source.text, source.job, depth + 1))
         return verdict
 
+    def traced(self, text: str, job: Job, depth: int = 0) -> str:
+        """`text` with what its `env.X` / step / job outputs are made of, followed 3 hops."""
+        if depth >= DEPTH:
+            return text
+        return "\n".join([text, *(self.traced(source.text, source.job, depth + 1)
+                                   for source in self._sources(text, job))])
+
     def _read_from_files(self, source: Source) -> str:
         """A ref read from an artifact of a PR run is whatever the PR's author chose."""
         if source.carried is None or not source.carried.reads_files:
