@@ -29,6 +29,7 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "workflow-corpus" / "c
 def fresh_audit(files: list[Path]) -> object:
     """As a new process does it: nothing remembered from the previous round."""
     shell.commands.cache_clear()
+    shell.code_runs.cache_clear()
     return audit_files(files)
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ci_toolkit.workflow_audit import approval, shell
+from ci_toolkit.workflow_audit import shell
 from ci_toolkit.workflow_audit.checkout import Landing, lowered, norm, workdir
 from ci_toolkit.workflow_audit.expressions import expressions, gates, untrusted_fields
 from ci_toolkit.workflow_audit.model import (
@@ -174,11 +174,12 @@ def _audit_step(flow: Workflow, job: Job, step: Step, agent: Agent | str, trust:
     if isinstance(agent, Agent) and agent.checks_writers and not bypassed and not fetches \
             and _starter_wrote_it(flow, on_disk, outsider):
         return None  # its own check refuses outsiders, and only the starter's text reaches it
-    return _finding(flow, job, step, agent, name, exposed, related, on_disk)
+    return _finding(flow, job, step, agent, name, exposed, related, on_disk, trust)
 
 
 def _finding(flow: Workflow, job: Job, step: Step, agent: Agent | str, name: str,
-             exposed: list[Piece], related: list[Related], on_disk: list[Landing]) -> Finding:
+             exposed: list[Piece], related: list[Related], on_disk: list[Landing],
+             trust: Trust) -> Finding:
     commands = _command_grant(step, agent)
     writes = _writes(flow, job, step, agent)
     severity: Severity = "error" if commands else "warning" if writes else "note"
@@ -190,7 +191,7 @@ def _finding(flow: Workflow, job: Job, step: Step, agent: Agent | str, name: str
     if on_disk and all(landing.guarded for landing in on_disk):
         limits.append("actions/checkout refuses a fork's pull request here")
         severity = lowered(severity)
-    gate = ", ".join([g.name for g in approval.gates_before(flow, job, step)] +
+    gate = ", ".join([g.name for g in trust.gates.before(job, step)] +
                      gates(job.condition + "\n" + step.condition) +
                      (["environment"] if job.node.get("environment") else []))
     held: list[Piece] = [

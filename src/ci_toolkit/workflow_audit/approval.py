@@ -82,41 +82,66 @@ def step_gate(step: Step) -> Gate | None:
     return None
 
 
-def approvals(flow: Workflow, job: Job, landing: Step, runners: list[Step]) -> list[str]:
-    """The approvals pull-request code waits for: those before the step that puts it on
-    disk, and those before every step that runs it (both must run for the code to)."""
-    def names(step: Step) -> set[str]:
-        return {g.name for g in gates_before(flow, job, step) if g.kind == "approval"}
-    found = names(landing)
-    if runners:
-        found |= set.intersection(*(names(step) for step in runners))
-    return sorted(found)
+class Gates:
+    """The gates of one workflow's jobs, each job's read once: its first gate step of each
+    kind (a later one adds nothing a finding needs: the steps after it are behind the first
+    too) and the gates of the jobs it needs."""
 
+    def __init__(self, flow: Workflow) -> None:
+        self.flow = flow
+        self._first: dict[int, dict[Kind, tuple[int, Gate]]] = {}
+        self._needed: dict[int, list[Gate]] = {}
+        self._before: dict[int, list[Gate]] = {}
 
-def gates_before(flow: Workflow, job: Job, step: Step) -> list[Gate]:
-    """Every gate `step` runs behind: its own and its job's `if:`, earlier gate steps of its
-    job, and gate steps of the jobs it needs (followed through `needs:`)."""
-    found = condition_gates(step.condition) + condition_gates(job.condition)
-    if _RUNS_ANYWAY.search(step.condition):
+    def before(self, job: Job, step: Step) -> list[Gate]:
+        """Every gate `step` runs behind: its own and its job's `if:`, an earlier gate step
+        of its job, and gate steps of the jobs it needs (followed through `needs:`)."""
+        key = id(step)
+        if key not in self._before:
+            found = condition_gates(step.condition) + condition_gates(job.condition)
+            if not _RUNS_ANYWAY.search(step.condition):
+                found += [gate for index, gate in self._first_gates(job).values()
+                          if index < step.index] + self._needed_gates(job, set())
+            self._before[key] = found
+        return self._before[key]
+
+    def approvals(self, job: Job, landing: Step, runners: list[Step]) -> list[str]:
+        """The approvals pull-request code waits for: those before the step that puts it
+        on disk, and those before every step that runs it (both must run for the code to)."""
+        def names(step: Step) -> set[str]:
+            return {g.name for g in self.before(job, step) if g.kind == "approval"}
+        found = names(landing)
+        if runners:
+            found |= set.intersection(*(names(step) for step in runners))
+        return sorted(found)
+
+    def _first_gates(self, job: Job) -> dict[Kind, tuple[int, Gate]]:
+        key = id(job)
+        if key not in self._first:
+            first: dict[Kind, tuple[int, Gate]] = {}
+            for step in job.steps:
+                gate = step_gate(step)
+                if gate is not None and gate.kind not in first:
+                    first[gate.kind] = (step.index, gate)
+            self._first[key] = first
+        return self._first[key]
+
+    def _needed_gates(self, job: Job, seen: set[str]) -> list[Gate]:
+        key = id(job)
+        if key in self._needed:
+            return self._needed[key]
+        found: list[Gate] = []
+        if not _RUNS_ANYWAY.search(job.condition):
+            for name in _needs(job):
+                other = self.flow.job(name)
+                if other is None or name in seen:
+                    continue
+                seen.add(name)
+                found += condition_gates(other.condition)
+                found += [gate for _, gate in self._first_gates(other).values()]
+                found += self._needed_gates(other, seen)
+        self._needed[key] = found
         return found
-    found += [gate for earlier in job.steps[: step.index] if (gate := step_gate(earlier))]
-    return found + _needed_gates(flow, job, set())
-
-
-def _needed_gates(flow: Workflow, job: Job, seen: set[str]) -> list[Gate]:
-    if _RUNS_ANYWAY.search(job.condition):
-        return []
-    found: list[Gate] = []
-    for name in _needs(job):
-        other = flow.job(name)
-        if other is None or name in seen:
-            continue
-        seen.add(name)
-        found += condition_gates(other.condition)
-        found += [gate for step in other.steps if (gate := step_gate(step))
-                  and not _RUNS_ANYWAY.search(step.condition)]
-        found += _needed_gates(flow, other, seen)
-    return found
 
 
 def _needs(job: Job) -> list[str]:

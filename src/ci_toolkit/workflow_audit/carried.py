@@ -210,6 +210,8 @@ _NUMERIC_TEST = re.compile(r"\[\[?\s+[\"']?\$\{?(\w+)\}?[\"']?\s+-(?:eq|ne|gt|ge
 
 def validated(line: str) -> list[str]:
     """Variables a line checks against a strict pattern (or as a number)."""
+    if "=~" not in line and "grep" not in line and " -" not in line:
+        return []
     names = [m.group(1) for m in _NUMERIC_TEST.finditer(line)]
     names += [m.group(1) for pattern in (_MATCH_TEST, _GREP_TEST) for m in pattern.finditer(line)
               if _STRICT.fullmatch(m.group(2))]

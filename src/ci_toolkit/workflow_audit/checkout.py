@@ -113,7 +113,7 @@ def audit_job(flow: Workflow, job: Job, trust: Trust) -> tuple[list[Finding], li
         if step.action == "actions/checkout":
             findings.extend(_credentials(flow, step))
             checkout = _checkout_landing(flow, step, job, trust)
-            if checkout is None or merged_only or _same_repository(flow, job, step):
+            if checkout is None or merged_only or _same_repository(trust, job, step):
                 if path := norm(step.input("path")):
                     trusted.append(path)
             else:
@@ -122,7 +122,7 @@ def audit_job(flow: Workflow, job: Job, trust: Trust) -> tuple[list[Finding], li
         else:
             new = _script_landings(step, job, trust, merged_only) + \
                 _artifact_landings(step, job, trust)
-            if new and _same_repository(flow, job, step):
+            if new and _same_repository(trust, job, step):
                 new = [landing for landing in new if landing.artifact]
             for landing in new:
                 if step.run and _runs(step, landing, trusted, job):
@@ -132,10 +132,10 @@ def audit_job(flow: Workflow, job: Job, trust: Trust) -> tuple[list[Finding], li
     return findings, landings
 
 
-def _same_repository(flow: Workflow, job: Job, step: Step) -> bool:
+def _same_repository(trust: Trust, job: Job, step: Step) -> bool:
     """Only a branch of this repository gets here: someone who can push here wrote it."""
     return any(gate.kind == "same-repository"
-               for gate in approval.gates_before(flow, job, step))
+               for gate in trust.gates.before(job, step))
 
 
 def _checkout_landing(flow: Workflow, step: Step, job: Job, trust: Trust) -> Landing | None:
@@ -275,7 +275,7 @@ def _report(flow: Workflow, job: Job, landing: Landing, trust: Trust) -> Finding
     ran: list[Piece] = []
     for step in runners:
         ran += [*(["; "] if ran else []), *step.label()]
-    approvals = approval.approvals(flow, job, landing.step, landing.runners)
+    approvals = trust.gates.approvals(job, landing.step, landing.runners)
     gate = ", ".join([*approvals, *([gate] if gate else [])])
     gated = f" Gated by {gate}: that lowers the risk, it does not remove it." if gate else ""
     severity = "error" if landing.trust == YES else "warning"

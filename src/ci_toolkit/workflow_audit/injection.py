@@ -32,30 +32,58 @@ RULES = (UNTRUSTED_INPUT_INJECTION,)
 VARIABLE = re.compile(r"(?<!\\)\$\{?([A-Za-z_]\w*)")
 
 
+class Lines:
+    """Line numbers of offsets into a text, counted on from the last offset asked for (the
+    audit asks in file order: counting from the start each time is quadratic)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.offset = 0
+        self.line = 1
+
+    def at(self, offset: int) -> int:
+        if offset < self.offset:
+            self.offset, self.line = 0, 1
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
+
+
 def audit_job(flow: Workflow, job: Job, trust: Trust) -> list[Finding]:
     findings: list[Finding] = []
+    lines = Lines(flow.text)
     for step in job.steps:
         node = step.node.get("run")
         if node is None and step.action == SCRIPT_ACTION:
             with_ = step.node.get("with")
             node = with_.get("script") if with_ is not None else None
         if node is not None and node.kind == "scalar":
-            findings.extend(_scan(flow, job, step, node, trust))
+            findings.extend(_scan(flow, job, step, node, trust, lines))
         if step.run:
-            findings.extend(_heredocs(flow, job, step, trust))
+            findings.extend(_heredocs(flow, job, step, trust, lines))
     return findings
 
 
-def _heredocs(flow: Workflow, job: Job, step: Step, trust: Trust) -> list[Finding]:
+def _heredocs(flow: Workflow, job: Job, step: Step, trust: Trust,
+              lines: Lines) -> list[Finding]:
     """`bash <<EOF … $TITLE … EOF`: the shell puts the value into the code before it runs."""
     found: list[Finding] = []
-    for command, body in shell.code_heredocs(step.run):
-        assigned = carried.assignments(step.run)
+    heredocs = shell.code_heredocs(step.run)
+    assigned = carried.assignments(step.run) if heredocs else {}
+    node = step.node.get("run")
+    cursor = node.start if node is not None else 0
+    for command, body in heredocs:
+        if node is not None and not step.file and (at := flow.text.find(
+                command, cursor, node.end)) >= 0:
+            cursor = at + len(command)
+            line = lines.at(at)
+        else:
+            line = step.line
         for name in dict.fromkeys(VARIABLE.findall("\n".join(body))):
             what = _variable_outsider(name, assigned, job, step, trust)
             if what:
                 found.append(UNTRUSTED_INPUT_INJECTION.finding(
-                    flow.file, _line_of(flow, step, command), step.label(), ": ",
+                    flow.file, line, step.label(), ": ",
                     Quoted(command), " expands ", Quoted(f"${name}"), ", which holds ", what,
                     ", into code before it runs (an unquoted heredoc): it can run commands.",
                     severity="error" if flow.outsider_triggers else "warning",
@@ -63,15 +91,6 @@ def _heredocs(flow: Workflow, job: Job, step: Step, trust: Trust) -> list[Findin
                         "alone, and read the value from the environment inside the code."))
                 break
     return found
-
-
-def _line_of(flow: Workflow, step: Step, text: str) -> int:
-    """The line of `text` within the step's `run:` in the file (the step's line elsewhere)."""
-    node = step.node.get("run")
-    if step.file or node is None:
-        return step.line
-    found = flow.text.find(text, node.start, node.end)
-    return flow.text.count("\n", 0, found) + 1 if found >= 0 else step.line
 
 
 def _variable_outsider(name: str, assigned: dict[str, str], job: Job, step: Step,
@@ -91,7 +110,8 @@ def _variable_outsider(name: str, assigned: dict[str, str], job: Job, step: Step
     return plain(outsiders[0].what) if outsiders else ""
 
 
-def _scan(flow: Workflow, job: Job, step: Step, node: Node, trust: Trust) -> list[Finding]:
+def _scan(flow: Workflow, job: Job, step: Step, node: Node, trust: Trust,
+          lines: Lines) -> list[Finding]:
     """Search the file text itself, so each finding has the line of its own expression."""
     found: list[Finding] = []
     # A run an outsider starts (a pull request, a comment, an issue, a discussion) holds the
@@ -100,7 +120,7 @@ def _scan(flow: Workflow, job: Job, step: Step, node: Node, trust: Trust) -> lis
     # A step of a local action or reusable workflow: its (substituted) value, at the call.
     text = node.value if step.file else flow.text[node.start:node.end]
     for match in expressions(text):
-        line = step.line if step.file else flow.text.count("\n", 0, node.start + match.start()) + 1
+        line = step.line if step.file else lines.at(node.start + match.start())
         expression = Quoted(match.group(0))
         if fields := untrusted_fields(match.group(1)):
             found.append(UNTRUSTED_INPUT_INJECTION.finding(

@@ -103,12 +103,13 @@ class CodeRun:
     words: Words
 
 
-def code_runs(script: str, shell: str = "") -> list[CodeRun]:
+@lru_cache(maxsize=4096)
+def code_runs(script: str, shell: str = "") -> tuple[CodeRun, ...]:
     """Every command of the script that runs code, with where that code is: a base-branch
     script run inside the pull request's folder (`python ../ci/check.py`) runs the base's
     code; plain `git` runs none."""
     if shell.split(" ")[0] in {"python", "node", "pwsh", "perl", "ruby"}:
-        return [CodeRun("", "", ())]  # inline code importing from the working directory
+        return (CodeRun("", "", ()),)  # inline code importing from the working directory
     found = []
     cwd = ""
     for words in commands(script):
@@ -116,7 +117,7 @@ def code_runs(script: str, shell: str = "") -> list[CodeRun]:
             cwd = words[1] if _rooted(words[1]) else f"{cwd}/{words[1]}" if cwd else words[1]
         elif _runs_code(words):
             found.append(CodeRun(cwd, _code_file(words), words))
-    return found
+    return tuple(found)
 
 
 def _rooted(path: str) -> bool:

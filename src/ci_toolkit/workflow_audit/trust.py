@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ci_toolkit.workflow_audit import carried
+from ci_toolkit.workflow_audit.approval import Gates
 from ci_toolkit.workflow_audit.carried import ANY, FILE_NAMES, Carried, Writes
 from ci_toolkit.workflow_audit.expressions import PR_REF, RUN_HEAD, run_event, untrusted_fields
 from ci_toolkit.workflow_audit.model import Piece, Quoted
@@ -54,6 +55,7 @@ class Trust:
         self.flow = flow
         self.others = others
         self._writes: dict[int, Writes] = {}
+        self.gates = Gates(flow)
 
     def value(self, text: str, job: Job, depth: int = 0) -> str:
         """YES when `text` names PR code, MAYBE when it names a workflow_run head whose

@@ -7,6 +7,7 @@ Only what the rules need: triggers, permissions, env, defaults, jobs and their s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ci_toolkit.workflow_audit.model import Piece, Quoted
@@ -18,6 +19,7 @@ PRIVILEGED = frozenset({"pull_request_target", "workflow_run", "issue_comment"})
 # a discussion an outsider opens is as much a way in as a pull request or a comment.
 OUTSIDER_TRIGGERS = PRIVILEGED | {"issues", "discussion", "discussion_comment"}
 SCRIPT_ACTION = "actions/github-script"
+_FIRST_LINE = re.compile(r"\s*([^\n]*)")  # reads the start only: scripts can be megabytes
 
 STEP_KEYS = frozenset({"id", "if", "name", "uses", "run", "shell", "with", "env",
                        "working-directory", "continue-on-error", "timeout-minutes", "parallel"})
@@ -55,7 +57,7 @@ class Step:
     @property
     def name(self) -> str:
         return self.node.text("name") or self.node.text("id") or self.uses or \
-            (self.run.strip().splitlines() or [""])[0][:60]
+            _first_line(self.run)[:60]
 
     def input(self, name: str) -> str:
         with_ = self.node.get("with")
@@ -133,6 +135,11 @@ class Workflow:
 
     def job(self, job_id: str) -> Job | None:
         return next((j for j in self.jobs if j.id == job_id), None)
+
+
+def _first_line(script: str) -> str:
+    match = _FIRST_LINE.match(script)
+    return match.group(1).strip() if match else ""
 
 
 def build(file: str, text: str, root: Node) -> Workflow:
