@@ -181,3 +181,20 @@ def test_a_heredoc_of_a_checked_number_is_quiet() -> None:
     text = HEREDOC.replace("COMMAND", "[[ $BODY =~ ^[0-9]+$ ]]\n          bash <<EOF").replace(
         "VALUE", "BODY")
     assert injections(text) == []
+
+
+@pytest.mark.parametrize("script", [
+    "bash <<EOF\n  echo $TITLE",  # never closed: the body runs to the end of the script
+    "bash <<EOF\n  echo $TITLE\n  EOF\n" * 3000,  # thousands of heredocs in one script
+    "python3 - <<\n  print(1)",  # no delimiter
+    "# bash <<EOF\n  echo $TITLE\n  EOF",  # a comment, not a heredoc
+])
+def test_odd_and_huge_heredocs_are_read_without_a_crash(script: str) -> None:
+    text = ("on: issues\npermissions: {}\njobs:\n  j:\n    runs-on: x\n    steps:\n"
+            "      - env: {TITLE: '${{ github.event.issue.title }}'}\n        run: |\n"
+            + textwrap.indent(script, "          ") + "\n")
+    found = injections(text)
+    expected = script.count("bash <<EOF") - script.count("# bash")
+    assert len(found) == expected
+    assert all(f.severity == "error" and f.line >= 9 for f in found)
+    assert len({f.line for f in found}) == len(found)  # each heredoc at its own line

@@ -272,7 +272,7 @@ def code_heredocs(script: str) -> list[tuple[str, list[str]]]:
         if match is None or line.lstrip().startswith("#"):
             continue
         delimiter = match.group(1)
-        body = _until(lines[index:], delimiter)
+        body = _until(lines, index, delimiter)
         words = line[: match.start()].split()
         head = words[0].rsplit("/", 1)[-1] if words else ""
         if head in INTERPRETERS or (head in {"cat", "tee"} and _CODE_FILE.search(line)):
@@ -281,13 +281,12 @@ def code_heredocs(script: str) -> list[tuple[str, list[str]]]:
     return found
 
 
-def _until(lines: list[str], delimiter: str) -> list[str]:
-    body = []
-    for line in lines:
-        if line.strip() == delimiter:
-            break
-        body.append(line)
-    return body
+def _until(lines: list[str], start: int, delimiter: str) -> list[str]:
+    """The lines from `start` up to the delimiter's (not copying the rest: scripts are long)."""
+    end = start
+    while end < len(lines) and lines[end].strip() != delimiter:
+        end += 1
+    return lines[start:end]
 
 
 def outside_workspace(path: str) -> bool:
