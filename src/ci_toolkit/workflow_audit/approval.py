@@ -57,6 +57,8 @@ def exact_commit(ref: str) -> bool:
 def condition_gates(condition: str) -> list[Gate]:
     """Gates an `if:` condition holds as a whole (no top-level `||` around them)."""
     found: list[Gate] = []
+    if not condition.strip():
+        return found
     top = top_level(condition)
     if "||" in top:
         return found
