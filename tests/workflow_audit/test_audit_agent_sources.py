@@ -5,36 +5,28 @@ issues themselves; a guarded checkout lowering, never removing, a finding."""
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
+from audit_helpers import findings_of, head, severity_of
+from test_audit_agents import CLAUDE_REVIEW, TRIAGE
 
-from ci_toolkit.workflow_audit.audit import Finding, audit_text
+from ci_toolkit.workflow_audit.audit import Finding
 
 RULE = "ai-agent-untrusted-input"
 
 
 def agent_findings(text: str) -> list[Finding]:
-    return [f for f in audit_text(textwrap.dedent(text)).findings if f.rule == RULE]
+    return findings_of(text, RULE)
 
 
 def severity(text: str) -> str | None:
-    found = agent_findings(text)
-    assert len(found) <= 1, found
-    return found[0].severity if found else None
+    return severity_of(text, RULE)
 
 
 # Aikido Security, "PromptPwnd" (December 2025): Gemini CLI's issue-triage workflow passed the
 # issue's title and body through `env:` and named them in the prompt ("${ISSUE_TITLE}"),
 # with `gh issue edit` granted as a shell command and a token that writes issues.
-GEMINI_TRIAGE = """
-on:
-  issues:
-    types: [opened]
-permissions:
-  contents: read
-  issues: write
-jobs:
+ISSUE_OPENED = "{issues: {types: [opened]}}"
+GEMINI_TRIAGE = "\n" + head(ISSUE_OPENED, "{contents: read, issues: write}") + """\
   triage:
     runs-on: ubuntu-latest
     steps:
@@ -60,7 +52,7 @@ NAMED = 'Triage this issue. Title: "${ISSUE_TITLE}". Body: "${ISSUE_BODY}".'
 ])
 def test_outsider_text_named_through_env_reaches_the_agent(tools: str, expected: str) -> None:
     found = agent_findings(GEMINI_TRIAGE.replace("TOOLS", tools).replace("PROMPT", NAMED))
-    assert [(f.severity, f.line) for f in found] == [(expected, 12)]
+    assert [(f.severity, f.line) for f in found] == [(expected, 8)]
     assert "${{ github.event.issue.title }}" in found[0].text
     if expected == "error":
         assert "run_shell_command" in found[0].text  # the grant, named
@@ -72,13 +64,7 @@ def test_env_the_prompt_does_not_name_stays_quiet() -> None:
     assert severity(text) is None
 
 
-FILE_PROMPT = """
-on:
-  issues:
-    types: [opened]
-permissions:
-  issues: write
-jobs:
+FILE_PROMPT = "\n" + head(ISSUE_OPENED, "{issues: write}") + """\
   triage:
     runs-on: ubuntu-latest
     steps:
@@ -126,25 +112,8 @@ def test_a_variable_an_earlier_step_put_in_github_env_reaches_the_agent() -> Non
 # Adnan Khan, "Clinejection" (February 2026): Cline's issue triage ran claude-code-action with
 # `allowed_non_write_users: "*"`, the issue title in its prompt and shell tools; a crafted
 # title made it run `npm install` from the attacker's repository.
-CLINE = """
-on:
-  issues:
-    types: [opened]
-permissions:
-  contents: read
-  issues: write
-jobs:
-  triage:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: anthropics/claude-code-action@v1
-        with:
-          anthropic_api_key: ${{ secrets.ANTHROPIC_API_KEY }}
-          github_token: ${{ secrets.GITHUB_TOKEN }}
-          allowed_non_write_users: "*"
-          prompt: "Triage issue: ${{ github.event.issue.title }}"
-          claude_args: --allowedTools "GRANT"
-"""
+CLINE = TRIAGE.replace("TYPES", "[opened]").replace(
+    "EXTRA", 'allowed_non_write_users: "*"\n          claude_args: --allowedTools "GRANT"')
 
 
 @pytest.mark.parametrize(("grant", "expected"), [
@@ -156,24 +125,14 @@ def test_a_prefix_grant_of_a_general_command_is_command_execution(grant: str,
     assert severity(CLINE.replace("GRANT", grant)) == expected
 
 
-SCHEDULED = """
-on:
-  schedule:
-    - cron: "0 6 * * *"
-  workflow_dispatch:
-permissions:
-  contents: CONTENTS
-  issues: ISSUES
-jobs:
+SCHEDULED = "\n" + head('{schedule: [{cron: "0 6 * * *"}], workflow_dispatch: {}}',
+                        "{contents: CONTENTS, issues: ISSUES}") + """\
   sweep:
     runs-on: ubuntu-latest
     steps:
       - uses: anthropics/claude-code-action@v1
-        with:
-          anthropic_api_key: ${{ secrets.ANTHROPIC_API_KEY }}
-          github_token: ${{ github.token }}
-          prompt: PROMPT
-          claude_args: --allowedTools "Bash(gh:*),Edit"
+        with: {github_token: "${{ github.token }}", prompt: PROMPT,
+               claude_args: '--allowedTools "Bash(gh:*),Edit"'}
 """
 FETCHING = "Use gh issue list to find open bug reports and fix each one."
 
@@ -181,7 +140,7 @@ FETCHING = "Use gh issue list to find open bug reports and fix each one."
 def test_a_scheduled_agent_that_fetches_outsiders_issues_with_a_write_token_is_exposed() -> None:
     text = SCHEDULED.replace("CONTENTS", "write").replace("ISSUES", "write")
     found = agent_findings(text.replace("PROMPT", FETCHING))
-    assert [(f.severity, f.line) for f in found] == [("error", 13)]
+    assert [(f.severity, f.line) for f in found] == [("error", 8)]
     assert "schedule/workflow_dispatch" in found[0].text and "`gh issue list`" in found[0].text
 
 
@@ -203,26 +162,8 @@ def test_a_scheduled_agent_without_a_write_token_or_outsiders_text_is_quiet(
     assert severity(text) is None
 
 
-GUARDED = """
-on:
-  pull_request_target:
-    types: [labeled]
-permissions:
-  contents: read
-jobs:
-  review:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@VERSION
-        with:
-          ref: ${{ github.event.pull_request.head.sha }}
-          persist-credentials: false
-      - uses: anthropics/claude-code-action@v1
-        with:
-          anthropic_api_key: ${{ secrets.ANTHROPIC_API_KEY }}
-          prompt: Review this pull request.
-          claude_args: --allowedTools "Bash(gh api:*)"
-"""
+GUARDED = CLAUDE_REVIEW.replace("TYPES", "[labeled]").replace(
+    "ARGS", "'--allowedTools \"Bash(gh api:*)\"'").replace("checkout@v4.2.2", "checkout@VERSION")
 
 
 def test_a_guarded_checkout_lowers_an_agent_finding_and_never_removes_it() -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from audit_helpers import head, one
 
 from ci_toolkit.workflow_audit.audit import Finding, audit_text
-from workflow_audit.audit_helpers import one
 
 
 def findings(text: str) -> list[Finding]:
@@ -124,10 +124,7 @@ def test_a_check_the_later_steps_do_not_wait_for_is_no_gate(gate: str, run: str)
 
 
 def test_a_check_in_a_job_the_runner_needs_is_a_gate() -> None:
-    text = """
-    on: {issue_comment: {types: [created]}}
-    permissions: {}
-    jobs:
+    text = head("{issue_comment: {types: [created]}}") + """
       authorize:
         runs-on: ubuntu-latest
         steps:
@@ -149,13 +146,8 @@ def test_a_check_in_a_job_the_runner_needs_is_a_gate() -> None:
     assert finding.severity == "warning" and "write-access check (line 8)" in finding.gate
 
 
-SAME_REPO = """
-on:
-  pull_request_target:
-    types: [opened, synchronize]
-permissions:
-  contents: read
-jobs:
+PR_OPENED = "{pull_request_target: {types: [opened, synchronize]}}"
+SAME_REPO = "\n" + head(PR_OPENED, "{contents: read}") + """\
   build:
     CONDITION
     runs-on: ubuntu-latest
@@ -192,19 +184,12 @@ def test_a_same_repository_check_with_an_alternative_is_no_gate() -> None:
     assert "pr-code-execution" in rules(text.replace("GATE", ""))
 
 
-PR_FOLDER = """
-on:
-  pull_request_target:
-    types: [opened, synchronize]
-permissions:
-  contents: read
-jobs:
+PR_FOLDER = "\n" + head(PR_OPENED, "{contents: read}") + """\
   check:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4.2.2
-        with:
-          persist-credentials: false
+      - uses: actions/checkout@v4.2.2  # the base, at the root
+        with: {persist-credentials: false}
       - uses: actions/checkout@v4.2.2
         with:
           ref: ${{ github.event.pull_request.head.sha }}

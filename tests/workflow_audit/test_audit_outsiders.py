@@ -8,10 +8,12 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from audit_helpers import head
 
 from ci_toolkit.workflow_audit.audit import Finding, audit_text
 
 RULE = "untrusted-input-injection"
+ISSUE_OPENED = "{issues: {types: [opened]}}"
 
 
 def injections(text: str) -> list[Finding]:
@@ -37,10 +39,13 @@ jobs:
 
 # GitHub Security Lab, "Keeping your GitHub Actions and workflows secure Part 2: Untrusted
 # input" (2020): `${{ github.event.issue.title }}` in a `run:` step of an `issues` workflow.
+OUTSIDER_FIELDS = {"issues": ("issue.title", "issue.body"), "discussion": ("discussion.title",),
+                   "discussion_comment": ("comment.body", "discussion.body"),
+                   "issue_comment": ("issue.title", "comment.body")}
+
+
 @pytest.mark.parametrize(("trigger", "field"), [
-    ("issues", "issue.title"), ("issues", "issue.body"), ("discussion", "discussion.title"),
-    ("discussion_comment", "comment.body"), ("discussion_comment", "discussion.body"),
-    ("issue_comment", "issue.title"), ("issue_comment", "comment.body")])
+    (trigger, field) for trigger, fields in OUTSIDER_FIELDS.items() for field in fields])
 def test_an_issue_or_discussion_expanded_into_a_script_is_an_error(trigger: str,
                                                                    field: str) -> None:
     text = ISSUE_TITLE.replace("TRIGGER", trigger).replace("FIELD", field)
@@ -118,10 +123,7 @@ def test_numbers_states_commits_and_checked_values_are_not_outsider_text(fetch: 
 
 
 def test_fetched_text_is_followed_through_env_and_job_outputs() -> None:
-    text = """
-    on: {issues: {types: [opened]}}
-    permissions: {}
-    jobs:
+    text = head(ISSUE_OPENED) + """
       read:
         runs-on: ubuntu-latest
         outputs:
@@ -145,10 +147,7 @@ def test_fetched_text_is_followed_through_env_and_job_outputs() -> None:
     assert levels(text) == [("error", 22), ("error", 23)]
 
 
-HEREDOC = """
-on: {issues: {types: [opened]}}
-permissions: {}
-jobs:
+HEREDOC = "\n" + head(ISSUE_OPENED) + """\
   triage:
     runs-on: ubuntu-latest
     steps:
