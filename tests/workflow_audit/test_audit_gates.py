@@ -53,7 +53,9 @@ def test_a_value_checked_against_a_strict_pattern_is_not_outsider_text(check: st
 
 @pytest.mark.parametrize("check", [
     "true", '[[ "$SHA" =~ ^.*$ ]]', '[[ "$SHA" =~ [0-9a-f]{40} ]]',
-    "echo \"$SHA\" | grep -q deploy"])
+    "echo \"$SHA\" | grep -q deploy",
+    'if [[ "$SHA" =~ ^[0-9a-f]{40}$ ]]; then echo valid; fi',  # a failed `if` ends nothing
+    '[[ "$SHA" =~ ^[0-9a-f]{40}$ ]] || echo "not a commit"'])
 def test_no_check_a_loose_one_or_an_unanchored_one_leaves_it_outsider_text(check: str) -> None:
     assert "untrusted-input-injection" in rules(COMMENT_SHA.replace("CHECK", check))
 

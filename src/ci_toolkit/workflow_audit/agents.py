@@ -6,16 +6,21 @@ its secrets and its tools. Under `pull_request_target`, `workflow_run`, `issue_c
 or `issues` and `discussion*`, which anyone can start too — it is exposed when:
 
 - the pull request's code is on disk where it works (a checkout of the head at the root);
-- its prompt holds outsider text (a comment, a title, a branch name, values that carry them);
+- its prompt holds outsider text (a comment, a title, a branch name, values that carry them),
+  or names an `env:` variable or a file an earlier step wrote that holds it;
 - its own check that whoever started the run may write to the repository is switched off
   (`allowed_non_write_users: '*'`, `allowed_bots: '*'`, `allow-users: '*'`) while it reads
   the event on its own.
 
+On `schedule`/`workflow_dispatch` it is exposed when it (or an earlier step of its job)
+fetches outsiders' issues or pull requests itself and its token can write.
+
 Without any of these it stays quiet: the documented safe shapes (the base checked out, the
 pull request in a subfolder as data, a fixed prompt) are not findings, nor is an agent whose
 own write-access check refuses outsiders when the one who starts the run wrote all it reads.
-An exposed agent that can run commands (Bash allowed, `danger-full-access`, `--yolo` …) is
-an error; one held to its default tools a warning, a note with a read-only token.
+An exposed agent that can run commands (Bash allowed, a prefix grant of a general command
+such as `Bash(gh api:*)`, `danger-full-access`, `--yolo` …) is an error; one held to its
+default tools a warning, a note with a read-only token.
 """
 
 from __future__ import annotations
@@ -41,9 +46,12 @@ from ci_toolkit.workflow_audit.workflow import Job, Step, Workflow
 AI_AGENT = Rule(
     "ai-agent-untrusted-input", "error",
     "An AI coding agent in a privileged job works on pull-request code or outsider text",
-    "Under pull_request_target, workflow_run or issue_comment the agent holds the job's token, "
+    "Under pull_request_target, workflow_run, issue_comment, issues or discussion* — or on a "
+    "schedule, when it fetches outsiders' issues itself — the agent holds the job's token, "
     "secrets and tools, and follows what it reads: the checkout's own configuration and "
-    "instructions (some run commands) and any outsider text in its prompt. Run it on "
+    "instructions (some run commands) and any outsider text in its prompt, in the `env:` "
+    "variables the prompt names or in files it is told to read. A tool grant such as "
+    "`Bash(gh api:*)` runs any command line starting so. Run it on "
     "`pull_request` (no secrets, read-only token), keep the pull request's tree and outsider "
     "text out of it, or keep its own restrictions on: its write-access check on whoever "
     "triggered the run, no Bash / a read-only sandbox, a read-only token.",

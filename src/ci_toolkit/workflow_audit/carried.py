@@ -208,9 +208,19 @@ _GREP_TEST = re.compile(r"\$\{?(\w+)\}?[\"']?\s*\|\s*grep\s+-[a-zA-Z]*[Eq][a-zA-
 _NUMERIC_TEST = re.compile(r"\[\[?\s+[\"']?\$\{?(\w+)\}?[\"']?\s+-(?:eq|ne|gt|ge|lt|le)\s")
 
 
+_CHECK_COMMANDS = ("[[", "[ ", "test ", "echo ", "printf ", "grep ")
+
+
 def validated(line: str) -> list[str]:
-    """Variables a line checks against a strict pattern (or as a number)."""
+    """Variables a line checks against a strict pattern (or as a number), as a command of its
+    own that ends the step when it fails (`bash -e`): alone, or `|| exit 1`. Inside an `if`
+    or an `&&` list a failed check ends nothing, so it clears nothing."""
     if "=~" not in line and "grep" not in line and " -" not in line:
+        return []
+    if not line.startswith(_CHECK_COMMANDS) or "&&" in line:
+        return []
+    _, fails, fallback = line.partition("||")
+    if fails and not re.search(r"\b(?:exit|return)\b", fallback):
         return []
     names = [m.group(1) for m in _NUMERIC_TEST.finditer(line)]
     names += [m.group(1) for pattern in (_MATCH_TEST, _GREP_TEST) for m in pattern.finditer(line)

@@ -36,7 +36,8 @@ PR_CODE_EXECUTION = Rule(
     "and a later step runs it (a script, a build tool, a local action, a tool that executes "
     "repository config). That code runs with the job's token and secrets. Build and test "
     "pull requests in a `pull_request` workflow without secrets; hand results over as "
-    "artifacts and treat them as data.",
+    "artifacts and treat them as data. A run a member approves for an exact commit (a "
+    "write-access check the job waits for) is a warning that names the gate.",
     "Move the build/test to a `pull_request` workflow without secrets and pass results as "
     "artifacts; here, only read data (sparse checkout into a subfolder, or extract artifacts "
     "to $RUNNER_TEMP) with trusted code.")

@@ -24,8 +24,11 @@ UNTRUSTED_INPUT_INJECTION = Rule(
     "untrusted-input-injection", "error",
     "Text an outsider controls is expanded inside a script",
     "`${{ }}` is replaced before the shell or github-script parses the script, so a pull "
-    "request title, a branch name or a comment body becomes code. Pass it through `env:` "
-    "and use the variable (\"$TITLE\") instead.",
+    "request title, a branch name, an issue or a comment body becomes code — also when the "
+    "job fetched that text itself (`gh issue view`, `gh api`, `curl … | jq -r .title`) and "
+    "passed it on through an output, `$GITHUB_ENV` or a file. An unquoted heredoc fed to an "
+    "interpreter (`bash <<EOF`) does the same with shell variables. Pass the text through "
+    "`env:` and use the variable (\"$TITLE\") instead; quote heredoc delimiters (`<<'EOF'`).",
     "Pass it through `env:` (e.g. `env: TITLE: ${{ ... }}`) and use \"$TITLE\" in the "
     "script (`process.env.TITLE` in github-script).")
 RULES = (UNTRUSTED_INPUT_INJECTION,)
