@@ -1,6 +1,6 @@
 """Time to audit the 42-file workflow corpus: ci-toolkit beside `zizmor --offline`.
 
-    python bench/bench_workflow_audit.py [--runs 7]
+    python bench/bench_workflow_audit.py [--runs 7] [--corpus DIR] [--rule-costs]
 
 Three ways, alternated within each round so that machine noise hits all of them alike, and
 reported as medians: the audit in-process (`audit_files`, what the command spends after
@@ -11,6 +11,7 @@ start-up), the whole `ci-toolkit workflow-audit --path <corpus>` process, and on
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shutil
 import statistics
@@ -19,16 +20,69 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from ci_toolkit.workflow_audit.audit import audit_files, shell
+from ci_toolkit.workflow_audit import agents, approval, carried, checkout, injection, shell, trust
+from ci_toolkit.workflow_audit.audit import audit_files
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "workflow-corpus" / "cases"
+
+
+# The code of each rule issue 25 added: (module, attribute or Class.method, what it does).
+RULE_CODE = (
+    (injection, "_heredocs", "unquoted heredocs fed to an interpreter"),
+    (carried, "fetched", "text a job fetches itself (gh, curl, jq filters)"),
+    (carried, "validated", "strict-pattern checks"),
+    (trust, "Trust.outsider_files", "files holding outsider text"),
+    (agents, "_prompt_outsiders", "agent prompts: expressions, env names, files"),
+    (agents, "_fetches_outsiders", "scheduled agents fetching issues"),
+    (agents, "_command_grant", "agent tool grants (prefix grants)"),
+    (approval, "Gates.before", "approval / same-repository gates"),
+    (checkout, "_code_path", "where each command's code is (working-directory, cd)"),
+)
 
 
 def fresh_audit(files: list[Path]) -> object:
     """As a new process does it: nothing remembered from the previous round."""
     shell.commands.cache_clear()
+    shell.code_runs.cache_clear()
     return audit_files(files)
+
+
+def rule_costs(files: list[Path], runs: int) -> None:
+    """Time each rule's code inside the in-process audit (wrapped, inclusive)."""
+    spent: dict[str, float] = {}
+
+    def wrap(function: Callable[..., Any], label: str) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def timed_call(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
+        return timed_call
+
+    for module, name, label in RULE_CODE:
+        owner: Any = module
+        attribute = name
+        if "." in name:
+            owner_name, attribute = name.split(".")
+            owner = getattr(module, owner_name)
+        setattr(owner, attribute, wrap(getattr(owner, attribute), label))
+    fresh_audit(files)  # warm, untimed
+    totals: list[float] = []
+    per_rule: dict[str, list[float]] = {label: [] for _, _, label in RULE_CODE}
+    for _ in range(runs):
+        spent.clear()
+        totals.append(timed(lambda: fresh_audit(files)))
+        for label in per_rule:
+            per_rule[label].append(spent.get(label, 0.0))
+    total = statistics.median(totals)
+    print(f"{len(files)} files, {runs} runs, medians; in-process audit {total * 1000:.1f} ms")
+    for label, values in per_rule.items():
+        cost = statistics.median(values)
+        print(f"  {label:<55} {cost * 1000:6.2f} ms  {cost / total:6.1%}")
 
 
 def tool(name: str) -> str | None:
@@ -52,17 +106,25 @@ def run_quiet(argv: list[str]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--corpus", type=Path, default=CORPUS,
+                        help="the folder of workflow files (default: ../shared's corpus)")
+    parser.add_argument("--rule-costs", action="store_true",
+                        help="time the code of each issue-25 rule inside the audit instead")
     args = parser.parse_args()
-    files = sorted(CORPUS.glob("*.y*ml"))
+    corpus: Path = args.corpus
+    files = sorted(corpus.glob("*.y*ml"))
     if not files:
-        print(f"no corpus at {CORPUS}", file=sys.stderr)
+        print(f"no corpus at {corpus}", file=sys.stderr)
         return 2
+    if args.rule_costs:
+        rule_costs(files, args.runs)
+        return 0
     cli = tool("ci-toolkit") or "ci-toolkit"
     zizmor = tool("zizmor")
     ways: dict[str, Callable[[], object]] = {
         "ci-toolkit, in-process (audit_files)": lambda: fresh_audit(files),
         "ci-toolkit workflow-audit (process)": lambda: run_quiet(
-            [cli, "workflow-audit", "--path", str(CORPUS), "--fail-on", "never"]),
+            [cli, "workflow-audit", "--path", str(corpus), "--fail-on", "never"]),
     }
     if zizmor:
         ways["zizmor --offline (process)"] = lambda: run_quiet(

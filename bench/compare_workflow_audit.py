@@ -1,7 +1,7 @@
 """The comparison table of docs/workflow-audit.md, measured: ci-toolkit and zizmor on the
 hand-labelled workflow corpus, files per hand label.
 
-    python bench/compare_workflow_audit.py
+    python bench/compare_workflow_audit.py [CORPUS]  (default: ../shared/workflow-corpus)
 
 ci-toolkit: a file's verdict is its most severe finding (error / warning only / notes or
 nothing). zizmor (`--offline --no-config --format json`, regular persona): files with a
@@ -39,11 +39,12 @@ def zizmor_rules(zizmor: str, files: list[Path], *flags: str) -> dict[str, set[s
 
 
 def main() -> int:
-    with (CORPUS / "MANIFEST.tsv").open(newline="") as handle:
+    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS
+    with (corpus / "MANIFEST.tsv").open(newline="") as handle:
         manifest = {row["file"]: row for row in csv.DictReader(handle, delimiter="\t")}
-    with (CORPUS / "COMPARISON.tsv").open(newline="") as handle:
+    with (corpus / "COMPARISON.tsv").open(newline="") as handle:
         scorecard = {row["file"]: row for row in csv.DictReader(handle, delimiter="\t")}
-    files = sorted((CORPUS / "cases").iterdir())
+    files = sorted((corpus / "cases").iterdir())
     ours: dict[str, set[str]] = {}
     for finding in audit_files(files, lambda p: p.name).findings:
         ours.setdefault(finding.file, set()).add(finding.severity)

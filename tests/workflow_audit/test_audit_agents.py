@@ -4,23 +4,20 @@ than none)."""
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
+from audit_helpers import findings_of, severity_of
 
-from ci_toolkit.workflow_audit.audit import Finding, audit_text
+from ci_toolkit.workflow_audit.audit import Finding
 
 RULE = "ai-agent-untrusted-input"
 
 
 def agent_findings(text: str) -> list[Finding]:
-    return [f for f in audit_text(textwrap.dedent(text)).findings if f.rule == RULE]
+    return findings_of(text, RULE)
 
 
 def severity(text: str) -> str | None:
-    found = agent_findings(text)
-    assert len(found) <= 1, found
-    return found[0].severity if found else None
+    return severity_of(text, RULE)
 
 
 CLAUDE_REVIEW = """

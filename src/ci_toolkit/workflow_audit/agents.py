@@ -6,16 +6,21 @@ its secrets and its tools. Under `pull_request_target`, `workflow_run`, `issue_c
 or `issues` and `discussion*`, which anyone can start too — it is exposed when:
 
 - the pull request's code is on disk where it works (a checkout of the head at the root);
-- its prompt holds outsider text (a comment, a title, a branch name, values that carry them);
+- its prompt holds outsider text (a comment, a title, a branch name, values that carry them),
+  or names an `env:` variable or a file an earlier step wrote that holds it;
 - its own check that whoever started the run may write to the repository is switched off
   (`allowed_non_write_users: '*'`, `allowed_bots: '*'`, `allow-users: '*'`) while it reads
   the event on its own.
 
+On `schedule`/`workflow_dispatch` it is exposed when it (or an earlier step of its job)
+fetches outsiders' issues or pull requests itself and its token can write.
+
 Without any of these it stays quiet: the documented safe shapes (the base checked out, the
 pull request in a subfolder as data, a fixed prompt) are not findings, nor is an agent whose
 own write-access check refuses outsiders when the one who starts the run wrote all it reads.
-An exposed agent that can run commands (Bash allowed, `danger-full-access`, `--yolo` …) is
-an error; one held to its default tools a warning, a note with a read-only token.
+An exposed agent that can run commands (Bash allowed, a prefix grant of a general command
+such as `Bash(gh api:*)`, `danger-full-access`, `--yolo` …) is an error; one held to its
+default tools a warning, a note with a read-only token.
 """
 
 from __future__ import annotations
@@ -35,15 +40,18 @@ from ci_toolkit.workflow_audit.model import (
     Severity,
     quoted_list,
 )
-from ci_toolkit.workflow_audit.trust import Trust
-from ci_toolkit.workflow_audit.workflow import PRIVILEGED, Job, Step, Workflow
+from ci_toolkit.workflow_audit.trust import Trust, names_file
+from ci_toolkit.workflow_audit.workflow import Job, Step, Workflow
 
 AI_AGENT = Rule(
     "ai-agent-untrusted-input", "error",
     "An AI coding agent in a privileged job works on pull-request code or outsider text",
-    "Under pull_request_target, workflow_run or issue_comment the agent holds the job's token, "
+    "Under pull_request_target, workflow_run, issue_comment, issues or discussion* — or on a "
+    "schedule, when it fetches outsiders' issues itself — the agent holds the job's token, "
     "secrets and tools, and follows what it reads: the checkout's own configuration and "
-    "instructions (some run commands) and any outsider text in its prompt. Run it on "
+    "instructions (some run commands) and any outsider text in its prompt, in the `env:` "
+    "variables the prompt names or in files it is told to read. A tool grant such as "
+    "`Bash(gh api:*)` runs any command line starting so. Run it on "
     "`pull_request` (no secrets, read-only token), keep the pull request's tree and outsider "
     "text out of it, or keep its own restrictions on: its write-access check on whoever "
     "triggered the run, no Bash / a read-only sandbox, a read-only token.",
@@ -82,22 +90,33 @@ CLIS = {"claude": r"--dangerously-skip-permissions|bypassPermissions",
         "cursor-agent": r"--force|(?:^|\s)-f(?:\s|$)", "opencode": r".", "aider": r"--yes"}
 PACKAGES = {"@anthropic-ai/claude-code": "claude", "@openai/codex": "codex",
             "@google/gemini-cli": "gemini", "@github/copilot": "copilot"}
-# Events anyone can start that run with the base repository's token and secrets: for an
-# agent, an issue an outsider opens is as much a way in as a pull request.
-OUTSIDER_TRIGGERS = PRIVILEGED | {"issues", "discussion", "discussion_comment"}
 # pull_request_target events started by the pull request's author (not a maintainer's label).
 AUTHOR_TYPES = frozenset({"opened", "synchronize", "reopened", "edited"})
 _CLI_NAMES = re.compile("|".join([*CLIS, *PACKAGES]))
+# Runs nobody outside starts; an agent there is exposed when it reads outsiders' issues or
+# pull requests on its own, with a token that writes.
+SCHEDULED = frozenset({"schedule", "workflow_dispatch"})
+_FETCHES = re.compile(r"\bgh\s+(?:issue|pr)\s+(?:list|view)\b|\bgh\s+search\s+(?:issues|prs)\b|"
+                      r"issues\.listForRepo|pulls\.list\b|search\.issuesAndPullRequests|"
+                      r"\bgh\s+api\s+[^\n]*?/(?:issues|pulls)\b|list_issues|list_pull_requests|"
+                      r"search_issues|get_issue\b")
+TOOL_INPUTS = ("claude_args", "allowed_tools", "settings")
+# Tool grants of one narrow purpose: reading, commenting, labelling. None runs code.
+NARROW_COMMANDS = (
+    "gh pr comment", "gh pr view", "gh pr diff", "gh pr list", "gh pr review", "gh pr checks",
+    "gh issue view", "gh issue list", "gh issue comment", "gh issue edit", "gh label list",
+    "gh search", "git diff", "git log", "git show", "git status", "git blame", "git grep",
+    "cat", "ls", "head", "tail", "grep", "rg", "wc", "echo", "jq")
 _BASH = re.compile(r"\b(?:Bash|run_shell_command|ShellTool)\b(?:\(([^)]*)\))?")
 _WRITE = re.compile(r":\s*write\b|write-all")
 
 
 def _triggers(flow: Workflow) -> set[str]:
-    return set(flow.triggers) & OUTSIDER_TRIGGERS
+    return flow.outsider_triggers
 
 
 def audit_job(flow: Workflow, job: Job, trust: Trust, landings: list[Landing]) -> list[Finding]:
-    if not _triggers(flow):
+    if not _triggers(flow) and not set(flow.triggers) & SCHEDULED:
         return []
     found = []
     for step in job.steps:
@@ -143,10 +162,14 @@ def _audit_step(flow: Workflow, job: Job, step: Step, agent: Agent | str, trust:
         exposed += ["on pull-request code in its working directory (put there at ",
                     *on_disk[0].step.label(), ")"]
         related.append(Related(on_disk[0].step.line, "puts pull-request code on disk"))
-    outsider = _prompt_outsiders(job, step, agent, trust)
+    outsider = _prompt_outsiders(flow, job, step, agent, trust) if _triggers(flow) else []
     if outsider:
         exposed += [*(["; "] if exposed else []), "with outsider text in its prompt: ",
                     *quoted_list(outsider)]
+    fetches = _fetches_outsiders(flow, job, step, agent)
+    if fetches and _writes(flow, job, step, agent):
+        exposed += [*(["; "] if exposed else []), "fetching outsiders' issues or pull "
+                    "requests itself (", Quoted(fetches), ") with a token that writes"]
     bypassed = _bypassed(step, agent)
     opened = bypassed if isinstance(agent, Agent) and agent.reads_event and \
         _triggers(flow) else ""
@@ -156,15 +179,16 @@ def _audit_step(flow: Workflow, job: Job, step: Step, agent: Agent | str, trust:
                     "repository, and it reads the event on its own"]
     if not exposed:
         return None
-    if isinstance(agent, Agent) and agent.checks_writers and not bypassed and \
-            _starter_wrote_it(flow, on_disk, exposed):
+    if isinstance(agent, Agent) and agent.checks_writers and not bypassed and not fetches \
+            and _starter_wrote_it(flow, on_disk, outsider):
         return None  # its own check refuses outsiders, and only the starter's text reaches it
-    return _finding(flow, job, step, agent, name, exposed, related, on_disk)
+    return _finding(flow, job, step, agent, name, exposed, related, on_disk, trust)
 
 
 def _finding(flow: Workflow, job: Job, step: Step, agent: Agent | str, name: str,
-             exposed: list[Piece], related: list[Related], on_disk: list[Landing]) -> Finding:
-    commands = _runs_commands(step, agent)
+             exposed: list[Piece], related: list[Related], on_disk: list[Landing],
+             trust: Trust) -> Finding:
+    commands = _command_grant(step, agent)
     writes = _writes(flow, job, step, agent)
     severity: Severity = "error" if commands else "warning" if writes else "note"
     limits: list[str] = []
@@ -175,20 +199,26 @@ def _finding(flow: Workflow, job: Job, step: Step, agent: Agent | str, name: str
     if on_disk and all(landing.guarded for landing in on_disk):
         limits.append("actions/checkout refuses a fork's pull request here")
         severity = lowered(severity)
-    gate = ", ".join(gates(job.condition + "\n" + step.condition) +
+    gate = ", ".join([g.name for g in trust.gates.before(job, step)] +
+                     gates(job.condition + "\n" + step.condition) +
                      (["environment"] if job.node.get("environment") else []))
-    held = (f" It can run commands{' and' if writes else ','} "
-            f"{'write with the job token' if writes else 'though its token is read-only'}."
-            if commands else "")
+    held: list[Piece] = [
+        " It can run commands (", Quoted(commands), f"){' and' if writes else ','} "
+        f"{'write with the job token' if writes else 'though its token is read-only'}."
+    ] if commands else []
     lower = f" Lowered by: {'; '.join(limits)}." if limits else ""
     return AI_AGENT.finding(
         flow.file, step.line, "Job ", Quoted(job.id), " runs the AI coding agent ",
-        Quoted(name), " (", step.label(), f") under {'/'.join(sorted(_triggers(flow)))} ",
-        exposed, ". The agent follows what it reads and holds the job's secrets and tools."
-        f"{held}{lower}", severity=severity, related=related, gate=gate)
+        Quoted(name), " (", step.label(), f") under {'/'.join(_started_by(flow))} ",
+        exposed, ". The agent follows what it reads and holds the job's secrets and tools.",
+        held, lower, severity=severity, related=related, gate=gate)
 
 
-def _starter_wrote_it(flow: Workflow, on_disk: list[Landing], exposed: list[Piece]) -> bool:
+def _started_by(flow: Workflow) -> list[str]:
+    return sorted(_triggers(flow) or set(flow.triggers) & SCHEDULED)
+
+
+def _starter_wrote_it(flow: Workflow, on_disk: list[Landing], outsider: list[str]) -> bool:
     """Is whoever starts the run the author of all the agent reads, so that the agent's own
     write-access check keeps outsiders out (the author's own pull_request_target events, a
     commenter's own comment)? Not when a maintainer's label or comment starts it on an
@@ -201,26 +231,52 @@ def _starter_wrote_it(flow: Workflow, on_disk: list[Landing], exposed: list[Piec
             else {types.value} if types is not None else set()
         return named <= AUTHOR_TYPES
     if triggers == {"issue_comment"} and not on_disk:
-        return all("comment.body" in p.text for p in exposed if isinstance(p, Quoted)
-                   and p.text.startswith("${{"))
+        return all("comment.body" in text for text in outsider)
     return False
 
 
-def _prompt_outsiders(job: Job, step: Step, agent: Agent | str, trust: Trust) -> list[str]:
-    """`${{ }}` expressions in the prompt that hold outsider text (a `run:` script's own
-    expressions are already `untrusted-input-injection`; its env variables are read here)."""
+def _prompt_outsiders(flow: Workflow, job: Job, step: Step, agent: Agent | str,
+                      trust: Trust) -> list[str]:
+    """Outsider text the agent is given: `${{ }}` expressions in its prompt; the `env:`
+    variables the prompt names (`"${ISSUE_TITLE}"`, or a command line's script reads: its
+    own expressions are already `untrusted-input-injection`), also those an earlier step
+    wrote to `$GITHUB_ENV`; files an earlier step wrote outsider text into, named in it."""
+    prompt = _prompt(step, agent)
+    env = {**flow.env(), **job.env(), **step.env()}
+    names = set(re.findall(r"\$\{?([A-Za-z_]\w*)", prompt))
+    if isinstance(agent, Agent):  # the agent reads a variable it is told the name of
+        names |= set(re.findall(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", prompt))
+    texts = [] if isinstance(agent, str) else [prompt]
+    texts += [env[name] for name in sorted(names) if name in env]
+    found = [match.group(0) for text in texts for match in expressions(text)
+             if untrusted_fields(match.group(1)) or trust.outsiders(match.group(1), job)]
+    found += [f"${name}" for name in sorted(names - set(env))
+              if trust.outsiders(f"env.{name}", job)]
+    found += [path for path in trust.outsider_files(job, step.index - 1)
+              if names_file(prompt, path)]
+    return list(dict.fromkeys(found))
+
+
+def _prompt(step: Step, agent: Agent | str) -> str:
     if isinstance(agent, str):
-        env = {**job.env(), **step.env()}
-        names = set(re.findall(r"\$\{?([A-Za-z_]\w*)", step.run))
-        texts = [env[name] for name in sorted(names) if name in env]
-    else:
-        texts = [step.input(name) for name in agent.prompts]
-    found = []
-    for text in texts:
-        for match in expressions(text):
-            if untrusted_fields(match.group(1)) or trust.outsiders(match.group(1), job):
-                found.append(match.group(0))
-    return found
+        return step.run
+    return "\n".join(step.input(name) for name in agent.prompts)
+
+
+def _fetches_outsiders(flow: Workflow, job: Job, step: Step, agent: Agent | str) -> str:
+    """On `schedule`/`workflow_dispatch`: how the job or the agent reads outsiders' issues or
+    pull requests itself (its prompt, its tools, an earlier step), as written; "" if not."""
+    if not set(flow.triggers) & SCHEDULED:
+        return ""
+    texts = [_prompt(step, agent), _tools(step, agent)]
+    texts += [earlier.node.flat() for earlier in job.steps[: step.index]]
+    return next((match.group(0) for text in texts if (match := _FETCHES.search(text))), "")
+
+
+def _tools(step: Step, agent: Agent | str) -> str:
+    if isinstance(agent, str):
+        return step.run
+    return "\n".join(step.input(name) for name in TOOL_INPUTS)
 
 
 def _bypassed(step: Step, agent: Agent | str) -> str:
@@ -231,31 +287,47 @@ def _bypassed(step: Step, agent: Agent | str) -> str:
     return ""
 
 
-def _runs_commands(step: Step, agent: Agent | str) -> bool:
-    """Can the agent run any command it is told to (a shell tool left open)?"""
+def _command_grant(step: Step, agent: Agent | str) -> str:
+    """What lets the agent run commands, as written (a flag, a tool grant); "" if nothing."""
     if isinstance(agent, str):
-        return any(re.search(CLIS[agent], " ".join(words))
-                   for words in shell.commands(step.run) if agent in " ".join(words)) \
-            or bool(_open_shell(step.run))
+        for words in shell.commands(step.run):
+            line = " ".join(words)
+            if agent in line and (match := re.search(CLIS[agent], line)):
+                return match.group(0) if len(match.group(0).strip()) > 1 else agent
+        return _open_shell(step.run)
     if agent.action == "openai/codex-action":
-        return step.input("sandbox").strip() == "danger-full-access" or \
-            step.input("safety-strategy").strip() == "unsafe"
+        for name, value in (("sandbox", "danger-full-access"), ("safety-strategy", "unsafe")):
+            if step.input(name).strip() == value:
+                return f"{name}: {value}"
+        return ""
     if agent.action == "actions/ai-inference":
-        return False
-    text = "\n".join(step.input(name) for name in ("claude_args", "allowed_tools", "settings"))
-    return bool(re.search(CLIS["claude"] + r"|--yolo", text)) or _open_shell(text)
+        return ""
+    text = _tools(step, agent)
+    match = re.search(CLIS["claude"] + r"|--yolo|approval-?mode[\"']?\s*[:=]\s*[\"']?yolo", text,
+                      re.I)
+    return match.group(0) if match else _open_shell(text)
 
 
-def _open_shell(text: str) -> bool:
-    """A shell tool allowed for everything, or for a command that runs code (`npm test`)."""
+def _open_shell(text: str) -> str:
+    """A shell tool granted for everything, for a command that runs code (`npm test`), or
+    for every command line starting with a general one (`Bash(gh api:*)`: any API call with
+    the job's token); the grant as written, "" if none. Gemini CLI's
+    `run_shell_command(cmd)` always grants a prefix."""
     for match in _BASH.finditer(text):
-        allowed = (match.group(1) or "").replace(":*", "").strip(" *")
-        if not allowed or shell.executes(allowed):
+        allowed = match.group(1) or ""
+        prefix = allowed.rstrip().endswith("*") or match.group(0).startswith("run_shell_command")
+        command = " ".join(allowed.replace(":*", "").strip(" *").split())
+        if not command or shell.executes(command) or (prefix and not _narrow(command)):
             denied = rf"(?:disallowedTools|disallowed_tools|deny)[^\n]*{re.escape(match.group(0))}"
             if re.search(denied, text):
                 continue
-            return True
-    return False
+            return match.group(0)
+    return ""
+
+
+def _narrow(command: str) -> bool:
+    """A command (and whatever follows it) that reads, or does one narrow thing, runs no code."""
+    return any(command == n or command.startswith(n + " ") for n in NARROW_COMMANDS)
 
 
 def _writes(flow: Workflow, job: Job, step: Step, agent: Agent | str) -> bool:

@@ -12,8 +12,9 @@ definitions — the shapes CI scripts use.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ci_toolkit.workflow_audit.expressions import untrusted_fields
 from ci_toolkit.workflow_audit.shell import logical_lines
 from ci_toolkit.workflow_audit.workflow import Step
 
@@ -29,8 +30,20 @@ _VAR = re.compile(r"\$\{?([A-Za-z_]\w*)\}?")
 # `git diff`/`git log` list them only once the job has fetched the pull request's commits.
 _GIT_DIFF = re.compile(r"\bgit\s+(?:diff|diff-tree|show|log)\b")
 _PR_DIFF = re.compile(r"\bgh\s+pr\s+diff\b|/pulls/[^\s/]+/(?:files|commits)")
-_PR_VIEW = re.compile(r"\bgh\s+(?:pr\s+view|api\s+\S*(?:pulls|issues))\b(?![^\n]*--json\s+"
-                      r"(?:number|state|url|isDraft|mergeable|id)(?:\s|$))")
+# Commands that fetch what outsiders wrote: issues, pull requests, their comments, discussions.
+_FETCH = re.compile(
+    r"\bgh\s+(?:pr|issue)\s+(?:view|list)\b|\bgh\s+search\s+(?:issues|prs)\b"
+    r"|\bgh\s+api\b[^\n|;]*(?:pulls|issues|discussions|comments|graphql)"
+    r"|\bcurl\b[^\n|;]*/(?:pulls|issues|discussions|comments)\b")
+FETCHED = "text of issues or pull requests the job fetched itself (title, body, branch)"
+# What the fetch keeps: `--json a,b`, and the filter (`--jq`, `-q`, `| jq -r`) applied to it.
+_JSON_FIELDS = re.compile(r"--json[ =]+([\w,]+)")
+_FILTER = re.compile(r"(?:--jq|\s-q|\bjq(?:\s+-[-\w]+)*)[ =]+('[^']*'|\"[^\"]*\"|[^\s|;)]+)")
+_OUTSIDER_FIELD = re.compile(r"\b(?:title|body|headRefName|ref|label|message|comments?|files?|"
+                             r"filename|path|description|text)\b")
+# Writing a file: `> f`, `>> f`, `tee f`, `-o f`, `--output f` (not $GITHUB_* files).
+_TO_FILE = re.compile(r"(?:>>?|\btee\s+(?:-a\s+)?|\s-o\s+|--output[ =])\s*[\"']?"
+                      r"(?!\$\{?GITHUB_|/dev/|&)([\w./${}-]+)")
 _READS_FILE = re.compile(r"\$\(\s*<|\bcat\s+\S|\bjq\b[^|]*\s[\w./-]+\.json\b|\bhead\s+-|"
                          r"\btail\s+-|\bread\s+-r?\s*\w+\s*<")
 
@@ -67,6 +80,7 @@ class Carried:
 class Writes:
     outputs: dict[str, Carried]
     env: dict[str, Carried]
+    files: dict[str, str] = field(default_factory=dict)  # file written → the outsider text in it
 
 
 def writes(step: Step) -> Writes:
@@ -90,12 +104,21 @@ class _Block:
 def _shell_writes(script: str, env: dict[str, str]) -> Writes:
     found: dict[str, dict[str, Carried]] = {"GITHUB_OUTPUT": {}, "GITHUB_ENV": {}}
     assigned: dict[str, str] = {}
+    files: dict[str, str] = {}
     group: list[str] | None = None  # the lines of a `{ ... } >> "$GITHUB_OUTPUT"` group
     block: _Block | None = None
     for line in logical_lines(script):
         target = _FILE.search(line)
+        for name in validated(line):  # checked against a strict pattern: no longer free text
+            assigned[name] = VALIDATED
         if (match := _ASSIGN.match(line)) and not target:
             assigned[match.group(1)] = match.group(2)
+        if not target and (written := _TO_FILE.search(line)):
+            what = _shell_value(line, assigned, env).outsider or (
+                "a title or body an outsider wrote" if untrusted_fields(
+                    substituted(line, assigned, env)) else "")
+            if what:
+                files[written.group(1).strip("'\"")] = what
         if line in {"{", "("}:
             group = []
             continue
@@ -109,7 +132,18 @@ def _shell_writes(script: str, env: dict[str, str]) -> Writes:
         for command in commands:
             block = _record(found[target.group(1)], target.group(1), command.strip(), block,
                             assigned, env)
-    return Writes(found["GITHUB_OUTPUT"], found["GITHUB_ENV"])
+    return Writes(found["GITHUB_OUTPUT"], found["GITHUB_ENV"], files)
+
+
+def assignments(script: str) -> dict[str, str]:
+    """The script's `VAR=value` assignments (and strict checks: `VALIDATED`), last one wins."""
+    assigned: dict[str, str] = {}
+    for line in logical_lines(script):
+        for name in validated(line):
+            assigned[name] = VALIDATED
+        if (match := _ASSIGN.match(line)) and not _FILE.search(line):
+            assigned[match.group(1)] = match.group(2)
+    return assigned
 
 
 def _record(into: dict[str, Carried], file: str, command: str, block: _Block | None,
@@ -131,17 +165,67 @@ def _record(into: dict[str, Carried], file: str, command: str, block: _Block | N
     return block
 
 
-def _shell_value(text: str, assigned: dict[str, str], env: dict[str, str]) -> Carried:
+def substituted(text: str, assigned: dict[str, str], env: dict[str, str]) -> str:
     for _ in range(3):  # `$VAR` and `${VAR}` replaced by what the script or `env:` put there
         text = _VAR.sub(lambda m: assigned.get(m.group(1), env.get(m.group(1), m.group(0))),
                         text)
-    outsider = ""
-    if _PR_DIFF.search(text):
-        outsider = FILE_NAMES
-    elif _PR_VIEW.search(text):
-        outsider = "the pull request's own fields (title, body, branch, files)"
+    return text
+
+
+def _shell_value(text: str, assigned: dict[str, str], env: dict[str, str]) -> Carried:
+    text = substituted(text, assigned, env)
+    outsider = FILE_NAMES if _PR_DIFF.search(text) else fetched(text)
     return Carried(text, outsider=outsider, reads_files=bool(_READS_FILE.search(text)),
                    git_history=bool(_GIT_DIFF.search(text)))
+
+
+def fetched(text: str) -> str:
+    """`FETCHED` when a command in `text` reads issues or pull requests through the API and
+    keeps text an outsider wrote: everything, or the fields its `--json`/`jq` filter names."""
+    for line in text.splitlines():
+        fetch = _FETCH.search(line)
+        if fetch is None:
+            continue
+        rest = line[fetch.start():]
+        fields = _JSON_FIELDS.findall(rest)
+        filters = _FILTER.findall(rest)
+        if fields and not any(_OUTSIDER_FIELD.search(f) for f in fields):
+            continue  # `--json number,state`: nothing an outsider wrote
+        if filters and not any(_OUTSIDER_FIELD.search(f) for f in filters):
+            continue  # `| jq -r .number`
+        return FETCHED
+    return ""
+
+
+# A check that stops the step unless the value matches a strict pattern: anchored at both
+# ends, built of character classes without spaces or quotes (`^[0-9a-f]{40}$`, `^[0-9]+$`),
+# or a numeric test. GitHub runs `bash -e`, so a failed `[[ ]]` or `grep -q` ends the step.
+VALIDATED = "validated"
+_STRICT = re.compile(r"\^(?:\[[\w.\-]+\]|\\d|\\w|[\w-]|\\\.|[(|)]|[+*?]|\{\d+(?:,\d*)?\})+\$")
+_MATCH_TEST = re.compile(r"\[\[\s+[\"']?\$\{?(\w+)\}?[\"']?\s+=~\s+[\"']?(\S+?)[\"']?\s+\]\]")
+_GREP_TEST = re.compile(r"\$\{?(\w+)\}?[\"']?\s*\|\s*grep\s+-[a-zA-Z]*[Eq][a-zA-Z]*\s+"
+                        r"(?:-[a-zA-Z]+\s+)*['\"]?([^'\"\s]+)")
+_NUMERIC_TEST = re.compile(r"\[\[?\s+[\"']?\$\{?(\w+)\}?[\"']?\s+-(?:eq|ne|gt|ge|lt|le)\s")
+
+
+_CHECK_COMMANDS = ("[[", "[ ", "test ", "echo ", "printf ", "grep ")
+
+
+def validated(line: str) -> list[str]:
+    """Variables a line checks against a strict pattern (or as a number), as a command of its
+    own that ends the step when it fails (`bash -e`): alone, or `|| exit 1`. Inside an `if`
+    or an `&&` list a failed check ends nothing, so it clears nothing."""
+    if "=~" not in line and "grep" not in line and " -" not in line:
+        return []
+    if not line.startswith(_CHECK_COMMANDS) or "&&" in line:
+        return []
+    _, fails, fallback = line.partition("||")
+    if fails and not re.search(r"\b(?:exit|return)\b", fallback):
+        return []
+    names = [m.group(1) for m in _NUMERIC_TEST.finditer(line)]
+    names += [m.group(1) for pattern in (_MATCH_TEST, _GREP_TEST) for m in pattern.finditer(line)
+              if _STRICT.fullmatch(m.group(2))]
+    return names
 
 
 def _script_writes(script: str) -> Writes:

@@ -8,10 +8,11 @@ there is recorded against it. A landing that something runs is `pr-code-executio
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 
-from ci_toolkit.workflow_audit import guard, shell
+from ci_toolkit.workflow_audit import approval, guard, shell
 from ci_toolkit.workflow_audit.expressions import gates, requires_merged
 from ci_toolkit.workflow_audit.model import Finding, Piece, Quoted, Related, Rule, Severity
 from ci_toolkit.workflow_audit.trust import NO, YES, Trust
@@ -35,7 +36,8 @@ PR_CODE_EXECUTION = Rule(
     "and a later step runs it (a script, a build tool, a local action, a tool that executes "
     "repository config). That code runs with the job's token and secrets. Build and test "
     "pull requests in a `pull_request` workflow without secrets; hand results over as "
-    "artifacts and treat them as data.",
+    "artifacts and treat them as data. A run a member approves for an exact commit (a "
+    "write-access check the job waits for) is a warning that names the gate.",
     "Move the build/test to a `pull_request` workflow without secrets and pass results as "
     "artifacts; here, only read data (sparse checkout into a subfolder, or extract artifacts "
     "to $RUNNER_TEMP) with trusted code.")
@@ -112,21 +114,29 @@ def audit_job(flow: Workflow, job: Job, trust: Trust) -> tuple[list[Finding], li
         if step.action == "actions/checkout":
             findings.extend(_credentials(flow, step))
             checkout = _checkout_landing(flow, step, job, trust)
-            if checkout is None or merged_only:
+            if checkout is None or merged_only or _same_repository(trust, job, step):
                 if path := norm(step.input("path")):
                     trusted.append(path)
             else:
                 landings.append(checkout)
                 findings.extend(_sparse_hint(flow, step))
         else:
-            new = _script_landings(step, job, trust, merged_only)
-            new += _artifact_landings(step, job, trust)
+            new = _script_landings(step, job, trust, merged_only) + \
+                _artifact_landings(step, job, trust)
+            if new and _same_repository(trust, job, step):
+                new = [landing for landing in new if landing.artifact]
             for landing in new:
                 if step.run and _runs(step, landing, trusted, job):
                     landing.runners.append(step)  # `gh pr checkout && make` in one step
             landings.extend(new)
-    findings.extend(_report(flow, job, landing) for landing in landings)
+    findings.extend(_report(flow, job, landing, trust) for landing in landings)
     return findings, landings
+
+
+def _same_repository(trust: Trust, job: Job, step: Step) -> bool:
+    """Only a branch of this repository gets here: someone who can push here wrote it."""
+    return any(gate.kind == "same-repository"
+               for gate in trust.gates.before(job, step))
 
 
 def _checkout_landing(flow: Workflow, step: Step, job: Job, trust: Trust) -> Landing | None:
@@ -184,9 +194,33 @@ def _runs(step: Step, landing: Landing, trusted: list[str], job: Job) -> bool:
         values = step.node.get("with")
         text = values.flat() if values is not None else ""
         return _inside("", landing, trusted) or _named(text, landing)
-    if not step.run or not shell.executes(step.run, step.node.text("shell")):
-        return False
-    return _inside(workdir(step, job), landing, trusted) or _named(step.run, landing)
+    runs = shell.code_runs(step.run, step.node.text("shell")) if step.run else []
+    if any((where := _code_path(workdir(step, job), run)) is not None
+           and _inside(where, landing, trusted) for run in runs):
+        return True
+    # A tool handed the tree by path (`--src ../pr`, also through an array); `git` and `cd`
+    # lines only read it or move there.
+    return bool(runs) and _named("\n".join(
+        line for line in shell.logical_lines(step.run)
+        if not line.startswith(("git ", "cd ", "pushd "))), landing)
+
+
+def _code_path(folder: str, run: shell.CodeRun) -> str | None:
+    """Where the code a command runs is, relative to the workspace; None when it is outside
+    (`$RUNNER_TEMP`, `/usr/bin`) or above it."""
+    path = folder
+    for part in (run.cwd, run.file):
+        if not part:
+            continue
+        inside = norm(part)
+        if part.startswith(shell.WORKSPACE_PREFIXES) or part in {"$GITHUB_WORKSPACE",
+                                                                  "${GITHUB_WORKSPACE}"}:
+            path = "" if part.startswith("$GITHUB_WORKSPACE") and "/" not in part else inside
+        elif part.startswith(("/", "~", "$")):
+            return None if shell.outside_workspace(part) or part.startswith("/") else path
+        else:
+            path = posixpath.normpath(f"{path}/{inside}" if path else inside or ".")
+    return None if path.startswith("..") else norm(path)
 
 
 def _required(script: str) -> list[str]:
@@ -220,7 +254,7 @@ def _named(text: str, landing: Landing) -> bool:
     return landing.whole_tree and any(shell.mentions_path(text, p) for p in landing.paths if p)
 
 
-def _report(flow: Workflow, job: Job, landing: Landing) -> Finding:
+def _report(flow: Workflow, job: Job, landing: Landing, trust: Trust) -> Finding:
     gate = ", ".join(gates(job.condition + "\n" + landing.step.condition) +
                      (["environment"] if job.node.get("environment") else []))
     what = "an artifact of a pull-request run" if landing.artifact else "pull-request code"
@@ -242,14 +276,28 @@ def _report(flow: Workflow, job: Job, landing: Landing) -> Finding:
     ran: list[Piece] = []
     for step in runners:
         ran += [*(["; "] if ran else []), *step.label()]
+    approvals = trust.gates.approvals(job, landing.step, landing.runners)
+    gate = ", ".join([*approvals, *([gate] if gate else [])])
     gated = f" Gated by {gate}: that lowers the risk, it does not remove it." if gate else ""
     severity = "error" if landing.trust == YES else "warning"
+    if approvals and not landing.artifact:
+        exact = approval.exact_commit(trust.traced(_landed_ref(landing), job))
+        gated = (f" A deliberate run: it waits for a {approvals[0]}" + (
+            " and checks out an exact commit, so the approver vouches for the code that runs "
+            "(with the job's token and secrets): reported as a warning." if exact else
+            ", but checks out a branch, which its author can move after the approval."))
+        severity = "warning" if exact else severity
     return rule.finding(
         flow.file, landing.step.line, "Job ", Quoted(job.id), f" puts {what} in ", where, " (",
         landing.step.label(), ") and runs it at ", ran, f".{gated}{doubt}",
         severity=lowered(severity) if landing.guarded else severity,
         related=[Related(s.line, f"runs the code put on disk at line {landing.step.line}")
                  for s in runners], gate=gate)
+
+
+def _landed_ref(landing: Landing) -> str:
+    step = landing.step
+    return step.input("ref") if step.action == "actions/checkout" else step.run
 
 
 def _guard_note(landing: Landing) -> str:
@@ -322,7 +370,7 @@ def workdir(step: Step, job: Job) -> str:
 
 def norm(path: str) -> str:
     path = path.strip().strip("'\"")
-    for prefix in ("${{ github.workspace }}/", "$GITHUB_WORKSPACE/", "${GITHUB_WORKSPACE}/"):
+    for prefix in shell.WORKSPACE_PREFIXES:
         path = path.removeprefix(prefix)
     parts = [p for p in path.split("/") if p and p != "."]
     return "/".join(parts)

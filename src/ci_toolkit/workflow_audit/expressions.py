@@ -47,11 +47,11 @@ def gates(condition: str) -> list[str]:
 
 def requires_merged(condition: str) -> bool:
     """True when the condition only passes for merged pull requests (their code is trusted)."""
-    top = _top_level(condition)
+    top = top_level(condition)
     return bool(MERGED.search(condition)) and "||" not in top and "merged" in top
 
 
-def _top_level(condition: str) -> str:
+def top_level(condition: str) -> str:
     """The condition with every parenthesised group removed."""
     previous = None
     text = condition

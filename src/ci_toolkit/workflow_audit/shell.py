@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import takewhile
 
@@ -86,6 +87,55 @@ def executes(script: str, shell: str = "") -> bool:
     return any(_runs_code(words) for words in commands(script))
 
 
+SCRIPT_RUNNERS = frozenset({"python", "python3", "node", "ruby", "perl", "php", "deno", "bun",
+                            "source", ".", *SHELLS})
+INLINE = frozenset({"-m", "-c", "-e", "--eval", "-p", "--print", "-r", "--require"})
+
+
+@dataclass(frozen=True)
+class CodeRun:
+    """One command that runs code: the directory it runs in (`cd` followed, relative to the
+    step's directory unless rooted) and the file it runs there ("" when it reads the
+    directory's own config or modules: a build tool, `python -m`)."""
+
+    cwd: str
+    file: str
+    words: Words
+
+
+@lru_cache(maxsize=4096)
+def code_runs(script: str, shell: str = "") -> tuple[CodeRun, ...]:
+    """Every command of the script that runs code, with where that code is: a base-branch
+    script run inside the pull request's folder (`python ../ci/check.py`) runs the base's
+    code; plain `git` runs none."""
+    if shell.split(" ")[0] in {"python", "node", "pwsh", "perl", "ruby"}:
+        return (CodeRun("", "", ()),)  # inline code importing from the working directory
+    found = []
+    cwd = ""
+    for words in commands(script):
+        if words[0] in {"cd", "pushd"} and len(words) > 1:
+            cwd = words[1] if _rooted(words[1]) else f"{cwd}/{words[1]}" if cwd else words[1]
+        elif _runs_code(words):
+            found.append(CodeRun(cwd, _code_file(words), words))
+    return tuple(found)
+
+
+def _rooted(path: str) -> bool:
+    return path.startswith(("/", "~", "$"))
+
+
+def _code_file(words: Words) -> str:
+    """The script file a command runs (`python ci/x.py`, `./build.sh`); "" for the folder."""
+    head = words[0].rsplit("/", 1)[-1]
+    if head in SCRIPT_RUNNERS and words[0] not in {"./", "../"}:
+        options = list(takewhile(lambda arg: arg.startswith("-"), words[1:]))
+        operands = words[1 + len(options):]
+        if set(options) & INLINE or any(o[1:2] == "c" for o in options if head in SHELLS):
+            return ""
+        return operands[0] if operands and ("/" in operands[0] or "." in operands[0]) else ""
+    return words[0] if "/" in words[0] else ""
+
+
 def _runs_code(words: Words) -> bool:
     head = words[0].rsplit("/", 1)[-1] if words[0].startswith("/") else words[0]
     rest = words[1:]
@@ -103,8 +153,12 @@ def _runs_code(words: Words) -> bool:
     if head in {"docker", "podman"}:
         return bool(set(rest[:2]) & {"build", "buildx", "compose"})
     # ./script, bin/tool, gradlew: a file of the working tree started as a program
-    return words[0].startswith(("./", "../")) or (
+    return words[0].startswith(("./", "../", *WORKSPACE_PREFIXES)) or (
         "/" in words[0] and not words[0].startswith(("/", "$", "~")))
+
+
+WORKSPACE_PREFIXES = ("${{github.workspace}}/", "${{ github.workspace }}/", "$GITHUB_WORKSPACE/",
+                      "${GITHUB_WORKSPACE}/")
 
 
 def mentions_path(text: str, path: str) -> bool:
@@ -195,6 +249,44 @@ def _option(args: Words, flag: str) -> str | None:
         if arg.startswith(flag) and len(arg) > len(flag) and flag.startswith("-d"):
             return arg[len(flag):]
     return None
+
+
+# `<<EOF` / `<<-EOF` whose delimiter is not quoted: the shell expands `$VAR` and `$(…)` in it.
+_HEREDOC = re.compile(r"(?<!<)<<-?\s*([A-Za-z_]\w*)\b")
+INTERPRETERS = frozenset({"bash", "sh", "zsh", "dash", "python", "python3", "node", "ruby",
+                          "perl", "pwsh", "php", "deno", "bun", "eval"})
+_CODE_FILE = re.compile(r">\s*[\"']?[\w./${}-]+\.(?:sh|bash|py|js|mjs|cjs|ts|rb|pl|ps1|php)\b")
+
+
+def code_heredocs(script: str) -> list[tuple[str, list[str]]]:
+    """Unquoted heredocs that become code: fed to an interpreter (`bash <<EOF`, `python3 -
+    <<EOF`) or written to a script file (`cat > run.sh <<EOF`). Each as (its command line,
+    its body lines)."""
+    found = []
+    lines = script.splitlines()
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        match = _HEREDOC.search(line)
+        index += 1
+        if match is None or line.lstrip().startswith("#"):
+            continue
+        delimiter = match.group(1)
+        body = _until(lines, index, delimiter)
+        words = line[: match.start()].split()
+        head = words[0].rsplit("/", 1)[-1] if words else ""
+        if head in INTERPRETERS or (head in {"cat", "tee"} and _CODE_FILE.search(line)):
+            found.append((line.strip(), body))
+        index += len(body) + 1
+    return found
+
+
+def _until(lines: list[str], start: int, delimiter: str) -> list[str]:
+    """The lines from `start` up to the delimiter's (not copying the rest: scripts are long)."""
+    end = start
+    while end < len(lines) and lines[end].strip() != delimiter:
+        end += 1
+    return lines[start:end]
 
 
 def outside_workspace(path: str) -> bool:

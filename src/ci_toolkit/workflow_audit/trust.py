@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ci_toolkit.workflow_audit import carried
+from ci_toolkit.workflow_audit.approval import Gates
 from ci_toolkit.workflow_audit.carried import ANY, FILE_NAMES, Carried, Writes
 from ci_toolkit.workflow_audit.expressions import PR_REF, RUN_HEAD, run_event, untrusted_fields
 from ci_toolkit.workflow_audit.model import Piece, Quoted
@@ -54,6 +55,7 @@ class Trust:
         self.flow = flow
         self.others = others
         self._writes: dict[int, Writes] = {}
+        self.gates = Gates(flow)
 
     def value(self, text: str, job: Job, depth: int = 0) -> str:
         """YES when `text` names PR code, MAYBE when it names a workflow_run head whose
@@ -69,6 +71,13 @@ class Trust:
             verdict = _max(verdict, self._read_from_files(source))
             verdict = _max(verdict, self.value(source.text, source.job, depth + 1))
         return verdict
+
+    def traced(self, text: str, job: Job, depth: int = 0) -> str:
+        """`text` with what its `env.X` / step / job outputs are made of, followed 3 hops."""
+        if depth >= DEPTH:
+            return text
+        return "\n".join([text, *(self.traced(source.text, source.job, depth + 1)
+                                   for source in self._sources(text, job))])
 
     def _read_from_files(self, source: Source) -> str:
         """A ref read from an artifact of a PR run is whatever the PR's author chose."""
@@ -101,9 +110,20 @@ class Trust:
         what = value.outsider
         if not what and value.git_history and self._pr_refs_before(source.job, before):
             what = FILE_NAMES
+        if not what and value.reads_files:
+            what = next((text for name, text in self.outsider_files(source.job, before).items()
+                         if names_file(value.source, name)), "")
         if not what and value.reads_files and self._pr_files_before(source.job, before):
             what = "the content of files from the pull request or an artifact of its run"
         return [Outsider((what,), source.step)] if what else []
+
+    def outsider_files(self, job: Job, index: int) -> dict[str, str]:
+        """Files the job's steps up to `index` wrote outsider text into (`gh issue view … >
+        issue.md`, `echo "$BODY" > prompt.txt`), with what they hold."""
+        found: dict[str, str] = {}
+        for step in job.steps[: index + 1]:
+            found.update(self.writes(step).files)
+        return found
 
     def _pr_refs_before(self, job: Job, index: int) -> bool:
         """Does the job surely fetch or check out pull-request commits up to step `index`?"""
@@ -206,6 +226,12 @@ class Trust:
             if flow is not self.flow and name in {flow.name, stem}:
                 return flow
         return None
+
+
+def names_file(text: str, path: str) -> bool:
+    """Does `text` name the file `path` (or its base name, as a word)?"""
+    base = path.rsplit("/", 1)[-1]
+    return bool(base) and re.search(rf"(?<![\w.-]){re.escape(base)}(?![\w-])", text) is not None
 
 
 def _max(a: str, b: str) -> str:

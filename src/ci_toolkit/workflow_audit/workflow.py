@@ -7,6 +7,7 @@ Only what the rules need: triggers, permissions, env, defaults, jobs and their s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ci_toolkit.workflow_audit.model import Piece, Quoted
@@ -14,7 +15,11 @@ from ci_toolkit.workflow_audit.yamlnodes import Node
 
 # Triggers whose runs hold the base repository's token and secrets while reacting to outsiders.
 PRIVILEGED = frozenset({"pull_request_target", "workflow_run", "issue_comment"})
+# Events anyone can start that run with the base repository's token and secrets: an issue or
+# a discussion an outsider opens is as much a way in as a pull request or a comment.
+OUTSIDER_TRIGGERS = PRIVILEGED | {"issues", "discussion", "discussion_comment"}
 SCRIPT_ACTION = "actions/github-script"
+_FIRST_LINE = re.compile(r"\s*([^\n]*)")  # reads the start only: scripts can be megabytes
 
 STEP_KEYS = frozenset({"id", "if", "name", "uses", "run", "shell", "with", "env",
                        "working-directory", "continue-on-error", "timeout-minutes", "parallel"})
@@ -52,7 +57,7 @@ class Step:
     @property
     def name(self) -> str:
         return self.node.text("name") or self.node.text("id") or self.uses or \
-            (self.run.strip().splitlines() or [""])[0][:60]
+            _first_line(self.run)[:60]
 
     def input(self, name: str) -> str:
         with_ = self.node.get("with")
@@ -120,11 +125,21 @@ class Workflow:
     def privileged(self) -> set[str]:
         return set(self.triggers) & PRIVILEGED
 
+    @property
+    def outsider_triggers(self) -> set[str]:
+        """The privileged triggers and `issues`/`discussion*`: outsiders start these runs."""
+        return set(self.triggers) & OUTSIDER_TRIGGERS
+
     def env(self) -> dict[str, str]:
         return _env(self.root.get("env"))
 
     def job(self, job_id: str) -> Job | None:
         return next((j for j in self.jobs if j.id == job_id), None)
+
+
+def _first_line(script: str) -> str:
+    match = _FIRST_LINE.match(script)
+    return match.group(1).strip() if match else ""
 
 
 def build(file: str, text: str, root: Node) -> Workflow:
