@@ -64,6 +64,9 @@ class Job:
     started_at: datetime | None = None
     completed_at: datetime | None = None
     steps: tuple[Step, ...] = ()
+    check_run_url: str | None = None  # its check run (annotations: this + `/annotations`)
+    head_sha: str | None = None
+    runner_name: str | None = None
 
 
 @dataclass(frozen=True)

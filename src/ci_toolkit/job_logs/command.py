@@ -12,15 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ci_toolkit.job_logs import report
-from ci_toolkit.job_logs.report import MAX_QUOTED, Quoted
+from ci_toolkit.github.permissions import Permission, spelled
+from ci_toolkit.job_logs import failures, report
+from ci_toolkit.job_logs.report import MAX_QUOTED, Quoted, Where
 from ci_toolkit.joblist import (
     ATTEMPTS,
+    CONCLUSIONS,
     DEFAULT_TITLE,
     Attempts,
     Job,
+    Verdict,
     clocks_wrong,
     failed_step,
     is_failed,
@@ -50,6 +53,8 @@ MAX_EXCERPT_LINES = 200  # more is a log, not an excerpt
 # GitHub allows 1 MB of outputs per job: the two big ones share half of it, leaving room for
 # the other steps' outputs.
 OUTPUT_LIMIT = 256 * 1024
+# The conclusions of a failed job (and one GitHub adds later: any not known to pass).
+_FAILED_CONCLUSIONS = {None, *(c for c, o in CONCLUSIONS.items() if o.verdict is Verdict.FAILED)}
 SUMMARY_SLACK = 1024  # bytes kept free in the summary for the blank lines Summary.write adds
 
 
@@ -74,19 +79,30 @@ def run(rt: Runtime) -> int:
     _warn_clocks(rt, jobs)
     title = options.title or None
     rt.outputs.set("table", jobs_table(jobs, title=title, limit=OUTPUT_LIMIT, now=now))
-    rt.outputs.set("jobs", _jobs_json(rt, jobs, now))
+    rt.outputs.set("jobs", _capped(rt, "jobs", report.jobs_json(jobs, now)))
     rt.outputs.set("failed", sum(is_failed(job) for job in jobs))
     rt.outputs.set("pending", sum(is_pending(job) for job in jobs))
     rt.outputs.set("total", len(jobs))
     quoted = _quote(rt, remote, jobs, options.excerpt_lines)
+    rt.outputs.set("failures", _capped(rt, "failures", [
+        failures.entry(one.job, one.excerpt, one.annotations, now) for one in quoted]))
+    where = Where(rt.context.server_url, rt.context.repository, _commit(rt, jobs))
     if options.summary:
         # Cut here, by whole rows and whole excerpts with a note, before Summary.write must cut.
         room = max(0, rt.summary.room() - SUMMARY_SLACK)
-        rt.summary.write(report.summary(jobs, quoted, title=title, limit=room, now=now))
+        rt.summary.write(report.summary(jobs, quoted, title=title, limit=room, now=now,
+                                        where=where))
     if options.pr_comment:
         _comment(rt, remote, options, report.comment(
-            jobs, quoted, title=title, run_url=rt.context.run_url(options.run_id), now=now))
+            jobs, quoted, title=title, run_url=rt.context.run_url(options.run_id), now=now,
+            where=where))
     return 0
+
+
+def _commit(rt: Runtime, jobs: list[Job]) -> str | None:
+    """The commit the run built: its jobs' `head_sha` (a pull request's head, not the merge
+    commit GITHUB_SHA names), else GITHUB_SHA."""
+    return next((job.head_sha for job in jobs if job.head_sha), None) or rt.context.sha or None
 
 
 def read_options(rt: Runtime) -> Options:
@@ -144,19 +160,29 @@ def _warn_clocks(rt: Runtime, jobs: list[Job]) -> None:
 
 
 def _quote(rt: Runtime, remote: Remote, jobs: list[Job], lines: int) -> list[Quoted]:
-    """One log download for each of the first 10 failed jobs (none when `lines` is 0)."""
-    if lines == 0:
-        return []
+    """For each of the first 10 failed jobs: one log download (none when `lines` is 0) and one
+    request for its check run's annotations (none once GitHub refused them). Nothing at all
+    when no job failed."""
     failed = [job for job in ordered(jobs) if is_failed(job)]
     if len(failed) > MAX_QUOTED:
         rt.log.info(f"{len(failed)} jobs failed: the logs of the first {MAX_QUOTED} are quoted.")
-    quoted = []
+    quoted, refused = [], False
     for job in failed[:MAX_QUOTED]:
-        found = remote.excerpt(job, lines)
-        if found.missing:
-            rt.log.warning(f"No log excerpt for job {job.name!r}: {found.missing}.")
-        scrubbed = [rt.log.scrub(line) for line in found.lines]  # GitHub masks; so do we
-        quoted.append(Quoted(job, replace(found, lines=scrubbed)))
+        excerpt = None
+        if lines:
+            found = remote.excerpt(job, lines)
+            if found.missing:
+                rt.log.warning(f"No log excerpt for job {job.name!r}: {found.missing}.")
+            excerpt = replace(found, lines=[rt.log.scrub(line) for line in found.lines],
+                              cause=[rt.log.scrub(line) for line in found.cause])
+        notes = None if refused else remote.annotations(job)
+        if notes is None and not refused:
+            refused = True
+            rt.log.warning("GitHub refused the jobs' check-run annotations (403/404), so the "
+                           "runner's messages (time limits, lost runners) are not shown: the "
+                           f"token needs {spelled(Permission.CHECKS_READ)}.")
+        notes = [replace(note, message=rt.log.scrub(note.message)) for note in notes or []]
+        quoted.append(Quoted(job, excerpt, tuple(notes)))
     return quoted
 
 
@@ -175,21 +201,31 @@ def _comment(rt: Runtime, remote: Remote, options: Options, body: str) -> None:
         rt.outputs.set("pr-comment-url", posted.url)
 
 
-def _jobs_json(rt: Runtime, jobs: list[Job], now: datetime) -> str:
-    """The `jobs` output; cut from the end (with a warning) if it would pass OUTPUT_LIMIT."""
-    items = report.jobs_json(jobs, now)
+def _capped(rt: Runtime, name: str, items: list[dict[str, Any]]) -> str:
+    """A JSON list output within OUTPUT_LIMIT: cut (with a warning) from its passed, skipped
+    and pending entries first, so every failed job stays."""
     listed = len(items)
     text = capped_json(items, OUTPUT_LIMIT, _drop_a_quarter)
     kept = len(items)
     if kept < listed:
-        rt.log.warning(f"The `jobs` output holds the first {kept} of {listed} jobs: GitHub "
-                       "limits a job's outputs to 1 MB.")
+        rt.log.warning(f"The `{name}` output holds {kept} of {listed} jobs (every failed one "
+                       "first): GitHub limits a job's outputs to 1 MB.")
     return text
 
 
-def _drop_a_quarter(items: list[dict[str, object]]) -> bool:
-    """Cut the list from its end: a few rounds at most, even for very long job names."""
+def _drop_a_quarter(items: list[dict[str, Any]]) -> bool:
+    """Drop a quarter of the entries, those of jobs that did not fail first (from the end):
+    a few rounds at most, even for very long job names."""
     if not items:
         return False
-    del items[len(items) * 3 // 4:]
+    cut = max(len(items) // 4, 1)
+    others = [n for n, item in enumerate(items) if not _failed_entry(item)]
+    drop = set(others[len(others) - cut:]) if others else set(range(len(items) - cut,
+                                                                     len(items)))
+    items[:] = [item for n, item in enumerate(items) if n not in drop]
     return True
+
+
+def _failed_entry(item: dict[str, Any]) -> bool:
+    return "kind" in item or (item.get("status") == "completed"
+                              and item.get("conclusion") in _FAILED_CONCLUSIONS)

@@ -17,11 +17,13 @@ from ci_toolkit.github.comments import CommentError, PostedComment, upsert_comme
 from ci_toolkit.github.jobs import IncompleteJobs, fetch_jobs, job_log
 from ci_toolkit.github.permissions import Permission, spelled
 from ci_toolkit.job_logs.excerpts import Excerpt, Window, decoded_lines, find
+from ci_toolkit.job_logs.failures import Annotation
 from ci_toolkit.joblist import Attempts, Job, failed_step
 from ci_toolkit.markdown import Message
 from ci_toolkit.runtime import Warn
 
 PERMISSION = Permission.ACTIONS_READ
+ANNOTATIONS_PERMISSION = Permission.CHECKS_READ
 
 
 @dataclass
@@ -65,6 +67,23 @@ class Remote:
                                                    str(exc)))
         except Exception as exc:  # soft: every fault is a reason, never a failed step
             return Excerpt(missing=log_fault(exc))
+
+    def annotations(self, job: Job) -> list[Annotation] | None:
+        """The job's check-run annotations (one request: the first 100); None when GitHub
+        refuses them (403/404: the token lacks `checks: read`); [] with a warning on a fault."""
+        if not job.check_run_url:
+            return []
+        try:
+            _, data = self.gh.requester.requestJsonAndCheck(
+                "GET", f"{job.check_run_url}/annotations", parameters={"per_page": 100})
+        except Exception as exc:  # soft: a refusal is None, any other fault a warning
+            if isinstance(exc, GithubException) and exc.status in (403, 404):
+                return None
+            self.warn(explain(exc, f"read the annotations of job {job.name!r}",
+                              ANNOTATIONS_PERMISSION))
+            return []
+        items = data if isinstance(data, list) else []
+        return [Annotation.of(raw) for raw in items if isinstance(raw, dict)]
 
     def comment(self, number: int, mark: str, body: str) -> PostedComment | None:
         """Our one comment on pull request `number`, edited in place; None when refused."""
