@@ -322,7 +322,8 @@ def test_failed_job_shows_its_step_duration_and_the_lines_that_explain_it(
     assert f"failed at step 3, [Tests]({step_link})" in quoted
     # the cause first, open: pytest's `E` line and its summary line
     cause = quoted[:quoted.index("<details>")]
-    assert "```text\ntests/test_x.py ..F\nE   assert 1 == 2\nFAILED tests/test_x.py::test_y\n```" in cause
+    assert "```text\ntests/test_x.py ..F\nE   assert 1 == 2\nFAILED tests/test_x.py::test_y\n" \
+        "```" in cause
     assert "<details>" in quoted and "The step's last 6 lines" in quoted
     for line in OUTPUT:
         assert f"\n{line}\n" in quoted

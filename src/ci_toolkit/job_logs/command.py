@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ci_toolkit.github.permissions import Permission, spelled
 from ci_toolkit.job_logs import failures, report
@@ -45,7 +45,7 @@ INPUTS = (
     Input("summary", "true", boolean=True),
     Input("run-id"),
     Input("excerpt-lines", "20"),
-    Input("pr-comment", "false", boolean=True),
+    Input("pr-comment", "auto"),
 )
 SOFT = True
 KIND = "job-logs"
@@ -58,6 +58,10 @@ _FAILED_CONCLUSIONS = {None, *(c for c, o in CONCLUSIONS.items() if o.verdict is
 SUMMARY_SLACK = 1024  # bytes kept free in the summary for the blank lines Summary.write adds
 
 
+PrComment = Literal["auto", "true", "false"]
+PR_COMMENT: tuple[PrComment, ...] = ("auto", "true", "false")
+
+
 @dataclass(frozen=True)
 class Options:
     title: str
@@ -66,7 +70,7 @@ class Options:
     summary: bool
     run_id: int | None
     excerpt_lines: int
-    pr_comment: bool
+    pr_comment: PrComment
 
 
 def run(rt: Runtime) -> int:
@@ -92,10 +96,11 @@ def run(rt: Runtime) -> int:
         room = max(0, rt.summary.room() - SUMMARY_SLACK)
         rt.summary.write(report.summary(jobs, quoted, title=title, limit=room, now=now,
                                         where=where))
-    if options.pr_comment:
+    if options.pr_comment != "false":
+        failed = any(is_failed(job) for job in jobs)
         _comment(rt, remote, options, report.comment(
             jobs, quoted, title=title, run_url=rt.context.run_url(options.run_id), now=now,
-            where=where))
+            where=where), only_edit=options.pr_comment == "auto" and not failed)
     return 0
 
 
@@ -115,7 +120,7 @@ def read_options(rt: Runtime) -> Options:
         summary=rt.inputs.flag("summary"),
         run_id=run_id if run_id is not None else rt.context.run_id,
         excerpt_lines=rt.inputs.integer("excerpt-lines", 0, MAX_EXCERPT_LINES),
-        pr_comment=rt.inputs.flag("pr-comment"),
+        pr_comment=rt.inputs.choice("pr-comment", PR_COMMENT),
     )
 
 
@@ -186,17 +191,26 @@ def _quote(rt: Runtime, remote: Remote, jobs: list[Job], lines: int) -> list[Quo
     return quoted
 
 
-def _comment(rt: Runtime, remote: Remote, options: Options, body: str) -> None:
-    """ONE comment on the run's pull request, edited in place; a refusal is a warning."""
+def _comment(rt: Runtime, remote: Remote, options: Options, body: str, *,
+             only_edit: bool) -> None:
+    """ONE comment on the run's pull request, edited in place; a refusal is a warning.
+
+    `only_edit` (`auto` and nothing failed): an earlier run's comment is edited to say so, and
+    none is created, so an all-green pull request never gets one. A merge queue's run
+    (`merge_group`) writes none: its pull request is not the one being reviewed.
+    """
     from ci_toolkit.markdown import marker
 
+    if rt.context.event_name == "merge_group":
+        rt.log.info("`pr-comment`: a merge queue's run writes no pull-request comment.")
+        return
     number = pull_request_number(rt.context.event)
     if number is None:
         rt.log.info("`pr-comment`: this run's event is not about a pull request; no comment.")
         return
     workflow = rt.context.env.get("GITHUB_WORKFLOW", "")
     mark = marker(KIND, f"{workflow}:{options.title}")
-    posted = remote.comment(number, mark, body)
+    posted = remote.comment(number, mark, body, only_edit=only_edit)
     if posted is not None:
         rt.outputs.set("pr-comment-url", posted.url)
 

@@ -13,7 +13,12 @@ from github import Github, GithubException
 
 from ci_toolkit.github import downloads
 from ci_toolkit.github.client import connect, explain, repository
-from ci_toolkit.github.comments import CommentError, PostedComment, upsert_comment
+from ci_toolkit.github.comments import (
+    CommentError,
+    PostedComment,
+    edit_comment,
+    upsert_comment,
+)
 from ci_toolkit.github.jobs import IncompleteJobs, fetch_jobs, job_log
 from ci_toolkit.github.permissions import Permission, spelled
 from ci_toolkit.job_logs.excerpts import Excerpt, Window, decoded_lines, find
@@ -85,10 +90,15 @@ class Remote:
         items = data if isinstance(data, list) else []
         return [Annotation.of(raw) for raw in items if isinstance(raw, dict)]
 
-    def comment(self, number: int, mark: str, body: str) -> PostedComment | None:
-        """Our one comment on pull request `number`, edited in place; None when refused."""
+    def comment(self, number: int, mark: str, body: str, *,
+                only_edit: bool = False) -> PostedComment | None:
+        """Our one comment on pull request `number`, edited in place; None when refused (or,
+        with `only_edit`, when there is none to edit)."""
         try:
-            return upsert_comment(repository(self.gh, self.full_name), number, mark, body)
+            repo = repository(self.gh, self.full_name)
+            if only_edit:
+                return edit_comment(repo, number, mark, body)
+            return upsert_comment(repo, number, mark, body)
         except CommentError as exc:
             self.warn(str(exc))
             return None
