@@ -114,7 +114,7 @@ def test_a_million_failed_lines_stay_bounded() -> None:
 
 
 def test_a_marker_in_the_step_header_never_counts() -> None:
-    job, log = failing_job("t", ["all good"], command="pytest -q || echo 'FAILED a::b'")
+    _, log = failing_job("t", ["all good"], command="pytest -q || echo 'FAILED a::b'")
     found = find(log.splitlines(), None, 5)
     assert found.cause == [] and found.lines[-1].startswith("Error: Process completed")
 
@@ -163,3 +163,18 @@ def test_a_merge_queue_run_writes_no_comment(fake: Any, tmp_path: Path) -> None:
     result = run_action("job-logs", {"pr-comment": "true"}, tmp_path=tmp_path, fake=fake,
                         event=event, event_name="merge_group")
     assert result.rc == 0 and not fake.comments.get(event["pull_request"]["number"])
+
+
+def test_this_job_is_found_by_its_runner_and_never_counted_running(fake: Any,
+                                                                   tmp_path: Path) -> None:
+    fake.add_run(RUN, jobs=[{"name": "lint"}, {"name": "docs", "status": "in_progress"}])
+    fake.add_job(RUN, "report", status="in_progress", runner_name="GitHub Actions 9")
+    result = run_action("job-logs", tmp_path=tmp_path, fake=fake,
+                        env={"RUNNER_NAME": "GitHub Actions 9"})
+    assert "🏃 1 running · ✅ 1 passed, of 2 and this job" in result.summary
+    assert "| `report` | 👈 this job |" in result.summary
+    assert result.outputs["pending"] == "1"
+    other = tmp_path / "other"
+    other.mkdir()
+    unknown = run_action("job-logs", tmp_path=other, fake=fake)  # no RUNNER_NAME: unmarked
+    assert "🏃 2 running · ✅ 1 passed, of 3" in unknown.summary

@@ -80,6 +80,7 @@ def run(rt: Runtime) -> int:
         return 0
     now = datetime.now(UTC)
     jobs = [job for job in jobs if not any(fnmatchcase(job.name, g) for g in options.exclude)]
+    jobs = this_job(rt, jobs, options.run_id)
     _warn_clocks(rt, jobs)
     title = options.title or None
     rt.outputs.set("table", jobs_table(jobs, title=title, limit=OUTPUT_LIMIT, now=now))
@@ -102,6 +103,24 @@ def run(rt: Runtime) -> int:
             jobs, quoted, title=title, run_url=rt.context.run_url(options.run_id), now=now,
             where=where), only_edit=options.pr_comment == "auto" and not failed)
     return 0
+
+
+def this_job(rt: Runtime, jobs: list[Job], run_id: int | None) -> list[Job]:
+    """The jobs, the one running this step marked `this`.
+
+    GITHUB_JOB is no help: it is the job's key in the workflow (`test`), not its name in the
+    API (`test (3.12)`, `CI / test`), and every matrix leg shares it. The runner is: it sets
+    RUNNER_NAME, and the jobs listing gives each started job the `runner_name` it runs on; a
+    runner runs one job at a time, so the job of this run not completed yet on this runner is
+    this job. Without RUNNER_NAME, or for another run's jobs, no job is marked.
+    """
+    runner = rt.context.env.get("RUNNER_NAME", "")
+    if not runner or run_id != rt.context.run_id:
+        return jobs
+    mine = [job for job in jobs if job.status != "completed" and job.runner_name == runner]
+    if len(mine) != 1:
+        return jobs
+    return [replace(job, this=True) if job is mine[0] else job for job in jobs]
 
 
 def _commit(rt: Runtime, jobs: list[Job]) -> str | None:

@@ -157,12 +157,13 @@ def comment(jobs: Sequence[Job], quoted: Sequence[Quoted], *, title: str | None,
         run += f" ({commit_line(where)[3:-1]})"
     failed = [job for job in jobs if is_failed(job)]
     if not failed:
-        pending = sum(is_pending(job) for job in jobs)
-        done = len(jobs) - pending
+        others = [job for job in jobs if not job.this]  # this job: neither passed nor running
+        pending = sum(is_pending(job) for job in others)
+        done = len(others) - pending
         if pending:
             return (f"{head}✅ No job failed: all {done} finished jobs passed, {pending} still "
-                    f"running (this one included). Every job is listed in {run}.")
-        return f"{head}✅ All {len(jobs)} jobs passed. Every job is listed in {run}."
+                    f"running. Every job is listed in {run}.")
+        return f"{head}✅ All {done} jobs passed. Every job is listed in {run}."
     quotes = excerpts(quoted, limit // 2, "chars", where) if quoted else ""
     tail = f"Passed, skipped and running jobs are listed in {run}."
     room = limit - size(head + tail, "chars") - (size(quotes, "chars") + 4 if quotes else 4)
