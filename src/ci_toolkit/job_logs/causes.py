@@ -45,7 +45,7 @@ class Marker:
     before: int = 0
     after: int = 10
     stop: str = _BLANK  # the first following line matching this is not part of it
-    last: str = "$^"  # a following line matching this is the block's last (never, by default)
+    last: str = "(?!)"  # a following line matching this is the block's last (never, by default)
 
 
 MARKERS: tuple[Marker, ...] = (
@@ -80,7 +80,10 @@ MARKERS: tuple[Marker, ...] = (
     # linters: ruff, flake8, eslint's unix/compact formats (`path:line:col: message`), and
     # eslint's default (stylish) rows (`  3:7  error  message  rule`).
     Marker("lint", r"[^\s:]+:\d+:\d+:? [A-Z]+\d+\b", Kind.LINT, after=0),
-    Marker("eslint", r"\s+\d+:\d+\s+error\s", Kind.LINT, after=0),
+    Marker("eslint", r"\s+\d+:\d+\s+error\s", Kind.LINT, before=1, after=0),
+    # ruff's default (full) format: the rule, then ` --> path:line:col` on the next line.
+    Marker("lint", r"[A-Z]{1,4}\d{3,4} (?:\[\*\] )?\S", Kind.LINT, after=1,
+           stop=r"(?!\s*-->)"),
     # npm (old `npm ERR!`, new `npm error`).
     Marker("npm", r"npm (?:ERR!|error) ", Kind.BUILD, after=10, stop=r"(?!npm )"),
     # docker build (buildx's plain progress and its summary).
