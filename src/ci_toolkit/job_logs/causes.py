@@ -72,8 +72,10 @@ MARKERS: tuple[Marker, ...] = (
     Marker("gradle", r"\S[^>]* > .* FAILED$", Kind.TEST, after=4),
     Marker("gradle", r"> Task \S+ FAILED", Kind.BUILD, after=0),
     Marker("gradle", r"\* What went wrong:", Kind.BUILD, after=6, stop=r"\* Try:|\s*$"),
-    # maven / surefire.
+    # maven / surefire: a failed test class, the failures summary, then any error.
     Marker("maven", r"\[ERROR\] Tests run: .*<<< FAILURE!", Kind.TEST, after=6),
+    Marker("maven", r"\[ERROR\] (?:Failures|Errors): ?$", Kind.TEST, after=10,
+           stop=r"\[INFO\]"),
     Marker("maven", r"\[ERROR\] ", Kind.BUILD, after=4, stop=r"\[(?:INFO|ERROR)\] ?$"),
     # tsc (`file.ts(3,7): error TS2322:` or `file.ts:3:7 - error TS2322:`).
     Marker("tsc", r"\S+(?:\(\d+,\d+\):|:\d+:\d+ -) error TS\d+:", Kind.BUILD, after=0),
