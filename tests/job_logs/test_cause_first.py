@@ -178,3 +178,34 @@ def test_this_job_is_found_by_its_runner_and_never_counted_running(fake: Any,
     other.mkdir()
     unknown = run_action("job-logs", tmp_path=other, fake=fake)  # no RUNNER_NAME: unmarked
     assert "🏃 2 running · ✅ 1 passed, of 3" in unknown.summary
+
+
+def test_the_failures_output_cut_keeps_every_failed_job(fake: Any, tmp_path: Path) -> None:
+    fake.add_run(RUN)
+    for n in range(10):
+        job = fake.add_job(RUN, f"broken {n}", conclusion="failure")
+        for line in range(100):
+            fake.add_annotation(job["id"], f"finding {line}: " + "x" * 1000, path="src/a.py",
+                                line=line + 1)
+    result = run_action("job-logs", tmp_path=tmp_path, fake=fake)
+    text = result.outputs["failures"]
+    assert len(text.encode()) <= 256 * 1024
+    listed = json.loads(text)
+    assert [f["name"] for f in listed] == [f"broken {n}" for n in range(10)]
+    assert all(f["annotations"][0]["message"].startswith("finding 0: ") for f in listed)
+    assert len(listed[0]["annotations"]) == 5
+    assert any("`failures` output is shortened" in w for w in result.warnings)
+
+
+def test_a_lost_runner_is_infrastructure(fake: Any, tmp_path: Path) -> None:
+    fake.add_run(RUN)
+    job = fake.add_job(RUN, "build", conclusion="failure")
+    fake.add_annotation(job["id"], "The hosted runner: GitHub Actions 3 lost communication with "
+                        "the server. Anything in your workflow that terminates the runner "
+                        "process, starves it for CPU/Memory, or blocks its network access can "
+                        "cause this error.")
+    result = run_action("job-logs", tmp_path=tmp_path, fake=fake)
+    [failure] = json.loads(result.outputs["failures"])
+    assert failure["kind"] == "infrastructure"
+    assert failure["cause"].startswith("its runner was lost after ")
+    assert "lost communication with the server" in excerpt_of(result.summary, "build")

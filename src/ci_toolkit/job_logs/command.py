@@ -237,13 +237,44 @@ def _comment(rt: Runtime, remote: Remote, options: Options, body: str, *,
 def _capped(rt: Runtime, name: str, items: list[dict[str, Any]]) -> str:
     """A JSON list output within OUTPUT_LIMIT: cut (with a warning) from its passed, skipped
     and pending entries first, so every failed job stays."""
-    listed = len(items)
-    text = capped_json(items, OUTPUT_LIMIT, _drop_a_quarter)
+    listed, rounds = len(items), []
+
+    def shorten(data: list[dict[str, Any]]) -> bool:
+        rounds.append(1)
+        return _shorten(data)
+
+    text = capped_json(items, OUTPUT_LIMIT, shorten)
     kept = len(items)
     if kept < listed:
         rt.log.warning(f"The `{name}` output holds {kept} of {listed} jobs (every failed one "
                        "first): GitHub limits a job's outputs to 1 MB.")
+    elif rounds:
+        rt.log.warning(f"The `{name}` output is shortened (annotations after the first "
+                       f"{MAX_CUT_ANNOTATIONS}, texts after {MAX_CUT_TEXT} characters): GitHub "
+                       "limits a job's outputs to 1 MB.")
     return text
+
+
+MAX_CUT_ANNOTATIONS = 5  # per failure, once the `failures` output must be cut
+MAX_CUT_TEXT = 2000  # characters of a cause or an annotation's message, then
+
+
+def _shorten(items: list[dict[str, Any]]) -> bool:
+    """One step of cutting a list output: a failure's annotations and long texts go before any
+    job does; then `_drop_a_quarter`."""
+    for item in items:
+        notes = item.get("annotations")
+        if isinstance(notes, list) and len(notes) > MAX_CUT_ANNOTATIONS:
+            for each in items:
+                each["annotations"] = each.get("annotations", [])[:MAX_CUT_ANNOTATIONS]
+            return True
+    texts = [(item, "cause") for item in items] + [
+        (note, "message") for item in items for note in item.get("annotations") or []]
+    long = [(where, key) for where, key in texts
+            if isinstance(where.get(key), str) and len(where[key]) > MAX_CUT_TEXT]
+    for where, key in long:
+        where[key] = where[key][:MAX_CUT_TEXT - 1] + "…"
+    return bool(long) or _drop_a_quarter(items)
 
 
 def _drop_a_quarter(items: list[dict[str, Any]]) -> bool:
