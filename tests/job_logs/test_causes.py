@@ -110,6 +110,8 @@ FAMILIES: dict[str, tuple[Callable[[Path], str], str, str, str]] = {
             "npm ERR! Could not resolve dependency:", "build"),
     "maven": (lambda tmp: public("maven.txt"), "[ERROR] Failures:",
               "[ERROR]   CpdViolationCheckMojoTest.testException:68", "test"),
+    "docker": (lambda tmp: public("docker.txt"), "ERROR: failed to solve: process",
+               "gem install jekyll -v 3.9.3", "build"),
     "gradle": (gradle, "> Task :test FAILED",
                "> Process 'Gradle Test Executor 7' finished with non-zero exit value 255",
                "build"),
@@ -241,9 +243,6 @@ def test_eslint_findings_with_their_file(fake: Any, tmp_path: Path, node_tools: 
     assert failure["kind"] == "lint"
 
 
-def test_every_family_in_the_table_has_a_test() -> None:
+def test_every_family_in_the_table_is_judged_on_real_output() -> None:
     tested = set(FAMILIES) | {"cargo", "tsc", "lint", "jest", "eslint"}
-    untested = {m.family for m in causes.MARKERS} - tested
-    # no real output of a docker build here yet (no daemon, and no public log quoted): said in
-    # the report, not hidden
-    assert untested == {"docker"}
+    assert {m.family for m in causes.MARKERS} <= tested
