@@ -12,6 +12,7 @@ from test_job_logs import JOBS, RUN, add_failing, excerpt_of, pr_event
 
 from ci_toolkit.job_logs.excerpts import find
 from conftest import run_action
+from rendered import render
 
 TIME_LIMIT = ("The job running on runner GitHub Actions 7 has exceeded the maximum execution "
               "time of 360 minutes.")
@@ -70,6 +71,10 @@ def test_matcher_annotations_link_the_line_at_the_commit(fake: Any, tmp_path: Pa
     url = f"https://github.com/octo-org/octo-repo/blob/{sha}/src/a.js#L3"
     assert f"- [src/a.js:3]({url}): 'x' is assigned" in excerpt_of(result.summary, "lint")
     assert f"At commit [{sha[:7]}](" in result.summary
+    page = render(result.summary)  # as GitHub renders it: the cause a code block, open
+    assert url in page.links
+    assert f"https://github.com/octo-org/octo-repo/commit/{sha}" in page.links
+    assert "tests/test_x.py ..F\nE   assert 1 == 2\nFAILED tests/test_x.py::test_y\n" in page.codes
 
 
 def test_annotations_refused_one_warning_everything_else_shown(fake: Any,

@@ -1,10 +1,12 @@
 """Each family of the marker table (causes.MARKERS), judged on REAL output of its tool.
 
-The output is made at test time by the real tool where it runs here (pytest, unittest, Python
-and Node tracebacks, node's test runner, cargo test, tsc from npm), or quoted from a public
-report with its source named in the file (go test, gradle: not installed here). Each goes
-through the real entry point against the fake GitHub: the failing step's log holds the output,
-and the summary must show its cause lines open, first, and the `failures` output its kind.
+The output is made at test time by the real tool where it runs here (pytest, unittest, ruff,
+Python and Node tracebacks, node's test runner; cargo test, and tsc, jest and eslint from npm,
+once per session and marked slow), or quoted from a public report with its source named on the
+file's first line (go test, gradle, maven, npm's ERESOLVE, a docker build:
+tests/job_logs/public). Each goes through the real entry point against the fake GitHub: the
+failing step's log holds the output, and the summary must show its cause lines open, first, and
+the `failures` output its kind.
 """
 
 from __future__ import annotations
