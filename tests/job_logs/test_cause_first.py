@@ -36,8 +36,8 @@ def test_a_timeout_in_words_from_the_runners_annotation(fake: Any, tmp_path: Pat
     fake.add_annotation(job["id"], "The operation was canceled.")
     result = run_action("job-logs", tmp_path=tmp_path, fake=fake)
     assert result.rc == 0 and result.warnings == []
-    assert "timed out at its 360-minute limit in step 3 `Tests`" in excerpt_of(result.summary,
-                                                                              "slow")
+    said = excerpt_of(result.summary, "slow")
+    assert said.startswith("**`slow`**: timed out at its 360-minute limit in step 3 [Tests](")
     [failure] = json.loads(result.outputs["failures"])
     assert failure["kind"] == "timeout" and failure["conclusion"] == "cancelled"
     assert failure["cause"].startswith("timed out at its 360-minute limit")
@@ -54,8 +54,8 @@ def test_cancelled_waiting_and_startup_in_words(fake: Any, tmp_path: Path) -> No
     fake.add_annotation(broken["id"], "Invalid workflow file: .github/workflows/ci.yml#L3")
     result = run_action("job-logs", tmp_path=tmp_path, fake=fake)
     summary = result.summary
-    assert "cancelled after 45s in step 3 `Tests`" in summary
-    assert "waiting for approval" in summary
+    assert "**`stopped`**: cancelled after 45s in step 3 [Tests](" in summary
+    assert "**`deploy`**: waiting for approval." in summary
     assert "the workflow file is invalid: Invalid workflow file" in summary
     kinds = {f["name"]: f["kind"] for f in json.loads(result.outputs["failures"])}
     assert kinds == {"stopped": "cancelled", "deploy": "awaiting-approval", "startup": "startup"}

@@ -296,7 +296,7 @@ def log_requests(fake: Any) -> list[str]:
 
 def excerpt_of(summary: str, name: str) -> str:
     """The excerpt paragraph and block of job `name` in the summary."""
-    start = summary.index(f"**`{name}`** failed")
+    start = summary.index(f"**`{name}`**")
     end = summary.find("**`", start + 5)
     return summary[start:] if end < 0 else summary[start:end]
 

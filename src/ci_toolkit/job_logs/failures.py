@@ -17,8 +17,8 @@ from typing import Any
 
 from ci_toolkit.job_logs.causes import Kind
 from ci_toolkit.job_logs.excerpts import Excerpt
-from ci_toolkit.joblist import Job, duration, failed_step, human_duration, step_url
-from ci_toolkit.markdown import code, prose
+from ci_toolkit.joblist import Job, Step, duration, failed_step, human_duration, step_url
+from ci_toolkit.markdown import link, prose
 
 RUNNER_PATH = ".github"  # the path GitHub gives the runner's own annotations
 _TIME_LIMIT = re.compile(r"exceeded the maximum execution time of (\d+) minutes")
@@ -93,7 +93,7 @@ def in_words(job: Job, annotations: Sequence[Annotation], now: datetime | None =
     `markdown`, the outside text in it (a step's name, GitHub's message) escaped."""
     step = failed_step(job)
     said: Callable[[str], str] = prose if markdown else str
-    where = f" in step {step.number} {_named(step.name, markdown)}" if step else ""
+    where = f" in step {step.number} {_named(job, step, markdown)}" if step else ""
     took = duration(job, now)
     after = f" after {human_duration(took)}" if took is not None else ""
     limit = time_limit(annotations)
@@ -114,8 +114,9 @@ def in_words(job: Job, annotations: Sequence[Annotation], now: datetime | None =
     return ""
 
 
-def _named(name: str, markdown: bool) -> str:
-    return code(name, in_table=False) if markdown else f"`{name}`"
+def _named(job: Job, step: Step, markdown: bool) -> str:
+    """The step's name: linked to its log line in Markdown, a code span in plain text."""
+    return link(step.name, step_url(job, step)) if markdown else f"`{step.name}`"
 
 
 def entry(job: Job, excerpt: Excerpt | None, annotations: Sequence[Annotation],

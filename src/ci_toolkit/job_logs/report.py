@@ -53,29 +53,32 @@ MAX_ANNOTATIONS = 10  # file annotations listed per job
 
 
 def excerpt_text(quoted: Quoted, where: Where = Where()) -> str:
-    """One failed job: which step failed (linked), why in words, its cause lines open, the
+    """One failed job: which step failed (linked) or why in words, its cause lines open, the
     file annotations, then the step's last lines folded."""
     job, found = quoted.job, quoted.excerpt
-    step = failed_step(job)
-    at = ""
-    if step:
-        named = link(step.name or f"step {step.number}", step_url(job, step))
-        at = f" at step {step.number}, {named}"
-    title = f"**{code(job.name, in_table=False)}** failed{at}"
+    name = f"**{code(job.name, in_table=False)}**"
     words = in_words(job, quoted.annotations, markdown=True)
-    parts = [f"{title}: {words}." if words else f"{title}:"]
-    if found is not None and found.missing:
-        parts[0] = f"{parts[0].rstrip(':.')}: no log excerpt, {prose(found.missing)}."
-    notes = _annotations(quoted.annotations, job, where)
+    missing = found.missing if found is not None else ""
+    if words:  # the step is in the words
+        head = f"{name}: {words}." + (f" No log excerpt: {prose(missing)}." if missing else "")
+    else:
+        step = failed_step(job)
+        at = ""
+        if step:
+            named = link(step.name or f"step {step.number}", step_url(job, step))
+            at = f" at step {step.number}, {named}"
+        head = f"{name} failed{at}" + (f": no log excerpt, {prose(missing)}." if missing else ":")
+    parts = [head]
     if found is not None and found.cause:
         more = f"\n\n_… and {found.more} more failure lines in this step._" if found.more else ""
         parts.append(fenced(found.cause, "text") + more)
+    notes = _annotations(quoted.annotations, job, where)
     if notes:
         parts.append(notes)
-    if found is not None and found.lines and not found.missing:
+    if found is not None and found.lines and not missing:
         parts.append(_folded(found))
-    if len(parts) == 1 and not words and (found is None or not found.missing):
-        return title + "."
+    if len(parts) == 1 and head.endswith(":"):
+        return head[:-1] + "."
     return "\n\n".join(parts)
 
 
