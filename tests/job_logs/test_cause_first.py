@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from joblog_samples import LogStep, failing_job, lines
+from test_job_log_excerpts import window_of
 from test_job_logs import JOBS, RUN, add_failing, excerpt_of, pr_event
 
-from ci_toolkit.job_logs.excerpts import find
+from ci_toolkit.job_logs.excerpts import decoded_lines, find
 from conftest import run_action
 from rendered import render
 
@@ -214,3 +215,14 @@ def test_a_lost_runner_is_infrastructure(fake: Any, tmp_path: Path) -> None:
     assert failure["kind"] == "infrastructure"
     assert failure["cause"].startswith("its runner was lost after ")
     assert "lost communication with the server" in excerpt_of(result.summary, "build")
+
+
+def test_a_1_mb_line_is_cut_and_still_the_cause() -> None:
+    job, log = failing_job("t", ["collected 1 item"])
+    huge = "E   AssertionError: " + "x" * 1024 * 1024
+    text = log.replace("collected 1 item", f"collected 1 item\n2026-01-15T10:00:05.0000000Z {huge}")
+    chunks = [text.encode()[i:i + 65536] for i in range(0, len(text.encode()), 65536)]
+    found = find(decoded_lines(chunks), window_of(job, 3), 5)
+    [before, line] = found.cause  # pytest's `E` block with the line before it
+    assert before == "collected 1 item"
+    assert line.startswith("E   AssertionError: xxx") and line.endswith("…") and len(line) == 300
