@@ -179,6 +179,7 @@ class FakeGitHub:
         self.artifacts: dict[int, dict] = {}  # artifact id -> artifact json
         self.artifact_zips: dict[int, bytes] = {}
         self.job_logs: dict[int, bytes | None] = {}  # job id -> its log; None: deleted (410)
+        self.annotations: dict[int, list[dict]] = {}  # check run (job) id -> its annotations
         self.refs: dict[str, str] = {}  # "refs/heads/main" -> sha
         self.commits: dict[str, dict] = {}  # sha -> git commit json
         self.commit_logins: dict[str, str] = {}  # sha -> the account GitHub links (default octocat)
@@ -757,6 +758,17 @@ class FakeGitHub:
             ),
         }
 
+    def add_annotation(self, job_id: int, message: str, *, path: str = ".github",
+                       line: int = 1, level: str = "failure", title: str = "") -> dict:
+        """An annotation of the job's check run (the runner's, or a problem matcher's)."""
+        found = {
+            "path": path, "blob_href": f"{self._html}/blob/{'0' * 40}/{path}",
+            "start_line": line, "end_line": line, "start_column": None, "end_column": None,
+            "annotation_level": level, "title": title, "message": message, "raw_details": None,
+        }
+        self.annotations.setdefault(job_id, []).append(found)
+        return found
+
     def add_job_log(self, job_id: int, log: bytes | str | None) -> None:
         """The log GET .../actions/jobs/{id}/logs redirects to; None: deleted (410 Gone)."""
         self.job_logs[job_id] = log.encode() if isinstance(log, str) else log
@@ -1146,6 +1158,7 @@ class FakeGitHub:
             ("POST", r + "/statuses/(?P<sha>[^/]+)", self.create_status),
             ("POST", r + "/check-runs", self.create_check_run),
             *self._agent_routes(r),
+            ("GET", r + r"/check-runs/(?P<cid>\d+)/annotations", self.list_annotations),
         ]
         return [(verb, re.compile(pattern), handler) for verb, pattern, handler in table]
 
@@ -1826,6 +1839,11 @@ class FakeGitHub:
         return Response(
             201, {k: v for k, v in status.items() if k != "sha"}, {"Location": status["url"]}
         )
+
+    def list_annotations(self, rec: Recorded, cid: str) -> Response:
+        if not any(j["id"] == int(cid) for jobs in self.jobs.values() for j in jobs):
+            raise not_found()
+        return self._paginate(rec, self.annotations.get(int(cid), []))
 
     def create_check_run(self, rec: Recorded) -> Response:
         data = rec.body if isinstance(rec.body, dict) else {}

@@ -99,12 +99,13 @@ def contract_tables() -> dict[str, dict[str, str]]:
             default = row.group(2).strip()
             default = "" if default.startswith("*(") else default.strip("`")
             tables.setdefault(section, {})[row.group(1)] = default
-        # 1.2 adds inputs in prose: "New input `annotate` (default `true`)", and changes a
-        # default: "`pr-comment` gains `auto`, the new default".
-        for name, default in re.findall(r"[Nn]ew input `([\w-]+)` \(default `([^`]*)`\)", line):
-            tables.setdefault(section, {})[name] = default
-        for name, default in re.findall(r"`([\w-]+)` gains `([^`]*)`, the new default", line):
-            tables.setdefault(section, {})[name] = default
+    # 1.2 adds inputs in prose: "New input `annotate` (default `true`)", and changes a default:
+    # "`pr-comment` gains `auto`, the new default" (sentences run over lines).
+    for part in path.read_text().split("\n## ")[1:]:
+        name, text = part.split()[0], " ".join(part.split())
+        for found in (*re.findall(r"[Nn]ew input `([\w-]+)` \(default `([^`]*)`\)", text),
+                      *re.findall(r"`([\w-]+)` gains `([^`]*)`, the new default", text)):
+            tables.setdefault(name, {})[found[0]] = found[1]
     return tables
 
 

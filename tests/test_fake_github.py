@@ -135,6 +135,9 @@ def seed(fake: FakeGitHub) -> dict[str, Any]:
     fake.add_branch("topic")
     job = fake.jobs[77][0]["id"]
     fake.add_job_log(job, "2026-01-15T10:00:00.0000000Z ##[group]Run pytest\n")
+    fake.add_annotation(job, "The job running on runner GitHub Actions 2 has exceeded the "
+                        "maximum execution time of 360 minutes.")
+    fake.add_annotation(job, "Expected 4, got 3", path="tests/test_x.py", line=5)
     head = fake.refs["refs/heads/main"]
     fake.set_pull_files(pr["number"], [fake.diff_entry("src/a.py", "@@ -1,0 +1,2 @@\n+x\n+y"),
                                        fake.diff_entry("logo.png", None, "added"),
@@ -196,6 +199,7 @@ CASES: list[tuple[str, str, Any, int]] = [
     ("actions/get-artifact", R_ + "/actions/artifacts/{artifact}", None, 200),
     ("actions/download-artifact", R_ + "/actions/artifacts/{artifact}/zip", None, 302),
     ("actions/download-job-logs-for-workflow-run", R_ + "/actions/jobs/{job}/logs", None, 302),
+    ("checks/list-annotations", R_ + "/check-runs/{job}/annotations", None, 200),
     ("git/get-ref", R_ + "/git/ref/heads/main", None, 200),
     ("git/create-ref", R_ + "/git/refs", {"ref": "refs/heads/x", "sha": "{sha}"}, 201),
     ("git/create-ref", R_ + "/git/refs", {"ref": "refs/heads/main", "sha": "{sha}"}, 422),

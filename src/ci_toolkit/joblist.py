@@ -41,6 +41,7 @@ class Verdict(StrEnum):
     NEUTRAL = "neutral"
     FAILED = "failed"
     PENDING = "pending"
+    THIS = "this job"  # the job reading the list: neither running nor a result
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ class Job:
     started_at: datetime | None = None
     completed_at: datetime | None = None
     steps: tuple[Step, ...] = ()
+    check_run_url: str | None = None  # its check run (annotations: this + `/annotations`)
+    head_sha: str | None = None
+    runner_name: str | None = None
+    this: bool = False  # the job running this step (see `job_logs.command.this_job`)
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,8 @@ STATUSES: dict[str, Outcome] = {
 
 def outcome(job: Job) -> Outcome:
     """How a job ended (or that it has not yet)."""
+    if job.this:
+        return Outcome("👈", "this job", Verdict.THIS)
     if job.status != "completed":
         return STATUSES.get(job.status, Outcome("🕒", job.status or "unknown status",
                                                 Verdict.PENDING))
@@ -173,7 +180,7 @@ def duration_cell(job: Job, now: datetime | None = None) -> str:
     return human_duration(seconds) + (" so far" if job.status != "completed" else "")
 
 
-_ORDER = {Verdict.FAILED: 0, Verdict.PENDING: 1}
+_ORDER = {Verdict.FAILED: 0, Verdict.PENDING: 1, Verdict.THIS: 1}
 
 
 def ordered(jobs: Iterable[Job]) -> list[Job]:
@@ -191,11 +198,13 @@ _COUNTS = (
 
 
 def count_line(jobs: Sequence[Job]) -> str:
-    """`❌ 2 failed · 🏃 1 running · ✅ 14 passed, of 17` (verdicts with no job left out)."""
+    """`❌ 2 failed · 🏃 1 running · ✅ 14 passed, of 17` (verdicts with no job left out; the
+    job running this step, when known, is none of them: `…, of 17 and this job`)."""
     verdicts = [verdict(job) for job in jobs]
     parts = [f"{emoji} {verdicts.count(v)} {word}" for v, emoji, word in _COUNTS
              if v in verdicts]
-    return f"{' · '.join(parts)}, of {len(jobs)}"
+    this = verdicts.count(Verdict.THIS)
+    return f"{' · '.join(parts)}, of {len(jobs) - this}" + (" and this job" if this else "")
 
 
 def result_cell(job: Job) -> str:

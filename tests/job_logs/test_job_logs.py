@@ -50,8 +50,11 @@ def test_256_jobs_in_3_requests_every_one_listed(fake: Any, tmp_path: Path) -> N
     fake.add_run(RUN, jobs=matrix_run(256))
     result = run_action("job-logs", tmp_path=tmp_path, fake=fake)
     assert result.rc == 0, result.stdout + result.stderr
-    assert len(fake.requests) == 3  # three pages of 100, and nothing else (no GET of the run)
-    assert [r.query.get("per_page") for r in fake.requests] == ["100"] * 3
+    # three pages of 100 (no GET of the run), then one request for the annotations of each
+    # failed job (they have no steps: no log to read)
+    assert len(fake.requests) == 3 + 4
+    assert [r.query.get("per_page") for r in fake.requests] == ["100"] * 7
+    assert all(r.path.endswith("/annotations") for r in fake.requests[3:])
     out = result.outputs
     assert out["total"] == "256"
     assert out["failed"] == "4"  # failure, cancelled, timed_out and the unknown; not skipped
@@ -122,7 +125,7 @@ def test_filter_all_lists_every_attempt_grouped(fake: Any, tmp_path: Path) -> No
         ("test", 1), ("lint", 1), ("build", 2), ("test", 2)]
     assert every.outputs["failed"] == "1"
     assert "| Job | Result | Duration | Log | Attempt |" in every.summary
-    assert [r.query["filter"] for r in fake.requests] == ["latest", "all"]
+    assert [r.query["filter"] for r in fake.requests if r.path == JOBS] == ["latest", "all"]
 
 
 def test_exclude_globs_and_title(fake: Any, tmp_path: Path) -> None:
@@ -225,7 +228,7 @@ def test_huge_names_keep_the_summary_under_1_mib(fake: Any, tmp_path: Path) -> N
     assert "more jobs, left out to stay within the size limit" in result.summary
     assert len(result.outputs["table"].encode()) <= 256 * 1024
     assert len(result.outputs["jobs"].encode()) <= 256 * 1024
-    assert any("`jobs` output holds the first" in line for line in result.warnings)
+    assert any("`jobs` output holds " in line for line in result.warnings)
     assert result.outputs["total"] == "256"
 
 
@@ -293,7 +296,7 @@ def log_requests(fake: Any) -> list[str]:
 
 def excerpt_of(summary: str, name: str) -> str:
     """The excerpt paragraph and block of job `name` in the summary."""
-    start = summary.index(f"**`{name}`** failed")
+    start = summary.index(f"**`{name}`**")
     end = summary.find("**`", start + 5)
     return summary[start:] if end < 0 else summary[start:end]
 
@@ -317,7 +320,11 @@ def test_failed_job_shows_its_step_duration_and_the_lines_that_explain_it(
     assert page.rows()[1][2].endswith(" so far")
     quoted = excerpt_of(summary, "test (3.12)")
     assert f"failed at step 3, [Tests]({step_link})" in quoted
-    assert "<details>" in quoted and "The last 6 lines of its log, up to its first error" in quoted
+    # the cause first, open: pytest's `E` line and its summary line
+    cause = quoted[:quoted.index("<details>")]
+    assert "```text\ntests/test_x.py ..F\nE   assert 1 == 2\nFAILED tests/test_x.py::test_y\n" \
+        "```" in cause
+    assert "<details>" in quoted and "The step's last 6 lines" in quoted
     for line in OUTPUT:
         assert f"\n{line}\n" in quoted
     assert "Error: Process completed with exit code 1." in quoted
@@ -346,7 +353,7 @@ def test_30_jobs_3_failed_cost_the_jobs_page_and_one_log_each(fake: Any, tmp_pat
     failed = [add_failing(fake, f"broken {i}") for i in range(3)]
     result = run_action("job-logs", tmp_path=tmp_path, fake=fake)
     assert result.outputs["failed"] == "3"
-    assert len(fake.requests) == 1 + 3
+    assert len(fake.requests) == 1 + 3 * 2  # the page, then a log and the annotations each
     assert log_requests(fake) == [f"{LOGS}{j['id']}/logs" for j in failed]
     assert result.summary.count("<details>") == 3
 

@@ -62,6 +62,20 @@ def upsert_comment(repo: Repository, number: int, mark: str, body: str) -> Poste
     return PostedComment(posted.id, posted.html_url, created=True)
 
 
+def edit_comment(repo: Repository, number: int, mark: str, body: str) -> PostedComment | None:
+    """Edit our marked comment on `number` to `body` if there is one (never create it): None
+    when there is none; raise CommentError."""
+    text = truncate(body if mark in body else f"{mark}\n{body}", ISSUE_BODY_LIMIT, _CUT)
+    try:
+        found = find_comment(repo, number, mark)
+        if found is not None:
+            _edit(found, text)
+    except Exception as exc:
+        raise CommentError(explain_comment_error(
+            exc, f"edit our comment on pull request #{number}")) from exc
+    return None if found is None else PostedComment(found.id, found.html_url, created=False)
+
+
 def _edit(comment: IssueComment, text: str) -> None:
     if comment.body == text:
         return  # nothing changed: no write, no request

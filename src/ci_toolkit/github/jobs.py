@@ -75,6 +75,9 @@ def to_job(raw: Mapping[str, Any]) -> Job:
         started_at=timestamp(raw.get("started_at")),
         completed_at=timestamp(raw.get("completed_at")),
         steps=tuple(_step(s) for s in raw.get("steps") or [] if isinstance(s, Mapping)),
+        check_run_url=raw.get("check_run_url"),
+        head_sha=raw.get("head_sha"),
+        runner_name=raw.get("runner_name"),
     )
 
 

@@ -12,15 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
-from ci_toolkit.job_logs import report
-from ci_toolkit.job_logs.report import MAX_QUOTED, Quoted
+from ci_toolkit.github.permissions import Permission, spelled
+from ci_toolkit.job_logs import failures, report
+from ci_toolkit.job_logs.report import MAX_QUOTED, Quoted, Where
 from ci_toolkit.joblist import (
     ATTEMPTS,
+    CONCLUSIONS,
     DEFAULT_TITLE,
     Attempts,
     Job,
+    Verdict,
     clocks_wrong,
     failed_step,
     is_failed,
@@ -34,6 +37,8 @@ from ci_toolkit.runtime import Input, Runtime, capped_json, pull_request_number
 if TYPE_CHECKING:
     from ci_toolkit.job_logs.remote import Remote
 
+PrComment = Literal["auto", "true", "false"]
+PR_COMMENT: tuple[PrComment, ...] = ("auto", "true", "false")
 INPUTS = (
     Input("github-token", secret=True,
           description="Token that reads the run's jobs (needs `actions: read`)."),
@@ -52,9 +57,9 @@ INPUTS = (
     Input("excerpt-lines", "20",
           description="Log lines quoted per failed job (first 10), up to its first error; `0`: "
                       "no log is read."),
-    Input("pr-comment", "false", boolean=True,
-          description="On a pull request's run, keep ONE comment there with the failures; needs "
-                      "`pull-requests: write`."),
+    Input("pr-comment", "auto", choices=PR_COMMENT,
+          description="`auto`: ONE pull-request comment once a job failed, edited when it "
+                      "passes; `true`: always; `false`: never."),
 )
 SOFT = True
 KIND = "job-logs"
@@ -62,7 +67,11 @@ MAX_EXCERPT_LINES = 200  # more is a log, not an excerpt
 # GitHub allows 1 MB of outputs per job: the two big ones share half of it, leaving room for
 # the other steps' outputs.
 OUTPUT_LIMIT = 256 * 1024
+# The conclusions of a failed job (and one GitHub adds later: any not known to pass).
+_FAILED_CONCLUSIONS = {None, *(c for c, o in CONCLUSIONS.items() if o.verdict is Verdict.FAILED)}
 SUMMARY_SLACK = 1024  # bytes kept free in the summary for the blank lines Summary.write adds
+
+
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,7 @@ class Options:
     summary: bool
     run_id: int | None
     excerpt_lines: int
-    pr_comment: bool
+    pr_comment: PrComment
 
 
 def run(rt: Runtime) -> int:
@@ -84,26 +93,57 @@ def run(rt: Runtime) -> int:
         return 0
     now = datetime.now(UTC)
     jobs = [job for job in jobs if not any(fnmatchcase(job.name, g) for g in options.exclude)]
+    jobs = this_job(rt, jobs, options.run_id)
     _warn_clocks(rt, jobs)
     title = options.title or None
     rt.outputs.set("table", jobs_table(jobs, title=title, limit=OUTPUT_LIMIT, now=now))
-    rt.outputs.set("jobs", _jobs_json(rt, jobs, now))
+    rt.outputs.set("jobs", _capped(rt, "jobs", report.jobs_json(jobs, now)))
     rt.outputs.set("failed", sum(is_failed(job) for job in jobs))
     rt.outputs.set("pending", sum(is_pending(job) for job in jobs))
     rt.outputs.set("total", len(jobs))
     quoted = _quote(rt, remote, jobs, options.excerpt_lines)
+    rt.outputs.set("failures", _capped(rt, "failures", [
+        failures.entry(one.job, one.excerpt, one.annotations, now) for one in quoted]))
+    where = Where(rt.context.server_url, rt.context.repository, _commit(rt, jobs))
     if options.summary:
         # Cut here, by whole rows and whole excerpts with a note, before Summary.write must cut.
         room = max(0, rt.summary.room() - SUMMARY_SLACK)
-        rt.summary.write(report.summary(jobs, quoted, title=title, limit=room, now=now))
-    if options.pr_comment:
+        rt.summary.write(report.summary(jobs, quoted, title=title, limit=room, now=now,
+                                        where=where))
+    if options.pr_comment != "false":
+        failed = any(is_failed(job) for job in jobs)
         _comment(rt, remote, options, report.comment(
-            jobs, quoted, title=title, run_url=rt.context.run_url(options.run_id), now=now))
+            jobs, quoted, title=title, run_url=rt.context.run_url(options.run_id), now=now,
+            where=where), only_edit=options.pr_comment == "auto" and not failed)
     said = rt.outputs.values
     rt.log.result("job-logs", f"{said['total']} job(s) · {said['failed']} failed · "
                   f"{said['pending']} pending" + (f" · comment {said['pr-comment-url']}"
                                                   if said.get("pr-comment-url") else ""))
     return 0
+
+
+def this_job(rt: Runtime, jobs: list[Job], run_id: int | None) -> list[Job]:
+    """The jobs, the one running this step marked `this`.
+
+    GITHUB_JOB is no help: it is the job's key in the workflow (`test`), not its name in the
+    API (`test (3.12)`, `CI / test`), and every matrix leg shares it. The runner is: it sets
+    RUNNER_NAME, and the jobs listing gives each started job the `runner_name` it runs on; a
+    runner runs one job at a time, so the job of this run not completed yet on this runner is
+    this job. Without RUNNER_NAME, or for another run's jobs, no job is marked.
+    """
+    runner = rt.context.env.get("RUNNER_NAME", "")
+    if not runner or run_id != rt.context.run_id:
+        return jobs
+    mine = [job for job in jobs if job.status != "completed" and job.runner_name == runner]
+    if len(mine) != 1:
+        return jobs
+    return [replace(job, this=True) if job is mine[0] else job for job in jobs]
+
+
+def _commit(rt: Runtime, jobs: list[Job]) -> str | None:
+    """The commit the run built: its jobs' `head_sha` (a pull request's head, not the merge
+    commit GITHUB_SHA names), else GITHUB_SHA."""
+    return next((job.head_sha for job in jobs if job.head_sha), None) or rt.context.sha or None
 
 
 def read_options(rt: Runtime) -> Options:
@@ -116,7 +156,7 @@ def read_options(rt: Runtime) -> Options:
         summary=rt.inputs.flag("summary"),
         run_id=run_id if run_id is not None else rt.context.run_id,
         excerpt_lines=rt.inputs.integer("excerpt-lines", 0, MAX_EXCERPT_LINES),
-        pr_comment=rt.inputs.flag("pr-comment"),
+        pr_comment=rt.inputs.choice("pr-comment", PR_COMMENT),
     )
 
 
@@ -161,52 +201,114 @@ def _warn_clocks(rt: Runtime, jobs: list[Job]) -> None:
 
 
 def _quote(rt: Runtime, remote: Remote, jobs: list[Job], lines: int) -> list[Quoted]:
-    """One log download for each of the first 10 failed jobs (none when `lines` is 0)."""
-    if lines == 0:
-        return []
+    """For each of the first 10 failed jobs: one log download (none when `lines` is 0) and one
+    request for its check run's annotations (none once GitHub refused them). Nothing at all
+    when no job failed."""
     failed = [job for job in ordered(jobs) if is_failed(job)]
     if len(failed) > MAX_QUOTED:
         rt.log.info(f"{len(failed)} jobs failed: the logs of the first {MAX_QUOTED} are quoted.")
-    quoted = []
+    quoted, refused = [], False
     for job in failed[:MAX_QUOTED]:
-        found = remote.excerpt(job, lines)
-        if found.missing:
-            rt.log.warning(Message("No log excerpt for job '{}': {}.", job.name, found.missing))
-        scrubbed = [rt.log.scrub(line) for line in found.lines]  # GitHub masks; so do we
-        quoted.append(Quoted(job, replace(found, lines=scrubbed)))
+        excerpt = None
+        if lines:
+            found = remote.excerpt(job, lines)
+            if found.missing:
+                rt.log.warning(Message("No log excerpt for job '{}': {}.", job.name,
+                                       found.missing))
+            excerpt = replace(found, lines=[rt.log.scrub(line) for line in found.lines],
+                              cause=[rt.log.scrub(line) for line in found.cause])
+        notes = None if refused else remote.annotations(job)
+        if notes is None and not refused:
+            refused = True
+            need = spelled(Permission.CHECKS_READ)
+            rt.log.warning(Message("GitHub refused the jobs' check-run annotations (403/404), "
+                                   "so the runner's messages (time limits, lost runners) are "
+                                   f"not shown: the token needs {need}."))
+        notes = [replace(note, message=rt.log.scrub(note.message)) for note in notes or []]
+        quoted.append(Quoted(job, excerpt, tuple(notes)))
     return quoted
 
 
-def _comment(rt: Runtime, remote: Remote, options: Options, body: str) -> None:
-    """ONE comment on the run's pull request, edited in place; a refusal is a warning."""
+def _comment(rt: Runtime, remote: Remote, options: Options, body: str, *,
+             only_edit: bool) -> None:
+    """ONE comment on the run's pull request, edited in place; a refusal is a warning.
+
+    `only_edit` (`auto` and nothing failed): an earlier run's comment is edited to say so, and
+    none is created, so an all-green pull request never gets one. A merge queue's run
+    (`merge_group`) writes none: its pull request is not the one being reviewed.
+    """
     from ci_toolkit.markdown import marker
 
+    if rt.context.event_name == "merge_group":
+        rt.log.info("`pr-comment`: a merge queue's run writes no pull-request comment.")
+        return
     number = pull_request_number(rt.context.event)
     if number is None:
         rt.log.info("`pr-comment`: this run's event is not about a pull request; no comment.")
         return
     workflow = rt.context.env.get("GITHUB_WORKFLOW", "")
     mark = marker(KIND, f"{workflow}:{options.title}")
-    posted = remote.comment(number, mark, body)
+    posted = remote.comment(number, mark, body, only_edit=only_edit)
     if posted is not None:
         rt.outputs.set("pr-comment-url", posted.url)
 
 
-def _jobs_json(rt: Runtime, jobs: list[Job], now: datetime) -> str:
-    """The `jobs` output; cut from the end (with a warning) if it would pass OUTPUT_LIMIT."""
-    items = report.jobs_json(jobs, now)
-    listed = len(items)
-    text = capped_json(items, OUTPUT_LIMIT, _drop_a_quarter)
+def _capped(rt: Runtime, name: str, items: list[dict[str, Any]]) -> str:
+    """A JSON list output within OUTPUT_LIMIT: cut (with a warning) from its passed, skipped
+    and pending entries first, so every failed job stays."""
+    listed, rounds = len(items), []
+
+    def shorten(data: list[dict[str, Any]]) -> bool:
+        rounds.append(1)
+        return _shorten(data)
+
+    text = capped_json(items, OUTPUT_LIMIT, shorten)
     kept = len(items)
     if kept < listed:
-        rt.log.warning(f"The `jobs` output holds the first {kept} of {listed} jobs: GitHub "
+        rt.log.warning(f"The `{name}` output holds {kept} of {listed} jobs (every failed one "
+                       "first): GitHub limits a job's outputs to 1 MB.")
+    elif rounds:
+        rt.log.warning(f"The `{name}` output is shortened (annotations after the first "
+                       f"{MAX_CUT_ANNOTATIONS}, texts after {MAX_CUT_TEXT} characters): GitHub "
                        "limits a job's outputs to 1 MB.")
     return text
 
 
-def _drop_a_quarter(items: list[dict[str, object]]) -> bool:
-    """Cut the list from its end: a few rounds at most, even for very long job names."""
+MAX_CUT_ANNOTATIONS = 5  # per failure, once the `failures` output must be cut
+MAX_CUT_TEXT = 2000  # characters of a cause or an annotation's message, then
+
+
+def _shorten(items: list[dict[str, Any]]) -> bool:
+    """One step of cutting a list output: a failure's annotations and long texts go before any
+    job does; then `_drop_a_quarter`."""
+    for item in items:
+        notes = item.get("annotations")
+        if isinstance(notes, list) and len(notes) > MAX_CUT_ANNOTATIONS:
+            for each in items:
+                each["annotations"] = each.get("annotations", [])[:MAX_CUT_ANNOTATIONS]
+            return True
+    texts = [(item, "cause") for item in items] + [
+        (note, "message") for item in items for note in item.get("annotations") or []]
+    long = [(where, key) for where, key in texts
+            if isinstance(where.get(key), str) and len(where[key]) > MAX_CUT_TEXT]
+    for where, key in long:
+        where[key] = where[key][:MAX_CUT_TEXT - 1] + "…"
+    return bool(long) or _drop_a_quarter(items)
+
+
+def _drop_a_quarter(items: list[dict[str, Any]]) -> bool:
+    """Drop a quarter of the entries, those of jobs that did not fail first (from the end):
+    a few rounds at most, even for very long job names."""
     if not items:
         return False
-    del items[len(items) * 3 // 4:]
+    cut = max(len(items) // 4, 1)
+    others = [n for n, item in enumerate(items) if not _failed_entry(item)]
+    drop = set(others[len(others) - cut:]) if others else set(range(len(items) - cut,
+                                                                     len(items)))
+    items[:] = [item for n, item in enumerate(items) if n not in drop]
     return True
+
+
+def _failed_entry(item: dict[str, Any]) -> bool:
+    return "kind" in item or (item.get("status") == "completed"
+                              and item.get("conclusion") in _FAILED_CONCLUSIONS)

@@ -25,6 +25,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from ci_toolkit.job_logs import causes
+from ci_toolkit.job_logs.causes import Kind
 from ci_toolkit.markdown import Message, Text, details, fenced
 
 MAX_LINE = 300  # characters of one excerpt line; the rest is cut with "…"
@@ -37,6 +39,14 @@ _COMMANDS = {"##[error]": "Error: ", "##[warning]": "Warning: ", "##[notice]": "
              "##[debug]": "Debug: ", "##[command]": "", "##[group]": "▸ ", "##[section]": ""}
 STEP_HEADER = "##[group]Run "
 ERROR = "##[error]"
+# The first line of a post step and of the job's end: a step ends there too (they have no header).
+STEP_ENDS = ("Post job cleanup.", "Cleaning up orphan processes")
+# The runner's own last error line of a failed or cancelled step: its end, not a finding.
+_STEP_END_ERRORS = ("Process completed with exit code ", "The operation was canceled.",
+                    "The action has timed out.")
+MAX_BEFORE = 3  # lines kept before each output line for a marker's `before`
+MAX_FINDINGS = 5  # further findings shown after the first cause block; the rest are counted
+MAX_CAUSE_LINES = 40  # the cause's lines, all blocks together
 
 
 @dataclass(frozen=True)
@@ -66,12 +76,21 @@ class Window:
 
 @dataclass(frozen=True)
 class Excerpt:
-    """The quoted lines, or why there are none (`missing`)."""
+    """The quoted lines, or why there are none (`missing`).
+
+    `cause`: the lines with which a known tool reported the failure (its first block, then the
+    first few further findings), `more` the findings beyond those, `kind` and `family` what
+    reported it. `lines`: the failing step's last lines (up to its end).
+    """
 
     lines: list[str] = field(default_factory=list)
     header: str = ""  # the step header the lines follow (`Run pytest -q`), if any
     missing: Text = ""
     by_window: bool = True  # False: found by the log's first error line, not the step's times
+    cause: list[str] = field(default_factory=list)
+    more: int = 0
+    kind: Kind | None = None
+    family: str = ""
 
 
 def clean(line: str) -> tuple[str | None, str]:
@@ -114,12 +133,97 @@ def find(lines: Iterable[str], window: Window | None, count: int) -> Excerpt:
     return _Scan(window, count).run(lines)
 
 
+def _is_end(text: str) -> bool:
+    """A runner message that ends a step's output: not a finding."""
+    message = text[len(ERROR):]
+    return message.startswith(_STEP_END_ERRORS)
+
+
+class _Cause:
+    """The cause lines of one section, as they stream by: bounded, whatever the output."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.recent: deque[str] = deque(maxlen=MAX_BEFORE)  # for a marker's `before` lines
+        self.block: int | None = None  # the marker whose lines are being taken
+        self.left = 0  # lines the block may still take
+        self.findings = 0  # markers after the first block, shown or not
+        self.more = 0  # those not shown
+        self.kind: Kind | None = None
+        self.family = ""
+
+    def output(self, text: str) -> None:
+        if "\x1b" in text:
+            text = _ANSI.sub("", text)
+        if self.block is not None:
+            if self.left > 0 and not causes.ends(self.block, text):
+                self.lines.append(readable(text))
+                self.left -= 1
+                if causes.last(self.block, text):
+                    self.block, self.left = None, 0
+                return
+            if self.left == 0 and causes.match(text) == self.block:
+                return  # the same block goes on past its lines: not a new finding
+            self.block = None
+        index = causes.match(text)
+        if index is not None:
+            self.hit(index, text)
+        self.recent.append(text)
+
+    def hit(self, index: int, text: str) -> None:
+        marker = causes.MARKERS[index]
+        if self.lines:
+            if not self.room():
+                return
+            before: list[str] = []
+        else:
+            before = list(self.recent)[len(self.recent) - marker.before:] if marker.before else []
+            self.kind, self.family = marker.kind, marker.family
+        self.lines += [readable(line) for line in [*before, text]]
+        if marker.after:
+            self.block = index
+            self.left = min(marker.after, MAX_CAUSE_LINES - len(self.lines))
+
+    def error(self, text: str) -> None:
+        """A runner or problem-matcher error line inside the step: a finding."""
+        self.block = None
+        if not self.lines:
+            self.family = "annotation"
+        else:
+            if not self.room():
+                return
+        self.lines.append(readable(text))
+
+    def room(self) -> bool:
+        """A further finding: whether it is shown (else it is counted in `more`)."""
+        self.findings += 1
+        shown = self.findings <= MAX_FINDINGS and len(self.lines) < MAX_CAUSE_LINES
+        self.more += not shown
+        return shown
+
+
+class _Section:
+    """One step's part of the log: its header, its last lines, its cause."""
+
+    def __init__(self, header: str, in_window: bool, count: int, *, skip_header: bool) -> None:
+        self.header, self.in_window = header, in_window
+        self.in_header, self.header_lines = skip_header, 0
+        self.tail: deque[str] = deque(maxlen=count)
+        self.cause = _Cause()
+        self.chosen = False  # an error line of the failing step is in it
+        self.stray = False  # an error line outside the failing step's time is in it
+
+    def excerpt(self, count: int, *, by_window: bool) -> Excerpt:
+        lines = [readable(line) for line in self.tail][-count:] if count else []
+        cause = self.cause
+        return Excerpt(lines, self.header, by_window=by_window, cause=cause.lines,
+                       more=cause.more, kind=cause.kind, family=cause.family)
+
+
 class _Scan:
     def __init__(self, window: Window | None, count: int) -> None:
         self.window, self.count = window, count
-        self.tail: deque[str] = deque(maxlen=count)  # the current section's last lines
-        self.header, self.in_header, self.header_lines = "", False, 0
-        self.section_in_window = False
+        self.section = _Section("", False, count, skip_header=False)  # the set-up lines
         self.markers = False
         self.stamp: str | None = None  # the last timestamp seen (for lines without one)
         self.first_error: Excerpt | None = None
@@ -130,7 +234,9 @@ class _Scan:
             found = self.line(raw)
             if found is not None:
                 return found
-        self.end_section()
+        found = self.close()
+        if found is not None:
+            return found
         if self.window_tail is not None:
             return self.window_tail
         if self.first_error is not None:
@@ -149,56 +255,60 @@ class _Scan:
         stamp, text = _split(raw)  # cleaned only if it is quoted: most lines are not
         if stamp is not None:
             self.stamp = stamp
-        if self.section_in_window and self.window is not None and self.stamp and \
+        section = self.section
+        if section.in_window and self.window is not None and self.stamp and \
                 self.stamp > self.window.end:
-            self.end_section()  # the step is over: what follows is not its output
-            self.section_in_window = False
+            return self.open("", skip_header=False)  # the step is over
         if not text.startswith("##["):  # output: by far the most lines
-            if self.in_header:
-                self.header_lines += 1
-                self.in_header = self.header_lines <= HEADER_LINES
-            else:
-                self.tail.append(text)
+            if text.startswith(STEP_ENDS):  # a post step or the job's end: no header
+                return self.open(_tidy(text), skip_header=False)
+            if section.in_header:
+                section.header_lines += 1
+                section.in_header = section.header_lines <= HEADER_LINES
+                return None
+            section.tail.append(text)
+            if self.window is None or (self.stamp or "") >= self.window.start:
+                section.cause.output(text)
             return None
         if text.startswith("##[group]"):
             self.markers = True
             if text.startswith(STEP_HEADER):
-                self.start_section(_tidy(text[len("##[group]"):]))
-                return None
-        if self.in_header:
-            self.header_lines += 1
-            if text.startswith("##[endgroup]") or self.header_lines > HEADER_LINES:
-                self.in_header = False
+                return self.open(_tidy(text[len("##[group]"):]), skip_header=True)
+        if section.in_header:
+            section.header_lines += 1
+            if text.startswith("##[endgroup]") or section.header_lines > HEADER_LINES:
+                section.in_header = False
             return None
         if text.startswith("##[endgroup]"):
             return None
+        section.tail.append(text)
         if text.startswith(ERROR):
-            return self.error(text)
-        self.tail.append(text)
+            self.error(section, text)
         return None
 
-    def start_section(self, header: str) -> None:
-        self.end_section()
-        self.tail.clear()
-        self.header, self.in_header, self.header_lines = header, True, 0
-        self.section_in_window = self.window is not None and self.window.holds(self.stamp)
+    def error(self, section: _Section, text: str) -> None:
+        if not _is_end(text):
+            section.cause.error(text)
+        if self.window is None or self.window.holds(self.stamp):
+            section.chosen = True
+        else:  # another step's (continue-on-error): a last resort
+            section.stray = True
 
-    def end_section(self) -> None:
-        if self.section_in_window and self.window_tail is None and self.tail:
-            self.window_tail = Excerpt(self.quoted(), self.header)
+    def open(self, header: str, *, skip_header: bool) -> Excerpt | None:
+        """End the current section (its excerpt, if it is the failing step's) and start one."""
+        found = self.close()
+        in_window = self.window is not None and self.window.holds(self.stamp)
+        self.section = _Section(header, in_window, self.count, skip_header=skip_header)
+        return found
 
-    def quoted(self, *last: str) -> list[str]:
-        return [readable(line) for line in [*self.tail, *last][-self.count:]]
-
-    def error(self, text: str) -> Excerpt | None:
-        lines = self.quoted(text)
-        if self.window is None:
-            return Excerpt(lines, self.header, by_window=False)  # the first error it is
-        if self.window.holds(self.stamp):
-            return Excerpt(lines, self.header)
-        if self.first_error is None:  # another step's (continue-on-error): a last resort
-            self.first_error = Excerpt(lines, self.header, by_window=False)
-        self.tail.append(text)
+    def close(self) -> Excerpt | None:
+        section = self.section
+        if section.chosen:
+            return section.excerpt(self.count, by_window=self.window is not None)
+        if section.stray and self.first_error is None:
+            self.first_error = section.excerpt(self.count, by_window=False)
+        if section.in_window and self.window_tail is None and section.tail:
+            self.window_tail = section.excerpt(self.count, by_window=True)
         return None
 
 

@@ -11,14 +11,21 @@ from github import GithubException
 
 from ci_toolkit.github import downloads
 from ci_toolkit.github.client import RemoteBase, explain
-from ci_toolkit.github.comments import CommentError, PostedComment, upsert_comment
+from ci_toolkit.github.comments import (
+    CommentError,
+    PostedComment,
+    edit_comment,
+    upsert_comment,
+)
 from ci_toolkit.github.jobs import IncompleteJobs, fetch_jobs, job_log
 from ci_toolkit.github.permissions import Permission, spelled
 from ci_toolkit.job_logs.excerpts import Excerpt, Window, decoded_lines, find
+from ci_toolkit.job_logs.failures import Annotation
 from ci_toolkit.joblist import Attempts, Job, failed_step
 from ci_toolkit.markdown import Message, Text
 
 PERMISSION = Permission.ACTIONS_READ
+ANNOTATIONS_PERMISSION = Permission.CHECKS_READ
 
 
 class Remote(RemoteBase):
@@ -54,9 +61,30 @@ class Remote(RemoteBase):
         except Exception as exc:  # soft: every fault is a reason, never a failed step
             return Excerpt(missing=log_fault(exc))
 
-    def comment(self, number: int, mark: str, body: str) -> PostedComment | None:
-        """Our one comment on pull request `number`, edited in place; None when refused."""
+    def annotations(self, job: Job) -> list[Annotation] | None:
+        """The job's check-run annotations (one request: the first 100); None when GitHub
+        refuses them (403/404: the token lacks `checks: read`); [] with a warning on a fault."""
+        if not job.check_run_url:
+            return []
         try:
+            _, data = self.gh.requester.requestJsonAndCheck(
+                "GET", f"{job.check_run_url}/annotations", parameters={"per_page": 100})
+        except Exception as exc:  # soft: a refusal is None, any other fault a warning
+            if isinstance(exc, GithubException) and exc.status in (403, 404):
+                return None
+            self.warn(explain(exc, f"read the annotations of job {job.name!r}",
+                              ANNOTATIONS_PERMISSION))
+            return []
+        items = data if isinstance(data, list) else []
+        return [Annotation.of(raw) for raw in items if isinstance(raw, dict)]
+
+    def comment(self, number: int, mark: str, body: str, *,
+                only_edit: bool = False) -> PostedComment | None:
+        """Our one comment on pull request `number`, edited in place; None when refused (or,
+        with `only_edit`, when there is none to edit)."""
+        try:
+            if only_edit:
+                return edit_comment(self.repo, number, mark, body)
             return upsert_comment(self.repo, number, mark, body)
         except CommentError as exc:
             self.warn(exc.message)
