@@ -93,3 +93,43 @@ def test_progress_is_a_line_every_few_seconds_and_the_last(monkeypatch: pytest.M
     assert out.getvalue().splitlines() == [
         "::group::downloading 5 artifacts (12 MB)", "3/5 artifacts downloaded",
         "5/5 artifacts downloaded", "::endgroup::"]
+
+
+def test_soft_gate_groups_the_artifact_downloads_and_counts_them(fake: Any,
+                                                               tmp_path: Path) -> None:
+    from test_soft_gate_support import add_run, run_gate
+
+    add_run(fake, {"coverage-a": coverage_json({"a.py": (10, 9)}),
+                   "coverage-b": coverage_json({"a.py": (10, 8)})})
+    result = run_gate(tmp_path, fake)
+    out = result.stdout
+    group = out.index("::group::coverage-soft-gate: downloading the artifacts of run 1001")
+    end = out.index("::endgroup::", group)
+    assert "2/2 artifacts read (" in out[group:end] and "MB zipped in all)" in out[group:end]
+    assert "coverage-soft-gate: read 2 job(s)" in out[end:]
+    assert "coverage-soft-gate: listing the jobs of run 1001" in out[end:]
+    assert result_line(out, "coverage-soft-gate").startswith("coverage-soft-gate: 2 job(s) · ")
+
+
+def test_job_logs_groups_the_failed_jobs_reads(fake: Any, tmp_path: Path) -> None:
+    fake.add_run(1001, jobs=[{"name": "a", "conclusion": "failure"},
+                             {"name": "b", "conclusion": "failure"}])
+    result = run_action("job-logs", {"excerpt-lines": "0"}, tmp_path=tmp_path, fake=fake)
+    out = result.stdout
+    group = out.index("::group::job-logs: reading the logs and annotations of 2 failed job(s)")
+    assert "2/2 failed jobs read" in out[group:out.index("::endgroup::", group)]
+    assert result_line(out, "job-logs") == "job-logs: 2 job(s) · 2 failed · 0 pending"
+
+
+def test_bulk_issues_and_draft_toggle_end_with_their_result_line(fake: Any,
+                                                               tmp_path: Path) -> None:
+    made = run_action("bulk-issues", {"spec": "## One\n\nbody\n\n## Two\n"},
+                      tmp_path=tmp_path, fake=fake)
+    assert made.rc == 0, made.stdout + made.stderr
+    assert result_line(made.stdout, "bulk-issues") == \
+        "bulk-issues: 2 created, 0 updated, 0 skipped, 0 failed"
+    (tmp_path / "d").mkdir()
+    skipped = run_action("draft-toggle", {}, tmp_path=tmp_path / "d", fake=fake,
+                         event=webhook("issues.opened"), event_name="issues")
+    assert skipped.rc == 0, skipped.stdout + skipped.stderr
+    assert result_line(skipped.stdout, "draft-toggle") == "draft-toggle: skipped · draft false"

@@ -22,6 +22,7 @@ from ci_toolkit.markdown import SUMMARY_LIMIT, Message, Text, Unit, size, trunca
 
 C = TypeVar("C", bound=str)
 J = TypeVar("J")
+Progress = Callable[[int, int, str], None]  # done, total, what: `Log.progress`
 Warn = Callable[[Text], None]  # how a remote or a reader reports what it could not do
 Level = Literal["notice", "warning", "error"]  # the runner's annotation levels
 

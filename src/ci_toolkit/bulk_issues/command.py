@@ -303,7 +303,7 @@ def _report(rt: Runtime, outcomes: list[Outcome]) -> None:
     for action, count in counts.items():
         rt.outputs.set(action, count)
     headline = ", ".join(f"{count} {action}" for action, count in counts.items())
-    rt.log.info(f"bulk-issues: {headline}")
+    rt.log.result("bulk-issues", headline)
     rows = [(markdown.link(f"#{o.number}", o.url) if o.number else "—", markdown.escape(o.title),
              o.action, markdown.prose(o.note)) for o in outcomes]
     rt.summary.write(markdown.heading(f"bulk-issues: {headline}") + "\n\n"

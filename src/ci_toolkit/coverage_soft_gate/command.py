@@ -186,6 +186,8 @@ class SoftGate:
         if where.queue:
             self.read_queue_delta(rep)
         elif not self.opts.dry_run:
+            self.rt.log.phase("coverage-soft-gate: updating the tracking issue and the pull "
+                              "request's comment")
             self.track(rep)
         self.rt.outputs.set("delta", "" if rep.delta is None else f"{rep.delta:+.2f}")
         self.rt.outputs.set("pr-comment-url", self.pr_comment_url)
@@ -213,7 +215,12 @@ class SoftGate:
                               "`files`."))
             return []
         temp = Path(self.rt.context.env.get("RUNNER_TEMP") or tempfile.gettempdir())
-        return self.remote.reports(self.run_id, self.opts.pattern, temp, self.keep)
+        with self.rt.log.group(f"coverage-soft-gate: downloading the artifacts of run "
+                               f"{self.run_id} matching {self.opts.pattern}"):
+            found = self.remote.reports(self.run_id, self.opts.pattern, temp, self.keep,
+                                        self.rt.log.progress)
+        self.rt.log.phase(f"coverage-soft-gate: read {len(found)} job(s)")
+        return found
 
     def keep(self, folder: Path | None = None) -> Keep | None:
         """Before a job is read: note the commit it measured (coverage-upload's file), and
@@ -265,6 +272,7 @@ class SoftGate:
             why = "dry run on files" if self.offline else "no token" if not self.opts.token \
                 else "no run"
             return None, f"Left out: {why}, so the run's jobs were not listed."
+        self.rt.log.phase(f"coverage-soft-gate: listing the jobs of run {self.run_id}")
         jobs = self.remote.jobs(self.run_id)
         if jobs is None:
             return None, "Left out: the run's jobs could not be listed (see the warnings)."

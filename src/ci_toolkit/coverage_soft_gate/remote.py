@@ -39,6 +39,7 @@ from ci_toolkit.github.jobs import IncompleteJobs, fetch_jobs
 from ci_toolkit.github.permissions import Permission
 from ci_toolkit.joblist import Job
 from ci_toolkit.markdown import Message, marker
+from ci_toolkit.runtime import Progress
 
 ISSUES = Permission.ISSUES_WRITE
 ACTIONS = Permission.ACTIONS_READ
@@ -56,7 +57,8 @@ class Remote(RemoteBase):
     # ------------------------------------------------------------------ the run
 
     def reports(self, run_id: int, pattern: str, temp: Path,
-                keep: Callable[[Path], Keep | None] | None = None) -> list[JobReport]:
+                keep: Callable[[Path], Keep | None] | None = None,
+                progress: Progress | None = None) -> list[JobReport]:
         """Each artifact matching `pattern` is one job, downloaded and read one at a time.
 
         `keep` is shown each downloaded folder before its report is read (it may hold the
@@ -80,7 +82,9 @@ class Remote(RemoteBase):
         temp.mkdir(parents=True, exist_ok=True)
         reports = []
         with tempfile.TemporaryDirectory(prefix="coverage-soft-gate-", dir=temp) as tmp:
-            for artifact in artifacts:
+            for done, artifact in enumerate(artifacts, start=1):
+                if progress is not None and done > 1:
+                    progress(done - 1, len(artifacts), f"artifacts read; now {artifact.name}")
                 try:
                     folder = download(self.gh, self.full_name, artifact, Path(tmp))
                 except (ArtifactError, ValueError) as exc:
@@ -92,6 +96,10 @@ class Remote(RemoteBase):
                 shutil.rmtree(folder, ignore_errors=True)  # one job on disk at a time
                 if report is not None:
                     reports.append(report)
+        if progress is not None and artifacts:
+            size = sum(a.size for a in artifacts) / 1024 ** 2
+            progress(len(artifacts), len(artifacts),
+                     f"artifacts read ({size:,.1f} MB zipped in all)")
         return reports
 
     def jobs(self, run_id: int) -> list[Job] | None:

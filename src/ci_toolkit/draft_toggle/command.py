@@ -169,6 +169,9 @@ def finish(rt: Runtime, outcome: Outcome, failed: Text = "") -> None:
     rt.outputs.set("operation", outcome.operation)
     for step in outcome.done:
         rt.log.info(f"draft-toggle: {step}")
+    pull = f" · pull request #{outcome.pr_number}" if outcome.pr_number else ""
+    rt.log.result("draft-toggle", f"{outcome.operation or 'failed'}{pull} · draft "
+                  f"{'true' if outcome.draft else 'false'}")
     if outcome.operation == Operation.SKIPPED:
         return
     lines = [f"- {step}" for step in outcome.done] or ["- nothing was done"]

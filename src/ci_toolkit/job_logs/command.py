@@ -207,25 +207,32 @@ def _quote(rt: Runtime, remote: Remote, jobs: list[Job], lines: int) -> list[Quo
     failed = [job for job in ordered(jobs) if is_failed(job)]
     if len(failed) > MAX_QUOTED:
         rt.log.info(f"{len(failed)} jobs failed: the logs of the first {MAX_QUOTED} are quoted.")
-    quoted, refused = [], False
-    for job in failed[:MAX_QUOTED]:
-        excerpt = None
-        if lines:
-            found = remote.excerpt(job, lines)
-            if found.missing:
-                rt.log.warning(Message("No log excerpt for job '{}': {}.", job.name,
-                                       found.missing))
-            excerpt = replace(found, lines=[rt.log.scrub(line) for line in found.lines],
-                              cause=[rt.log.scrub(line) for line in found.cause])
-        notes = None if refused else remote.annotations(job)
-        if notes is None and not refused:
-            refused = True
-            need = spelled(Permission.CHECKS_READ)
-            rt.log.warning(Message("GitHub refused the jobs' check-run annotations (403/404), "
-                                   "so the runner's messages (time limits, lost runners) are "
-                                   f"not shown: the token needs {need}."))
-        notes = [replace(note, message=rt.log.scrub(note.message)) for note in notes or []]
-        quoted.append(Quoted(job, excerpt, tuple(notes)))
+    quoted: list[Quoted] = []
+    refused = False
+    if not failed:
+        return quoted
+    read = failed[:MAX_QUOTED]
+    with rt.log.group(f"job-logs: reading the logs and annotations of {len(read)} failed "
+                      "job(s)"):
+        for done, job in enumerate(read, start=1):
+            excerpt = None
+            if lines:
+                found = remote.excerpt(job, lines)
+                if found.missing:
+                    rt.log.warning(Message("No log excerpt for job '{}': {}.", job.name,
+                                           found.missing))
+                excerpt = replace(found, lines=[rt.log.scrub(line) for line in found.lines],
+                                  cause=[rt.log.scrub(line) for line in found.cause])
+            notes = None if refused else remote.annotations(job)
+            if notes is None and not refused:
+                refused = True
+                need = spelled(Permission.CHECKS_READ)
+                rt.log.warning(Message("GitHub refused the jobs' check-run annotations (403/404), "
+                                       "so the runner's messages (time limits, lost runners) are "
+                                       f"not shown: the token needs {need}."))
+            notes = [replace(note, message=rt.log.scrub(note.message)) for note in notes or []]
+            quoted.append(Quoted(job, excerpt, tuple(notes)))
+            rt.log.progress(done, len(read), "failed jobs read")
     return quoted
 
 
