@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Self
 
 from github import Github, GithubException
 from github.GitRef import GitRef
@@ -34,11 +35,11 @@ from ci_toolkit.draft_toggle.decision import (
 from ci_toolkit.github.client import (
     ERRORS,
     GraphQLError,
+    RemoteBase,
     connect,
     create_once,
     explain,
     graphql,
-    repository,
 )
 from ci_toolkit.github.permissions import DRAFT_STATE, Permission
 from ci_toolkit.markdown import ISSUE_BODY_LIMIT, MessageError, code, escape, marker, truncate
@@ -61,20 +62,19 @@ class Failed(MessageError):
     """The operation could not be completed; the message says why and what to change."""
 
 
-class Remote:
-    """One repository, reached with the step's token."""
+@dataclass
+class Remote(RemoteBase):
+    """One repository, reached with the step's token; with the GraphQL URL and default branch
+    as plain values, and `agent`, a client with a person's token (it assigns Copilot)."""
 
-    def __init__(self, gh: Github, full_name: str, warn: Warn, *, graphql_url: str = "",
-                 default_branch: str = "", agent: Github | None = None) -> None:
-        self.gh, self.full_name, self.warn = gh, full_name, warn
-        self.graphql_url, self.default_branch = graphql_url, default_branch
-        self.agent = agent  # a client with a person's token: assigns Copilot
-        self.repo = repository(gh, full_name)
+    graphql_url: str = ""
+    default_branch: str = ""
+    agent: Github | None = None
 
     @classmethod
     def connect(cls, token: str, api_url: str, full_name: str, warn: Warn, *,
                 graphql_url: str = "", default_branch: str = "",
-                agent_token: str = "") -> Remote:
+                agent_token: str = "") -> Self:
         agent = connect(agent_token, api_url) if agent_token else None
         return cls(connect(token, api_url), full_name, warn, graphql_url=graphql_url,
                    default_branch=default_branch, agent=agent)
