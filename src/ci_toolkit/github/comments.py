@@ -46,8 +46,20 @@ def upsert_comment(repo: Repository, number: int, mark: str, body: str) -> Poste
     `body` gets `mark` first when it does not carry it, and is cut (with a visible note) to
     GitHub's 65,536 characters, so a long report never makes the write fail.
     """
-    text = body if mark in body else f"{mark}\n{body}"
-    text = truncate(text, ISSUE_BODY_LIMIT, _CUT)
+    posted = _keep_comment(repo, number, mark, body, create=True)
+    assert posted is not None  # created when there was none
+    return posted
+
+
+def edit_comment(repo: Repository, number: int, mark: str, body: str) -> PostedComment | None:
+    """Edit our marked comment on `number` to `body` if there is one (never create it): None
+    when there is none; raise CommentError."""
+    return _keep_comment(repo, number, mark, body, create=False)
+
+
+def _keep_comment(repo: Repository, number: int, mark: str, body: str, *,
+                  create: bool) -> PostedComment | None:
+    text = truncate(body if mark in body else f"{mark}\n{body}", ISSUE_BODY_LIMIT, _CUT)
     doing = f"read the comments of pull request #{number}"
     try:
         found = find_comment(repo, number, mark)
@@ -55,25 +67,13 @@ def upsert_comment(repo: Repository, number: int, mark: str, body: str) -> Poste
             doing = f"edit our comment on pull request #{number}"
             _edit(found, text)
             return PostedComment(found.id, found.html_url, created=False)
+        if not create:
+            return None
         doing = f"comment on pull request #{number}"
         posted = _create(repo, number, mark, text)
     except Exception as exc:
         raise CommentError(explain_comment_error(exc, doing)) from exc
     return PostedComment(posted.id, posted.html_url, created=True)
-
-
-def edit_comment(repo: Repository, number: int, mark: str, body: str) -> PostedComment | None:
-    """Edit our marked comment on `number` to `body` if there is one (never create it): None
-    when there is none; raise CommentError."""
-    text = truncate(body if mark in body else f"{mark}\n{body}", ISSUE_BODY_LIMIT, _CUT)
-    try:
-        found = find_comment(repo, number, mark)
-        if found is not None:
-            _edit(found, text)
-    except Exception as exc:
-        raise CommentError(explain_comment_error(
-            exc, f"edit our comment on pull request #{number}")) from exc
-    return None if found is None else PostedComment(found.id, found.html_url, created=False)
 
 
 def _edit(comment: IssueComment, text: str) -> None:
