@@ -322,3 +322,16 @@ def test_the_follow_up_of_a_merge_queue_run_is_a_queue_run_too() -> None:
                 "head_branch": "gh-readonly-queue/main/pr-3-" + "cd" * 20}
     run = origin.upstream_run(here, 1001, None, upstream)
     assert run.queue == "merge queue: #3 into main" and not run.default_branch
+
+
+def test_the_readers_themselves_refuse_clover_as_cobertura(tmp_path: Path) -> None:
+    """The one XML sniffer (`coverage.readers.xml_kind`) decides for the readers and for the
+    soft gate's wrong-report message alike: a Clover `coverage.xml` is never read as Cobertura."""
+    from wrong_reports import CLOVER
+
+    from ci_toolkit.coverage import ReportError, read_report
+
+    path = tmp_path / "coverage.xml"
+    path.write_bytes(CLOVER)
+    with pytest.raises(ReportError, match=r"unsupported format \(Clover XML\)"):
+        read_report(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -27,6 +28,8 @@ _XML_ROOTS = {"coverage": cobertura.FORMAT, "testsuites": junit.FORMAT, "testsui
 _UNSUPPORTED_XML = {"report": "JaCoCo XML"}
 _JUNIT_NAMES = ("pytest-report.xml", "pytest-report.xml.gz", "*junit*.xml", "*junit*.xml.gz")
 _HEAD = 4096
+_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)([^>]*)")
+_SKIP = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)", re.S)
 
 
 def detect_format(path: Path) -> str:
@@ -42,6 +45,8 @@ def detect_format(path: Path) -> str:
         return coveragepy.FORMAT  # the reader itself says when it is another JSON
     if head[:1] == b"<":
         tag = root_tag(path)
+        if tag == "coverage" and xml_kind(head) == "clover":
+            raise ReportError(path, "unsupported format (Clover XML)")
         if tag in _XML_ROOTS:
             return _XML_ROOTS[tag]
         kind = _UNSUPPORTED_XML.get(tag, f"XML with root <{tag}>")
@@ -52,6 +57,27 @@ def detect_format(path: Path) -> str:
     if first.startswith(b"mode:"):
         raise ReportError(path, "unsupported format (Go coverprofile)")
     raise ReportError(path, "unsupported format (not coverage.py JSON, Cobertura, LCOV or JUnit)")
+
+
+def xml_kind(head: bytes) -> str:
+    """`jacoco`, `clover`, `junit`, `cobertura`, or "" (not XML, or another root), from a
+    file's first bytes: the one place that tells XML reports apart (Clover's root is
+    `<coverage>` too)."""
+    rest = head
+    while (skipped := _SKIP.match(rest)) is not None and skipped.end() > 0:
+        rest = rest[skipped.end():]
+    root = _ROOT.match(rest.lstrip())
+    if root is None:
+        return ""
+    tag, attributes = root.group(1).decode("ascii", "replace"), root.group(2)
+    if tag == "report":
+        return "jacoco"
+    if tag in ("testsuites", "testsuite"):
+        return "junit"
+    if tag == "coverage":
+        clover = b"clover=" in attributes or (b"<project" in head and b"line-rate" not in head)
+        return "clover" if clover else "cobertura"
+    return ""
 
 
 def read_report(path: str | Path, job: str = "", keep: Keep | None = None) -> JobReport:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ci_toolkit.coverage import JobReport, Keep, ReportError, read_job, read_report
+from ci_toolkit.coverage.readers import xml_kind
 from ci_toolkit.markdown import Message
 from ci_toolkit.runtime import Warn
 
@@ -153,8 +154,6 @@ _XML_KINDS = {
 }
 _HEAD = 4096
 _TAIL = 64
-_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)([^>]*)")
-_SKIP = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)", re.S)
 
 
 def wrong_report(path: Path) -> str | None:
@@ -180,7 +179,7 @@ def wrong_report(path: Path) -> str | None:
         return None  # gzipped: the readers open it themselves
     if not head.strip():
         return ("is empty: the coverage step wrote nothing (did it run, and finish?). " + _FIX)
-    kind = _xml_kind(head.lstrip(b"\xef\xbb\xbf \t\r\n"))
+    kind = xml_kind(head.lstrip(b"\xef\xbb\xbf \t\r\n"))
     if kind in _XML_KINDS and kind != "junit":
         return _XML_KINDS[kind]
     first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
@@ -188,25 +187,6 @@ def wrong_report(path: Path) -> str | None:
         return ("ends mid-way (cut short): the coverage step or the upload was interrupted; "
                 "re-run the test job.")
     return None
-
-
-def _xml_kind(head: bytes) -> str:
-    """`jacoco`, `clover`, `junit`, `cobertura`, or "" (not XML, or another root)."""
-    rest = head
-    while (skipped := _SKIP.match(rest)) is not None and skipped.end() > 0:
-        rest = rest[skipped.end():]
-    root = _ROOT.match(rest.lstrip())
-    if root is None:
-        return ""
-    tag, attributes = root.group(1).decode("ascii", "replace"), root.group(2)
-    if tag == "report":
-        return "jacoco"
-    if tag in ("testsuites", "testsuite"):
-        return "junit"
-    if tag == "coverage":
-        clover = b"clover=" in attributes or (b"<project" in head and b"line-rate" not in head)
-        return "clover" if clover else "cobertura"
-    return ""
 
 
 def _junit_alone(files: list[Path]) -> dict[Path, str]:
@@ -218,6 +198,6 @@ def _junit_alone(files: list[Path]) -> dict[Path, str]:
                 head = fh.read(_HEAD)
         except OSError:
             continue
-        if _xml_kind(head.lstrip(b"\xef\xbb\xbf \t\r\n")) == "junit":
+        if xml_kind(head.lstrip(b"\xef\xbb\xbf \t\r\n")) == "junit":
             found[path] = _XML_KINDS["junit"]
     return found
